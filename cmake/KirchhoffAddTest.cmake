@@ -1,0 +1,33 @@
+# kirchhoff_add_test(NAME KIND SOURCES src... [LIBS lib...] [DATA_DIR dir])
+#
+# One function for every unit test, fuzz target and benchmark:
+#   UNIT  - a GoogleTest executable, registered with ctest.
+#   FUZZ  - a libFuzzer target (with KIRCHHOFF_FUZZ) or, in every other build,
+#           the same target linked with a replay main that runs its seed corpus
+#           (fuzz/corpus/<NAME>/), registered with ctest so regressions surface.
+#   BENCH - a benchmark program; compiled in every build, run by `make bench`.
+function(kirchhoff_add_test NAME KIND)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  if(KIND STREQUAL "UNIT")
+    add_executable(${NAME} ${ARG_SOURCES})
+    target_link_libraries(${NAME} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
+    target_compile_definitions(${NAME} PRIVATE
+      KIRCHHOFF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+      KIRCHHOFF_BINARY_DIR="${PROJECT_BINARY_DIR}")
+    add_test(NAME ${NAME} COMMAND ${NAME} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  elseif(KIND STREQUAL "FUZZ")
+    add_executable(${NAME} ${ARG_SOURCES})
+    target_link_libraries(${NAME} PRIVATE ${ARG_LIBS})
+    if(KIRCHHOFF_FUZZ)
+      target_link_options(${NAME} PRIVATE -fsanitize=fuzzer)
+    else()
+      target_sources(${NAME} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp)
+      add_test(NAME ${NAME} COMMAND ${NAME} ${PROJECT_SOURCE_DIR}/fuzz/corpus/${NAME})
+    endif()
+  elseif(KIND STREQUAL "BENCH")
+    add_executable(${NAME} ${ARG_SOURCES})
+    target_link_libraries(${NAME} PRIVATE ${ARG_LIBS} benchmark::benchmark)
+  else()
+    message(FATAL_ERROR "kirchhoff_add_test: unknown kind ${KIND}")
+  endif()
+endfunction()

@@ -1,0 +1,18 @@
+// Fuzz target: the installation loader and validator on arbitrary bytes. They
+// must report problems as diagnostics, never crash, hang or read out of bounds.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "model/describe.hpp"
+#include "model/loader.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto result = kirchhoff::model::check_installation(text);
+  if (result.installation && !result.has_errors()) {
+    // A valid installation must also describe itself without trouble.
+    (void)kirchhoff::model::describe_installation(*result.installation);
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+#include "app/cli.hpp"
+
+#include <array>
+#include <ostream>
+
+#include "common/text.hpp"
+
+namespace kirchhoff::app {
+
+namespace {
+
+// A registry: adding a subcommand adds a line here and a file of its own.
+constexpr std::array kCommands = {
+    Command{"check", "check FILE",
+            "validate an installation file; one line per problem as FILE:LINE:COL", check_command},
+    Command{"describe", "describe FILE",
+            "show an installation as a tree with its bill of materials", describe_command},
+};
+
+void print_help(std::ostream& out) {
+  out << "Kirchhoff - home and building energy management\n\n"
+         "usage: kirchhoff COMMAND [ARGS]\n\ncommands:\n";
+  for (const Command& command : kCommands) {
+    out << "  " << command.usage;
+    for (std::size_t pad = command.usage.size(); pad < 28; ++pad) {
+      out << ' ';
+    }
+    out << command.summary << "\n";
+  }
+  out << "  help                        show this text\n";
+}
+
+}  // namespace
+
+int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& err) {
+  if (argv.size() < 2 || argv[1] == "help" || argv[1] == "--help" || argv[1] == "-h") {
+    print_help(argv.size() < 2 ? err : out);
+    return argv.size() < 2 ? kExitUnreadable : kExitOk;
+  }
+  if (argv[1] == "--version") {
+    out << "kirchhoff 0.1.0\n";
+    return kExitOk;
+  }
+  for (const Command& command : kCommands) {
+    if (argv[1] == command.name) {
+      return command.run(CommandContext{argv.subspan(2), out, err});
+    }
+  }
+  std::array<std::string_view, kCommands.size()> names{};
+  for (std::size_t i = 0; i < kCommands.size(); ++i) {
+    names[i] = kCommands[i].name;
+  }
+  err << "kirchhoff: unknown command '" << argv[1] << "'" << common::did_you_mean(argv[1], names)
+      << "; see 'kirchhoff help'\n";
+  return kExitUnreadable;
+}
+
+}  // namespace kirchhoff::app

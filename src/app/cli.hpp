@@ -1,0 +1,39 @@
+// The `kirchhoff` command line: a table of subcommands, each a function from
+// arguments to an exit code. Output goes to the streams passed in so tests run
+// commands in-process.
+#pragma once
+
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace kirchhoff::app {
+
+struct CommandContext {
+  std::span<const std::string> args;  // arguments after the subcommand name
+  std::ostream& out;
+  std::ostream& err;
+};
+
+using CommandFn = int (*)(const CommandContext&);
+
+struct Command {
+  std::string_view name;
+  std::string_view usage;    // e.g. "check FILE"
+  std::string_view summary;  // one line for `kirchhoff help`
+  CommandFn run;
+};
+
+// Exit codes shared by the commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;     // the input was read but is not valid
+inline constexpr int kExitUnreadable = 2;  // a file could not be read, or bad usage
+
+int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& err);
+
+// Subcommands, one file each.
+int check_command(const CommandContext& ctx);
+int describe_command(const CommandContext& ctx);
+
+}  // namespace kirchhoff::app

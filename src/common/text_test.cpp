@@ -1,0 +1,45 @@
+#include "common/text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string_view>
+
+namespace kirchhoff::common {
+namespace {
+
+TEST(EditDistance, ClassicExamples) {
+  // kitten -> sitting: substitute k/s, substitute e/i, insert g = 3 (textbook example).
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("abc", ""), 3u);
+  EXPECT_EQ(edit_distance("same", "same"), 0u);
+  EXPECT_EQ(edit_distance("flaw", "lawn"), 2u);
+  // A swap of neighbours is one edit, not two.
+  EXPECT_EQ(edit_distance("gird", "grid"), 1u);
+  EXPECT_EQ(edit_distance("ab", "ba"), 1u);
+}
+
+TEST(ClosestMatch, FindsTyposAndIgnoresFarWords) {
+  constexpr std::array<std::string_view, 4> keys = {"name", "topology", "frequency",
+                                                    "main_breaker_a"};
+  EXPECT_EQ(closest_match("topolgy", keys), "topology");
+  EXPECT_EQ(closest_match("Frequency", keys), "frequency");
+  EXPECT_EQ(closest_match("main_breaker", keys), "main_breaker_a");
+  EXPECT_FALSE(closest_match("colour", keys).has_value());
+}
+
+TEST(DidYouMean, FormatsHintOrNothing) {
+  constexpr std::array<std::string_view, 2> kinds = {"pulse", "status"};
+  EXPECT_EQ(did_you_mean("puls", kinds), " (did you mean 'pulse'?)");
+  EXPECT_EQ(did_you_mean("analog", kinds), "");
+}
+
+TEST(JoinAlternatives, ListsWithOr) {
+  constexpr std::array<std::string_view, 3> v = {"NO", "NC", "CO"};
+  EXPECT_EQ(join_alternatives(v), "NO, NC or CO");
+  EXPECT_EQ(join_alternatives(std::span(v).first(1)), "NO");
+}
+
+}  // namespace
+}  // namespace kirchhoff::common

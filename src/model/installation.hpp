@@ -1,0 +1,140 @@
+// The installation: what is wired where. Loaded from the YAML installation
+// file (model/loader.hpp), checked by model/validator.hpp, read by metering,
+// the simulator, control and the API. Plain values: cheap to copy, no
+// ownership, safe to share read-only between threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/catalog.hpp"
+
+namespace kirchhoff::model {
+
+// Where a value came from in the installation file; 1-based, 0 = unknown
+// (e.g. an installation built in code).
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+struct Site {
+  std::string name;
+  Topology topology = Topology::k3PN400;
+  double frequency_hz = 50.0;
+  double main_breaker_a = 25.0;  // rated current of the main breaker, per phase
+  SourcePos pos;
+  SourcePos topology_pos;
+  SourcePos main_breaker_pos;
+};
+
+// One CT connected to an input of an A-bus device.
+struct CtInput {
+  int number = 0;  // 1-based input number on its device
+  CtType ct = CtType::kSplit100A;
+  // Calibration of this CT, when the installer measured one: a gain on the
+  // current and a phase correction in degrees (positive advances the current).
+  // Empty means the defaults of the CT type.
+  std::optional<double> gain;
+  std::optional<double> phase_deg;
+  SourcePos pos;
+};
+
+struct BusDevice {
+  BusDeviceKind kind = BusDeviceKind::kCtHub;
+  std::string id;               // unique on the bus, e.g. "hub1"
+  std::vector<CtInput> inputs;  // in ascending input number
+  SourcePos pos;
+
+  const CtInput* input(int number) const;
+};
+
+// A reference to a CT input, written "ID/N" in the file (e.g. "hub1/3").
+struct InputRef {
+  std::string device;
+  int number = 0;
+
+  std::string to_string() const;  // "hub1/3"
+  friend bool operator==(const InputRef&, const InputRef&) = default;
+  friend auto operator<=>(const InputRef&, const InputRef&) = default;
+};
+
+// Parses "ID/N"; empty when the text does not have that shape.
+std::optional<InputRef> parse_input_ref(std::string_view text);
+
+enum class LoadKind { kGrid, kSolar, kBattery, kEv, kHeatpump, kConsumer };
+std::string_view load_kind_name(LoadKind kind);
+std::optional<LoadKind> parse_load_kind(std::string_view text);
+
+// One measured conductor of a load: the CT on it and the voltage it is
+// measured against.
+struct LoadChannel {
+  Phase phase = Phase::kL1;  // on 3P-230 this names a line-to-line voltage, see the brief
+  InputRef input;
+  bool reversed = false;  // flips the sign of this input's P and Q
+  SourcePos phase_pos;
+  SourcePos input_pos;
+};
+
+// A load: a circuit or device measured by one CT per phase conductor.
+// Sign convention: P is positive in the CT arrow direction; for the grid that is
+// import, for solar production, for a battery discharge, for consumers use.
+struct Load {
+  std::string name;
+  LoadKind kind = LoadKind::kConsumer;
+  std::vector<LoadChannel> channels;
+  std::optional<double> breaker_a;  // rated current of the breaker feeding the load
+  SourcePos pos;
+  SourcePos name_pos;
+  SourcePos breaker_pos;
+};
+
+enum class ModuleInputKind { kPulse, kStatus };
+
+struct ModuleInput {
+  int number = 0;  // 1..4
+  ModuleInputKind kind = ModuleInputKind::kPulse;
+  std::string name;
+  std::string unit;              // e.g. "m3", "kWh", "l"; empty for status inputs
+  double pulses_per_unit = 0.0;  // pulse inputs only
+  SourcePos pos;
+  SourcePos pulses_pos;
+};
+
+enum class Contact { kNormallyOpen, kNormallyClosed };
+
+struct ModuleOutput {
+  int number = 0;  // 1..2
+  std::string name;
+  Contact contact = Contact::kNormallyOpen;
+  SourcePos pos;
+};
+
+enum class ModuleKind { kInput, kOutput };
+
+// A module on the B-bus: an Input module (4 pulse/status inputs) or an
+// Output module (2 relays).
+struct Module {
+  ModuleKind kind = ModuleKind::kInput;
+  std::string id;
+  std::vector<ModuleInput> inputs;    // Input module only
+  std::vector<ModuleOutput> outputs;  // Output module only
+  SourcePos pos;
+};
+
+struct Installation {
+  Site site;
+  Gateway gateway = Gateway::kGenius;
+  SourcePos gateway_pos;
+  std::vector<BusDevice> bus;  // A-bus, in cable order from the Power Box
+  std::vector<Load> loads;
+  std::vector<Module> modules;  // B-bus
+
+  const BusDevice* find_device(std::string_view id) const;
+  const CtInput* find_input(const InputRef& ref) const;
+  const Load* find_load(std::string_view name) const;
+  int measurement_points() const;  // inputs the A-bus devices bring (hub 4, solid core 3)
+};
+
+}  // namespace kirchhoff::model

@@ -1,0 +1,598 @@
+#include "model/loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "common/text.hpp"
+#include "model/yaml_reader.hpp"
+
+namespace kirchhoff::model {
+
+namespace {
+
+using detail::YamlReader;
+
+// Installation files are a few kilobytes; anything far larger is not one and
+// would only cost memory to parse.
+constexpr std::size_t kMaxFileBytes = 1 << 20;
+
+constexpr std::array<std::string_view, 5> kTopKeys = {"site", "gateway", "bus", "loads", "modules"};
+constexpr std::array<std::string_view, 4> kSiteKeys = {"name", "topology", "frequency",
+                                                       "main_breaker_a"};
+constexpr std::array<std::string_view, 6> kLoadKeys = {"name",   "kind",     "phases",
+                                                       "inputs", "reversed", "breaker_a"};
+constexpr std::array<std::string_view, 3> kCtInputKeys = {"ct", "gain", "phase_deg"};
+constexpr std::array<std::string_view, 4> kModuleInputKeys = {"kind", "name", "unit",
+                                                              "pulses_per_unit"};
+constexpr std::array<std::string_view, 2> kModuleOutputKeys = {"name", "contact"};
+constexpr std::array<std::string_view, 6> kLoadKinds = {"grid", "solar",    "battery",
+                                                        "ev",   "heatpump", "consumer"};
+constexpr std::array<std::string_view, 3> kPhases = {"L1", "L2", "L3"};
+constexpr std::array<std::string_view, 2> kModuleInputKinds = {"pulse", "status"};
+constexpr std::array<std::string_view, 2> kContacts = {"NO", "NC"};
+
+template <typename Span>
+std::vector<std::string_view> names_of(Span table) {
+  std::vector<std::string_view> names;
+  for (const auto& entry : table) {
+    names.push_back(entry.name);
+  }
+  return names;
+}
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+class InstallationParser {
+ public:
+  explicit InstallationParser(std::vector<Diagnostic>& out) : r_(out) {}
+
+  std::optional<Installation> parse(const YAML::Node& root) {
+    if (!root.IsDefined() || root.IsNull()) {
+      r_.error({1, 1}, "the installation file is empty; it needs at least 'site' and 'gateway'");
+      return std::nullopt;
+    }
+    if (!r_.expect_map(root, "the installation file")) {
+      return std::nullopt;
+    }
+    r_.check_keys(root, kTopKeys, "the installation file");
+    Installation inst;
+    if (auto site = r_.child(root, "site", "the installation file", true)) {
+      parse_site(*site, inst.site);
+    }
+    if (auto gateway = r_.child(root, "gateway", "the installation file", true)) {
+      inst.gateway_pos = YamlReader::pos_of(*gateway);
+      const auto names = names_of(all_gateways());
+      if (auto name = r_.one_of(*gateway, "gateway", names)) {
+        inst.gateway = *parse_gateway(*name);
+      }
+    }
+    if (auto bus = r_.child(root, "bus", "the installation file", false)) {
+      parse_bus(*bus, inst.bus);
+    }
+    if (auto loads = r_.child(root, "loads", "the installation file", false)) {
+      parse_loads(*loads, inst.loads);
+    }
+    if (auto modules = r_.child(root, "modules", "the installation file", false)) {
+      parse_modules(*modules, inst.modules);
+    }
+    return inst;
+  }
+
+ private:
+  void parse_site(const YAML::Node& node, Site& site) {
+    site.pos = YamlReader::pos_of(node);
+    if (!r_.expect_map(node, "'site'")) {
+      return;
+    }
+    r_.check_keys(node, kSiteKeys, "'site'");
+    if (auto name = r_.child(node, "name", "'site'", true)) {
+      if (auto text = r_.scalar(*name, "the site name")) {
+        site.name = *text;
+      }
+    }
+    bool topology_known = false;
+    if (auto topology = r_.child(node, "topology", "'site'", true)) {
+      site.topology_pos = YamlReader::pos_of(*topology);
+      const auto names = names_of(all_topologies());
+      if (auto name = r_.one_of(*topology, "topology", names)) {
+        site.topology = *parse_topology(*name);
+        topology_known = true;
+      }
+    }
+    site.frequency_hz = topology_info(site.topology).frequency_hz_nominal;
+    if (auto frequency = r_.child(node, "frequency", "'site'", false)) {
+      if (auto hz = r_.number(*frequency, "the frequency")) {
+        if (*hz != 50.0 && *hz != 60.0) {
+          r_.error(YamlReader::pos_of(*frequency), "the frequency must be 50 or 60 (Hz)");
+        } else {
+          site.frequency_hz = *hz;
+          const double usual = topology_info(site.topology).frequency_hz_nominal;
+          if (topology_known && *hz != usual) {
+            r_.warning(YamlReader::pos_of(*frequency),
+                       "a " + std::string(topology_info(site.topology).name) +
+                           " network is normally " + std::to_string(static_cast<int>(usual)) +
+                           " Hz; check the frequency");
+          }
+        }
+      }
+    }
+    if (auto breaker = r_.child(node, "main_breaker_a", "'site'", true)) {
+      site.main_breaker_pos = YamlReader::pos_of(*breaker);
+      if (auto amps = r_.number(*breaker, "main_breaker_a")) {
+        if (*amps <= 0.0) {
+          r_.error(site.main_breaker_pos, "main_breaker_a must be above 0 A");
+        } else {
+          site.main_breaker_a = *amps;
+        }
+      }
+    }
+  }
+
+  void parse_bus(const YAML::Node& node, std::vector<BusDevice>& bus) {
+    if (node.IsNull()) {
+      return;
+    }
+    if (!r_.expect_sequence(node, "'bus'")) {
+      return;
+    }
+    for (const YAML::Node& entry : node) {
+      if (!r_.expect_map(entry, "a bus entry")) {
+        continue;
+      }
+      BusDevice device;
+      device.pos = YamlReader::pos_of(entry);
+      const bool is_hub = r_.child(entry, "ct_hub", "", false).has_value();
+      const bool is_solid = r_.child(entry, "solid_core_ct", "", false).has_value();
+      if (is_hub == is_solid) {
+        r_.error(device.pos, is_hub ? "a bus entry is either 'ct_hub' or 'solid_core_ct', not both"
+                                    : "a bus entry needs 'ct_hub: ID' or 'solid_core_ct: ID'" +
+                                          hint_for_device_key(entry));
+        continue;
+      }
+      device.kind = is_hub ? BusDeviceKind::kCtHub : BusDeviceKind::kSolidCoreCt;
+      const BusDeviceInfo& info = bus_device_info(device.kind);
+      const std::array<std::string_view, 2> keys = {info.key, "inputs"};
+      r_.check_keys(entry, keys, "a " + std::string(info.key) + " entry");
+      if (auto id = r_.scalar(*r_.child(entry, info.key, "", true), "the device id")) {
+        device.id = *id;
+        if (device.id.empty()) {
+          r_.error(device.pos, "the device id must not be empty");
+        }
+      }
+      const std::string where = std::string(info.product) + " " + quoted(device.id);
+      if (auto inputs = r_.child(entry, "inputs", where, false)) {
+        parse_ct_inputs(*inputs, info, where, device.inputs);
+      }
+      bus.push_back(std::move(device));
+    }
+  }
+
+  std::string hint_for_device_key(const YAML::Node& entry) {
+    constexpr std::array<std::string_view, 2> kDeviceKeys = {"ct_hub", "solid_core_ct"};
+    for (const auto& kv : entry) {
+      if (kv.first.IsScalar()) {
+        std::string hint = common::did_you_mean(kv.first.Scalar(), kDeviceKeys);
+        if (!hint.empty()) {
+          return hint;
+        }
+      }
+    }
+    return {};
+  }
+
+  void parse_ct_inputs(const YAML::Node& node, const BusDeviceInfo& info, const std::string& where,
+                       std::vector<CtInput>& inputs) {
+    if (node.IsNull()) {
+      return;
+    }
+    if (!r_.expect_map(node, "the inputs of " + where)) {
+      return;
+    }
+    const auto ct_names = names_of(all_ct_types());
+    for (const auto& kv : node) {
+      const auto number = r_.integer(kv.first, "an input number");
+      if (!number) {
+        continue;
+      }
+      const SourcePos pos = YamlReader::pos_of(kv.first);
+      if (*number < 1 || *number > info.input_count) {
+        r_.error(pos, where + " has inputs 1 to " + std::to_string(info.input_count) +
+                          "; there is no input " + std::to_string(*number));
+        continue;
+      }
+      if (std::any_of(inputs.begin(), inputs.end(),
+                      [&](const CtInput& in) { return in.number == *number; })) {
+        r_.error(pos, "input " + std::to_string(*number) + " of " + where + " is configured twice");
+        continue;
+      }
+      const std::string input_where = "input " + std::to_string(*number) + " of " + where;
+      if (!r_.expect_map(kv.second, input_where)) {
+        continue;
+      }
+      r_.check_keys(kv.second, kCtInputKeys, input_where);
+      CtInput input;
+      input.number = *number;
+      input.pos = pos;
+      bool ok = false;
+      if (auto ct = r_.child(kv.second, "ct", input_where, true)) {
+        if (auto name = r_.one_of(*ct, "CT type", ct_names)) {
+          input.ct = *parse_ct_type(*name);
+          ok = true;
+        }
+      }
+      if (auto gain = r_.child(kv.second, "gain", input_where, false)) {
+        if (auto value = r_.number(*gain, "the gain")) {
+          if (*value < 0.5 || *value > 2.0) {
+            r_.error(YamlReader::pos_of(*gain),
+                     "the gain of " + input_where + " must be between 0.5 and 2.0");
+          } else {
+            input.gain = *value;
+          }
+        }
+      }
+      if (auto phase = r_.child(kv.second, "phase_deg", input_where, false)) {
+        if (auto value = r_.number(*phase, "phase_deg")) {
+          if (*value < -20.0 || *value > 20.0) {
+            r_.error(YamlReader::pos_of(*phase),
+                     "phase_deg of " + input_where + " must be between -20 and 20 degrees");
+          } else {
+            input.phase_deg = *value;
+          }
+        }
+      }
+      if (ok) {
+        inputs.push_back(input);
+      }
+    }
+    std::sort(inputs.begin(), inputs.end(),
+              [](const CtInput& a, const CtInput& b) { return a.number < b.number; });
+  }
+
+  void parse_loads(const YAML::Node& node, std::vector<Load>& loads) {
+    if (node.IsNull()) {
+      return;
+    }
+    if (!r_.expect_sequence(node, "'loads'")) {
+      return;
+    }
+    for (const YAML::Node& entry : node) {
+      if (!r_.expect_map(entry, "a load")) {
+        continue;
+      }
+      Load load;
+      load.pos = YamlReader::pos_of(entry);
+      r_.check_keys(entry, kLoadKeys, "a load");
+      if (auto name = r_.child(entry, "name", "a load", true)) {
+        load.name_pos = YamlReader::pos_of(*name);
+        if (auto text = r_.scalar(*name, "the load name")) {
+          load.name = *text;
+        }
+      }
+      const std::string where = load.name.empty() ? "a load" : "load " + quoted(load.name);
+      if (auto kind = r_.child(entry, "kind", where, true)) {
+        if (auto text = r_.one_of(*kind, "load kind", kLoadKinds)) {
+          load.kind = *parse_load_kind(*text);
+        }
+      }
+      if (auto breaker = r_.child(entry, "breaker_a", where, false)) {
+        load.breaker_pos = YamlReader::pos_of(*breaker);
+        if (auto amps = r_.number(*breaker, "breaker_a")) {
+          if (*amps <= 0.0) {
+            r_.error(load.breaker_pos, "breaker_a of " + where + " must be above 0 A");
+          } else {
+            load.breaker_a = *amps;
+          }
+        }
+      }
+      parse_channels(entry, where, load);
+      loads.push_back(std::move(load));
+    }
+  }
+
+  void parse_channels(const YAML::Node& entry, const std::string& where, Load& load) {
+    struct Item {
+      std::string text;
+      SourcePos pos;
+    };
+    auto read_list = [&](std::string_view key, std::vector<Item>& items,
+                         SourcePos& list_pos) -> bool {
+      auto list = r_.child(entry, key, where, key != "reversed");
+      if (!list) {
+        return false;
+      }
+      list_pos = YamlReader::pos_of(*list);
+      if (!r_.expect_sequence(*list, quoted(key) + " of " + where)) {
+        return false;
+      }
+      for (const YAML::Node& item : *list) {
+        if (auto text = r_.scalar(item, "an entry of " + quoted(key))) {
+          items.push_back({*text, YamlReader::pos_of(item)});
+        } else {
+          return false;
+        }
+      }
+      return true;
+    };
+    std::vector<Item> phases;
+    std::vector<Item> inputs;
+    std::vector<Item> reversed;
+    SourcePos phases_pos;
+    SourcePos inputs_pos;
+    SourcePos reversed_pos;
+    const bool phases_ok = read_list("phases", phases, phases_pos);
+    const bool inputs_ok = read_list("inputs", inputs, inputs_pos);
+    const bool has_reversed = r_.child(entry, "reversed", where, false).has_value();
+    const bool reversed_ok = has_reversed && read_list("reversed", reversed, reversed_pos);
+    if (!phases_ok || !inputs_ok || (has_reversed && !reversed_ok)) {
+      return;
+    }
+    if (inputs.empty()) {
+      r_.error(inputs_pos, where + " needs at least one input");
+      return;
+    }
+    if (phases.size() != inputs.size()) {
+      r_.error(phases_pos, where + " has " + std::to_string(phases.size()) + " phase(s) but " +
+                               std::to_string(inputs.size()) +
+                               " input(s); give one phase for each input");
+      return;
+    }
+    if (has_reversed && reversed.size() != inputs.size()) {
+      r_.error(reversed_pos, "'reversed' of " + where + " has " + std::to_string(reversed.size()) +
+                                 " entries but the load has " + std::to_string(inputs.size()) +
+                                 " input(s); give one true/false for each input");
+      return;
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      LoadChannel channel;
+      channel.phase_pos = phases[i].pos;
+      channel.input_pos = inputs[i].pos;
+      if (auto phase = parse_phase(phases[i].text)) {
+        channel.phase = *phase;
+      } else {
+        r_.error(phases[i].pos, "unknown phase " + quoted(phases[i].text) +
+                                    common::did_you_mean(phases[i].text, kPhases) +
+                                    "; use L1, L2 or L3");
+        ok = false;
+      }
+      if (auto ref = parse_input_ref(inputs[i].text)) {
+        channel.input = *ref;
+      } else {
+        r_.error(inputs[i].pos,
+                 "input " + quoted(inputs[i].text) + " must be written DEVICE/NUMBER, e.g. hub1/3");
+        ok = false;
+      }
+      if (has_reversed) {
+        if (reversed[i].text == "true" || reversed[i].text == "false") {
+          channel.reversed = reversed[i].text == "true";
+        } else {
+          r_.error(reversed[i].pos,
+                   "'reversed' entries must be true or false, not " + quoted(reversed[i].text));
+          ok = false;
+        }
+      }
+      load.channels.push_back(channel);
+    }
+    if (!ok) {
+      load.channels.clear();
+    }
+  }
+
+  void parse_modules(const YAML::Node& node, std::vector<Module>& modules) {
+    if (node.IsNull()) {
+      return;
+    }
+    if (!r_.expect_sequence(node, "'modules'")) {
+      return;
+    }
+    for (const YAML::Node& entry : node) {
+      if (!r_.expect_map(entry, "a module")) {
+        continue;
+      }
+      Module module;
+      module.pos = YamlReader::pos_of(entry);
+      const bool is_input = r_.child(entry, "input_module", "", false).has_value();
+      const bool is_output = r_.child(entry, "output_module", "", false).has_value();
+      if (is_input == is_output) {
+        r_.error(module.pos, is_input
+                                 ? "a module is either 'input_module' or 'output_module', not both"
+                                 : "a module needs 'input_module: ID' or 'output_module: ID'");
+        continue;
+      }
+      module.kind = is_input ? ModuleKind::kInput : ModuleKind::kOutput;
+      const std::string_view key = is_input ? "input_module" : "output_module";
+      const std::string_view list_key = is_input ? "inputs" : "outputs";
+      const std::array<std::string_view, 2> keys = {key, list_key};
+      r_.check_keys(entry, keys, "an " + std::string(key) + " entry");
+      if (auto id = r_.scalar(*r_.child(entry, key, "", true), "the module id")) {
+        module.id = *id;
+      }
+      const std::string where =
+          std::string(is_input ? "Input module " : "Output module ") + quoted(module.id);
+      if (auto list = r_.child(entry, list_key, where, false)) {
+        if (is_input) {
+          parse_module_inputs(*list, where, module.inputs);
+        } else {
+          parse_module_outputs(*list, where, module.outputs);
+        }
+      }
+      modules.push_back(std::move(module));
+    }
+  }
+
+  // Shared shape of module inputs and outputs: a map of number -> settings.
+  template <typename Fn>
+  void for_each_numbered(const YAML::Node& node, const std::string& where, int count,
+                         std::string_view noun, Fn&& fn) {
+    if (node.IsNull()) {
+      return;
+    }
+    if (!r_.expect_map(node, "the " + std::string(noun) + "s of " + where)) {
+      return;
+    }
+    std::vector<int> seen;
+    for (const auto& kv : node) {
+      const auto number = r_.integer(kv.first, "an " + std::string(noun) + " number");
+      if (!number) {
+        continue;
+      }
+      const SourcePos pos = YamlReader::pos_of(kv.first);
+      if (*number < 1 || *number > count) {
+        r_.error(pos, where + " has " + std::string(noun) + "s 1 to " + std::to_string(count) +
+                          "; there is no " + std::string(noun) + " " + std::to_string(*number));
+        continue;
+      }
+      if (std::find(seen.begin(), seen.end(), *number) != seen.end()) {
+        r_.error(pos, std::string(noun) + " " + std::to_string(*number) + " of " + where +
+                          " is configured twice");
+        continue;
+      }
+      seen.push_back(*number);
+      const std::string item_where =
+          std::string(noun) + " " + std::to_string(*number) + " of " + where;
+      if (r_.expect_map(kv.second, item_where)) {
+        fn(*number, pos, kv.second, item_where);
+      }
+    }
+  }
+
+  void parse_module_inputs(const YAML::Node& node, const std::string& where,
+                           std::vector<ModuleInput>& inputs) {
+    for_each_numbered(
+        node, where, kInputModuleInputs, "input",
+        [&](int number, SourcePos pos, const YAML::Node& item, const std::string& item_where) {
+          r_.check_keys(item, kModuleInputKeys, item_where);
+          ModuleInput input;
+          input.number = number;
+          input.pos = pos;
+          if (auto kind = r_.child(item, "kind", item_where, true)) {
+            if (auto text = r_.one_of(*kind, "input kind", kModuleInputKinds)) {
+              input.kind = *text == "pulse" ? ModuleInputKind::kPulse : ModuleInputKind::kStatus;
+            }
+          }
+          if (auto name = r_.child(item, "name", item_where, true)) {
+            input.name = r_.scalar(*name, "the input name").value_or("");
+          }
+          if (auto unit = r_.child(item, "unit", item_where, false)) {
+            input.unit = r_.scalar(*unit, "the unit").value_or("");
+          }
+          if (auto ppu = r_.child(item, "pulses_per_unit", item_where, false)) {
+            input.pulses_pos = YamlReader::pos_of(*ppu);
+            input.pulses_per_unit = r_.number(*ppu, "pulses_per_unit").value_or(-1);
+          }
+          inputs.push_back(std::move(input));
+        });
+  }
+
+  void parse_module_outputs(const YAML::Node& node, const std::string& where,
+                            std::vector<ModuleOutput>& outputs) {
+    for_each_numbered(
+        node, where, kOutputModuleOutputs, "output",
+        [&](int number, SourcePos pos, const YAML::Node& item, const std::string& item_where) {
+          r_.check_keys(item, kModuleOutputKeys, item_where);
+          ModuleOutput output;
+          output.number = number;
+          output.pos = pos;
+          if (auto name = r_.child(item, "name", item_where, true)) {
+            output.name = r_.scalar(*name, "the output name").value_or("");
+          }
+          if (auto contact = r_.child(item, "contact", item_where, false)) {
+            if (auto text = r_.one_of(*contact, "contact", kContacts)) {
+              output.contact = *text == "NO" ? Contact::kNormallyOpen : Contact::kNormallyClosed;
+            }
+          }
+          outputs.push_back(std::move(output));
+        });
+  }
+
+  YamlReader r_;
+};
+
+void sort_diagnostics(std::vector<Diagnostic>& diagnostics) {
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     if (a.pos.line != b.pos.line) {
+                       return a.pos.line < b.pos.line;
+                     }
+                     return a.pos.column < b.pos.column;
+                   });
+}
+
+}  // namespace
+
+std::string format_diagnostic(std::string_view file, const Diagnostic& diagnostic) {
+  const int line = std::max(diagnostic.pos.line, 1);
+  const int column = std::max(diagnostic.pos.column, 1);
+  return std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+         (diagnostic.severity == Severity::kError ? "error: " : "warning: ") + diagnostic.message;
+}
+
+bool CheckResult::has_errors() const { return error_count() > 0; }
+
+int CheckResult::error_count() const {
+  return static_cast<int>(std::count_if(diagnostics.begin(), diagnostics.end(), [](const auto& d) {
+    return d.severity == Severity::kError;
+  }));
+}
+
+int CheckResult::warning_count() const {
+  return static_cast<int>(diagnostics.size()) - error_count();
+}
+
+CheckResult parse_installation(std::string_view yaml_text) {
+  CheckResult result;
+  if (yaml_text.size() > kMaxFileBytes) {
+    result.diagnostics.push_back({{1, 1},
+                                  Severity::kError,
+                                  "the file is larger than 1 MiB; it is not an installation file"});
+    return result;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp marks are 0-based; a mark of -1 means "unknown".
+    const SourcePos pos{e.mark.is_null() ? 1 : e.mark.line + 1,
+                        e.mark.is_null() ? 1 : e.mark.column + 1};
+    result.diagnostics.push_back({pos, Severity::kError, "YAML syntax: " + e.msg});
+    return result;
+  }
+  InstallationParser parser(result.diagnostics);
+  result.installation = parser.parse(root);
+  sort_diagnostics(result.diagnostics);
+  return result;
+}
+
+CheckResult check_installation(std::string_view yaml_text) {
+  CheckResult result = parse_installation(yaml_text);
+  if (result.installation) {
+    auto rules = validate_installation(*result.installation);
+    result.diagnostics.insert(result.diagnostics.end(), rules.begin(), rules.end());
+    sort_diagnostics(result.diagnostics);
+  }
+  return result;
+}
+
+common::Result<Installation> load_installation_file(const std::string& path) {
+  const auto text = common::read_file(path);
+  if (!text) {
+    return common::make_error(common::ErrorKind::kIoError,
+                              path + ": cannot read the installation file");
+  }
+  CheckResult result = check_installation(*text);
+  if (result.has_errors() || !result.installation) {
+    std::string message;
+    for (const auto& diagnostic : result.diagnostics) {
+      if (diagnostic.severity == Severity::kError) {
+        message += (message.empty() ? "" : "\n") + format_diagnostic(path, diagnostic);
+      }
+    }
+    return common::make_error(common::ErrorKind::kInvalidArgument, message);
+  }
+  return std::move(*result.installation);
+}
+
+}  // namespace kirchhoff::model

@@ -1,0 +1,207 @@
+#include "model/loader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace kirchhoff::model {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kMinimal = R"(site:
+  name: Test
+  topology: 3P+N-400
+  main_breaker_a: 25
+gateway: genius
+bus:
+  - ct_hub: hub1
+    inputs:
+      1: {ct: split-100A}
+      2: {ct: split-100A, gain: 1.02, phase_deg: -1.5}
+      3: {ct: split-100A}
+loads:
+  - name: Grid
+    kind: grid
+    phases: [L1, L2, L3]
+    inputs: [hub1/1, hub1/2, hub1/3]
+    reversed: [false, true, false]
+)";
+
+// Finds the diagnostic whose message contains `needle`; fails the test if none.
+const Diagnostic* find(const CheckResult& result, const std::string& needle) {
+  for (const auto& d : result.diagnostics) {
+    if (d.message.find(needle) != std::string::npos) {
+      return &d;
+    }
+  }
+  ADD_FAILURE() << "no diagnostic contains '" << needle << "'";
+  return nullptr;
+}
+
+TEST(Loader, ReadsAMinimalInstallation) {
+  const CheckResult result = parse_installation(kMinimal);
+  ASSERT_TRUE(result.installation.has_value());
+  EXPECT_TRUE(result.diagnostics.empty());
+  const Installation& inst = *result.installation;
+  EXPECT_EQ(inst.site.name, "Test");
+  EXPECT_EQ(inst.site.topology, Topology::k3PN400);
+  EXPECT_DOUBLE_EQ(inst.site.frequency_hz, 50.0);  // the topology's default
+  EXPECT_DOUBLE_EQ(inst.site.main_breaker_a, 25.0);
+  ASSERT_EQ(inst.bus.size(), 1u);
+  ASSERT_EQ(inst.bus[0].inputs.size(), 3u);
+  EXPECT_EQ(inst.bus[0].inputs[1].gain, 1.02);
+  EXPECT_EQ(inst.bus[0].inputs[1].phase_deg, -1.5);
+  ASSERT_EQ(inst.loads.size(), 1u);
+  const Load& grid = inst.loads[0];
+  ASSERT_EQ(grid.channels.size(), 3u);
+  EXPECT_EQ(grid.channels[1].phase, Phase::kL2);
+  EXPECT_EQ(grid.channels[1].input, (InputRef{"hub1", 2}));
+  EXPECT_TRUE(grid.channels[1].reversed);
+  EXPECT_FALSE(grid.channels[2].reversed);
+  // Positions are 1-based lines and columns of the file: "    inputs: [hub1/1, ..." is line 16,
+  // and hub1/2 starts at column 22.
+  EXPECT_EQ(grid.channels[1].input_pos.line, 16);
+  EXPECT_EQ(grid.channels[1].input_pos.column, 22);
+}
+
+TEST(Loader, SyntaxErrorPointsAtTheLine) {
+  // Line 3 opens a flow mapping that is never closed.
+  const CheckResult result = parse_installation("site:\n  name: x\n  topology: {3P+N-400\n");
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("YAML syntax"));
+  EXPECT_GE(result.diagnostics[0].pos.line, 3);
+  EXPECT_FALSE(result.installation.has_value());
+}
+
+TEST(Loader, BadIndentationIsASyntaxErrorOnItsLine) {
+  const CheckResult result =
+      parse_installation("site:\n  name: x\n topology: 1P-230\ngateway: genius\n");
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].pos.line, 3);
+}
+
+TEST(Loader, UnknownKeyGetsAHint) {
+  std::string text = kMinimal;
+  text.replace(text.find("main_breaker_a"), 14, "main_braker_a");
+  const CheckResult result = parse_installation(text);
+  const Diagnostic* d = find(result, "unknown key 'main_braker_a'");
+  ASSERT_NE(d, nullptr);
+  EXPECT_THAT(d->message, HasSubstr("did you mean 'main_breaker_a'?"));
+  EXPECT_EQ(d->pos.line, 4);
+  EXPECT_EQ(d->pos.column, 3);
+  EXPECT_NE(find(result, "'site' needs 'main_breaker_a'"), nullptr);
+}
+
+TEST(Loader, UnknownValuesGetHints) {
+  std::string text = kMinimal;
+  text.replace(text.find("3P+N-400"), 8, "3P-400");
+  text.replace(text.find("genius"), 6, "genuis");
+  text.replace(text.find("split-100A}"), 10, "split-10A");
+  text.replace(text.find("kind: grid"), 10, "kind: gird");
+  const CheckResult result = parse_installation(text);
+  EXPECT_THAT(find(result, "unknown topology '3P-400'")->message,
+              HasSubstr("did you mean '3P+N-400'"));
+  EXPECT_THAT(find(result, "unknown gateway 'genuis'")->message,
+              HasSubstr("did you mean 'genius'"));
+  EXPECT_THAT(find(result, "unknown CT type 'split-10A'")->message,
+              HasSubstr("did you mean 'split-50A'"));
+  EXPECT_THAT(find(result, "unknown load kind 'gird'")->message, HasSubstr("did you mean 'grid'"));
+}
+
+TEST(Loader, InputNumberBeyondTheDevice) {
+  std::string text = kMinimal;
+  text.replace(text.find("3: {ct: split-100A}"), 1, "5");
+  const CheckResult result = parse_installation(text);
+  const Diagnostic* d = find(result, "has inputs 1 to 4; there is no input 5");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 11);
+}
+
+TEST(Loader, SolidCoreHasThreeInputs) {
+  const CheckResult result = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25}\ngateway: genius\n"
+      "bus:\n  - solid_core_ct: sc\n    inputs: {4: {ct: split-50A}}\n");
+  EXPECT_NE(find(result, "has inputs 1 to 3; there is no input 4"), nullptr);
+}
+
+TEST(Loader, PhasesInputsAndReversedMustLineUp) {
+  std::string text = kMinimal;
+  text.replace(text.find("[L1, L2, L3]"), 12, "[L1, L2]");
+  EXPECT_NE(find(parse_installation(text), "has 2 phase(s) but 3 input(s)"), nullptr);
+
+  text = kMinimal;
+  text.replace(text.find("[false, true, false]"), 20, "[false, true]");
+  EXPECT_NE(find(parse_installation(text), "'reversed' of load 'Grid' has 2 entries"), nullptr);
+}
+
+TEST(Loader, BadScalarsNameThePlace) {
+  std::string text = kMinimal;
+  text.replace(text.find("25"), 2, "lots");
+  text.replace(text.find("hub1/3"), 6, "hub1-3");
+  text.replace(text.find("true"), 4, "yes");
+  const CheckResult result = parse_installation(text);
+  EXPECT_EQ(find(result, "main_breaker_a must be a number, not 'lots'")->pos.line, 4);
+  EXPECT_NE(find(result, "input 'hub1-3' must be written DEVICE/NUMBER"), nullptr);
+  EXPECT_NE(find(result, "'reversed' entries must be true or false, not 'yes'"), nullptr);
+}
+
+TEST(Loader, DuplicateKeysAreReported) {
+  const CheckResult result = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25, name: b}\ngateway: genius\n");
+  EXPECT_NE(find(result, "duplicate key 'name' in 'site'"), nullptr);
+}
+
+TEST(Loader, EmptyAndNonMappingFiles) {
+  EXPECT_NE(find(parse_installation(""), "the installation file is empty"), nullptr);
+  EXPECT_NE(find(parse_installation("- a\n- b\n"), "must be a mapping"), nullptr);
+}
+
+TEST(Loader, ModulesAreRead) {
+  const CheckResult result = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25}\ngateway: genius\n"
+      "modules:\n"
+      "  - input_module: in1\n"
+      "    inputs:\n"
+      "      1: {kind: pulse, name: Gas, unit: m3, pulses_per_unit: 100}\n"
+      "      2: {kind: status, name: Door}\n"
+      "  - output_module: out1\n"
+      "    outputs:\n"
+      "      2: {name: Boiler, contact: NC}\n"
+      "      3: {name: Nothing}\n");
+  ASSERT_TRUE(result.installation.has_value());
+  const auto& modules = result.installation->modules;
+  ASSERT_EQ(modules.size(), 2u);
+  ASSERT_EQ(modules[0].inputs.size(), 2u);
+  EXPECT_DOUBLE_EQ(modules[0].inputs[0].pulses_per_unit, 100.0);
+  EXPECT_EQ(modules[0].inputs[1].kind, ModuleInputKind::kStatus);
+  ASSERT_EQ(modules[1].outputs.size(), 1u);
+  EXPECT_EQ(modules[1].outputs[0].contact, Contact::kNormallyClosed);
+  EXPECT_EQ(find(result, "there is no output 3")->pos.line, 11);
+}
+
+TEST(Loader, FormatsDiagnosticsForTheCheckContract) {
+  const Diagnostic d{{12, 5}, Severity::kError, "bad thing"};
+  EXPECT_EQ(format_diagnostic("site.yaml", d), "site.yaml:12:5: error: bad thing");
+  const Diagnostic w{{0, 0}, Severity::kWarning, "hmm"};
+  EXPECT_EQ(format_diagnostic("f", w), "f:1:1: warning: hmm");
+}
+
+TEST(Loader, EveryExampleIsValid) {
+  for (const char* name :
+       {"demo", "1p-230", "3pn-400", "3p-230", "2pn-240", "3pn-208", "3pn-480", "3pn-600"}) {
+    const auto inst =
+        load_installation_file(std::string(KIRCHHOFF_SOURCE_DIR) + "/examples/" + name + ".yaml");
+    EXPECT_TRUE(inst.ok()) << name << ": " << (inst.ok() ? "" : inst.error().message);
+  }
+}
+
+TEST(Loader, MissingFileIsAnIoError) {
+  const auto inst = load_installation_file("/nonexistent/site.yaml");
+  ASSERT_FALSE(inst.ok());
+  EXPECT_EQ(inst.error().kind, common::ErrorKind::kIoError);
+}
+
+}  // namespace
+}  // namespace kirchhoff::model

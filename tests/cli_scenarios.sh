@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Scenario: the kirchhoff binary the way an installer runs it. Checks exit
+# codes and the FILE:LINE:COL contract on the examples and on broken files in
+# tests/data/ whose expected first line is written in the file itself
+# ("# expect: LINE:COL: error: text").
+set -uo pipefail
+bin=${KIRCHHOFF:?set KIRCHHOFF to the kirchhoff binary}
+fail=0
+pass=0
+
+expect() {  # description, expected exit code, command...
+  local what=$1 code=$2
+  shift 2
+  "$@" >/tmp/kirchhoff_scenario.out 2>&1
+  local got=$?
+  if [ "$got" -ne "$code" ]; then
+    echo "FAIL: $what: exit $got, expected $code"
+    cat /tmp/kirchhoff_scenario.out
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+
+for f in examples/*.yaml; do
+  expect "check $f" 0 "$bin" check "$f"
+  expect "describe $f" 0 "$bin" describe "$f"
+done
+
+for f in tests/data/invalid/*.yaml; do
+  expect "check $f" 1 "$bin" check "$f"
+  while IFS= read -r want; do
+    if ! grep -qF -- "$f:$want" /tmp/kirchhoff_scenario.out; then
+      echo "FAIL: $f: missing '$f:$want' in:"
+      cat /tmp/kirchhoff_scenario.out
+      fail=$((fail + 1))
+    else
+      pass=$((pass + 1))
+    fi
+  done < <(sed -n 's/^# expect: //p' "$f")
+done
+
+expect "check of a missing file" 2 "$bin" check /nonexistent.yaml
+expect "no command" 2 "$bin"
+expect "help" 0 "$bin" help
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
