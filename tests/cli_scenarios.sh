@@ -40,6 +40,17 @@ for f in tests/data/invalid/*.yaml; do
   done < <(sed -n 's/^# expect: //p' "$f")
 done
 
+# simulate: two days of the demo house, checked by tests/check_simulate_json.py.
+expect "simulate demo" 0 "$bin" simulate --config examples/demo.yaml --days 2 --seed 7
+if python3 tests/check_simulate_json.py /tmp/kirchhoff_scenario.out 2; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: simulate JSON"
+  fail=$((fail + 1))
+fi
+expect "simulate with a bad --days" 2 "$bin" simulate --config examples/demo.yaml --days zero
+expect "simulate with an unknown option" 2 "$bin" simulate --config examples/demo.yaml --dayz 3
+
 expect "check of a missing file" 2 "$bin" check /nonexistent.yaml
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help

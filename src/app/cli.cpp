@@ -15,6 +15,9 @@ constexpr std::array kCommands = {
             "validate an installation file; one line per problem as FILE:LINE:COL", check_command},
     Command{"describe", "describe FILE",
             "show an installation as a tree with its bill of materials", describe_command},
+    Command{"simulate", "simulate --config FILE --days N --seed S",
+            "run the site on the simulator faster than real time; print KPIs as JSON",
+            simulate_command},
 };
 
 void print_help(std::ostream& out) {
@@ -22,12 +25,12 @@ void print_help(std::ostream& out) {
          "usage: kirchhoff COMMAND [ARGS]\n\ncommands:\n";
   for (const Command& command : kCommands) {
     out << "  " << command.usage;
-    for (std::size_t pad = command.usage.size(); pad < 28; ++pad) {
+    for (std::size_t pad = command.usage.size(); pad < 44; ++pad) {
       out << ' ';
     }
     out << command.summary << "\n";
   }
-  out << "  help                        show this text\n";
+  out << "  help                                        show this text\n";
 }
 
 }  // namespace

@@ -1,0 +1,108 @@
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ostream>
+
+#include "app/cli.hpp"
+#include "app/options.hpp"
+#include "model/loader.hpp"
+#include "sim/kpi.hpp"
+#include "sim/site.hpp"
+
+namespace kirchhoff::app {
+
+namespace {
+
+// Progress on stderr once a run has taken more than a second: a bar redrawn in
+// place on a terminal, a line every 10 % otherwise (logs stay short).
+class Progress {
+ public:
+  explicit Progress(std::int64_t total) : total_(total), tty_(isatty(STDERR_FILENO) == 1) {}
+
+  void update(std::int64_t done) {
+    const auto elapsed = std::chrono::steady_clock::now() - start_;
+    if (elapsed < std::chrono::seconds(1)) {
+      return;
+    }
+    const int pct = static_cast<int>(done * 100 / total_);
+    if (tty_) {
+      char bar[31];
+      for (int i = 0; i < 30; ++i) {
+        bar[i] = i < pct * 30 / 100 ? '#' : '.';
+      }
+      bar[30] = '\0';
+      std::fprintf(stderr, "\rsimulating [%s] %3d%%", bar, pct);
+      shown_ = true;
+    } else if (pct / 10 > last_decile_) {
+      last_decile_ = pct / 10;
+      std::fprintf(stderr, "simulating: %d%%\n", pct);
+    }
+  }
+
+  void finish() {
+    if (shown_) {
+      std::fprintf(stderr, "\n");
+    }
+  }
+
+ private:
+  std::int64_t total_;
+  bool tty_;
+  bool shown_ = false;
+  int last_decile_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+int simulate_command(const CommandContext& ctx) {
+  constexpr std::array<std::string_view, 3> kKnown = {"config", "days", "seed"};
+  const auto options = Options::parse(ctx.args, kKnown);
+  if (!options) {
+    ctx.err << "kirchhoff simulate: " << options.error().message
+            << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S]\n";
+    return kExitUnreadable;
+  }
+  const auto config = options->get("config");
+  if (!config) {
+    ctx.err << "kirchhoff simulate: --config FILE is required\n";
+    return kExitUnreadable;
+  }
+  const auto days = options->integer("days", 1, 1, 3660);
+  const auto seed = options->integer("seed", 1, 0, 1LL << 62);
+  for (const auto* bad : {&days, &seed}) {
+    if (!*bad) {
+      ctx.err << "kirchhoff simulate: " << bad->error().message << "\n";
+      return kExitUnreadable;
+    }
+  }
+  const auto installation = model::load_installation_file(*config);
+  if (!installation) {
+    ctx.err << installation.error().message << "\n";
+    return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
+                                                                     : kExitInvalid;
+  }
+  sim::SiteOptions site_options;
+  site_options.seed = static_cast<std::uint64_t>(*seed);
+  sim::SiteSimulator site(*installation, site_options);
+  sim::KpiAccumulator kpis(site.installation(), sim::Tariff{});
+  const std::int64_t steps = *days * 86400;
+  Progress progress(steps);
+  for (std::int64_t i = 0; i < steps; ++i) {
+    kpis.add(site.step(), 1.0);
+    if (i % 86400 == 86399) {
+      progress.update(i + 1);
+    }
+  }
+  progress.finish();
+  nlohmann::json out = kpis.report(site);
+  out["days"] = *days;
+  out["seed"] = *seed;
+  out["strategy"] = "none";
+  ctx.out << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace kirchhoff::app

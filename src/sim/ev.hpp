@@ -1,0 +1,62 @@
+// An EV charger with the cars that come and go.
+//
+// Sessions: on weekdays a car arrives around 17:30 (sd 1 h, 85 % of days) and
+// leaves at 07:30 (sd 30 min) the next morning; on weekend days it comes home
+// around 13:00 (sd 2 h, 45 % of days) and stays 4-10 h. Each session wants
+// 8-30 kWh. The car accepts at most its on-board limit per phase; the charger
+// obeys its current limit (6-32 A, below 6 A it pauses: IEC 61851).
+// Without a setpoint the charger gives the car its full rated current at once,
+// as an unmanaged wallbox does.
+#pragma once
+
+#include <cstdint>
+
+#include "devices/capabilities.hpp"
+#include "sim/random.hpp"
+
+namespace kirchhoff::sim {
+
+struct EvParams {
+  int charger_phases = 3;          // 1 or 3
+  double charger_max_a = 16.0;     // rated current per phase
+  double car_max_a = 16.0;         // on-board charger limit per phase
+  double charging_efficiency = 0.92;
+};
+
+class SimEvCharger : public devices::EvCharger {
+ public:
+  SimEvCharger(EvParams params, std::uint64_t seed);
+
+  void set_current_limit_a(double current_a) override { limit_a_ = current_a; }
+  void set_phases(int phases) override { phases_ = phases == 1 ? 1 : 3; }
+
+  // Advances to `unix_s` and returns the current drawn per phase (A); the
+  // phases in use are the first `phases()` of the charger's connection.
+  double step(std::int64_t unix_s, double v_ln, double dt_s);
+
+  bool plugged() const { return plugged_; }
+  int phases() const { return std::min(phases_, params_.charger_phases); }
+  double power_w() const { return power_w_; }
+  double delivered_wh() const { return delivered_total_wh_; }
+  double unmet_wh() const { return unmet_total_wh_; }
+  int sessions() const { return sessions_; }
+
+ private:
+  void plan_next_session(std::int64_t after_unix_s);
+
+  EvParams params_;
+  Rng rng_;
+  double limit_a_;
+  int phases_;
+  bool plugged_ = false;
+  std::int64_t arrival_s_ = -1;
+  std::int64_t departure_s_ = -1;
+  double wanted_wh_ = 0.0;   // energy into the car's battery this session
+  double session_wh_ = 0.0;  // energy already stored this session
+  double power_w_ = 0.0;
+  double delivered_total_wh_ = 0.0;  // AC energy drawn over all sessions
+  double unmet_total_wh_ = 0.0;      // AC energy still wanted at departures
+  int sessions_ = 0;
+};
+
+}  // namespace kirchhoff::sim

@@ -1,0 +1,135 @@
+#include "sim/kpi.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kirchhoff::sim {
+
+namespace {
+
+// Rounds to a decimal step (0.001, 0.01, 0.1); dividing by the integer 1/step
+// gives the double nearest the decimal, so JSON prints "11.075", not
+// "11.075000000000001".
+double round_to(double value, double step) {
+  const double per_unit = std::round(1.0 / step);
+  return std::round(value * per_unit) / per_unit;
+}
+
+}  // namespace
+
+KpiAccumulator::KpiAccumulator(const model::Installation& installation, Tariff tariff)
+    : installation_(installation), tariff_(tariff), loads_(installation.loads.size()) {}
+
+void KpiAccumulator::add(const SiteState& s, double dt_s) {
+  const double hours = dt_s / 3600.0;
+  seconds_ += dt_s;
+  if (s.grid_w >= 0.0) {
+    import_wh_.add(s.grid_w * hours);
+  } else {
+    export_wh_.add(-s.grid_w * hours);
+    max_export_w_ = std::max(max_export_w_, -s.grid_w);
+  }
+  production_wh_.add(s.pv_w * hours);
+  consumption_wh_.add(s.consumption_w * hours);
+  if (s.battery_w >= 0.0) {
+    discharge_wh_.add(s.battery_w * hours);
+  } else {
+    charge_wh_.add(-s.battery_w * hours);
+  }
+  // A change between charging and discharging, ignoring idle (|P| < 50 W).
+  const int direction = s.battery_w > 50.0 ? 1 : (s.battery_w < -50.0 ? -1 : 0);
+  if (direction != 0) {
+    if (battery_direction_ != 0 && direction != battery_direction_) {
+      ++battery_sign_changes_;
+    }
+    battery_direction_ = direction;
+  }
+  for (std::size_t i = 0; i < loads_.size(); ++i) {
+    const double p = s.loads[i].total_w();
+    (p >= 0.0 ? loads_[i].import_wh : loads_[i].export_wh).add(std::abs(p) * hours);
+  }
+  const std::int64_t quarter = s.unix_s / 900;
+  if (quarter != quarter_) {
+    if (quarter_seconds_ > 0.0) {
+      peak_quarter_w_ = std::max(peak_quarter_w_, quarter_wh_.value() * 3600.0 / 900.0);
+    }
+    quarter_ = quarter;
+    quarter_wh_ = CompensatedSum();
+    quarter_seconds_ = 0.0;
+  }
+  quarter_wh_.add(s.grid_w * hours);
+  quarter_seconds_ += dt_s;
+  double worst_a = 0.0;
+  for (double a : s.grid_phase_a) {
+    worst_a = std::max(worst_a, std::abs(a));
+  }
+  max_phase_current_a_ = std::max(max_phase_current_a_, worst_a);
+  if (worst_a > installation_.site.main_breaker_a) {
+    fuse_overload_s_ += dt_s;
+  }
+}
+
+nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
+  using nlohmann::json;
+  const double import_kwh = import_wh_.value() / 1000.0;
+  const double export_kwh = export_wh_.value() / 1000.0;
+  const double production_kwh = production_wh_.value() / 1000.0;
+  const double consumption_kwh = consumption_wh_.value() / 1000.0;
+  const double charge_kwh = charge_wh_.value() / 1000.0;
+  const double discharge_kwh = discharge_wh_.value() / 1000.0;
+  // A quarter still open at the end counts only when it is complete.
+  double peak_w = peak_quarter_w_;
+  if (quarter_seconds_ >= 900.0) {
+    peak_w = std::max(peak_w, quarter_wh_.value() * 3600.0 / 900.0);
+  }
+  const double balance_kwh =
+      import_kwh - export_kwh + production_kwh + discharge_kwh - charge_kwh - consumption_kwh;
+  json out;
+  out["seconds"] = seconds_;
+  out["import_kwh"] = round_to(import_kwh, 1e-3);
+  out["export_kwh"] = round_to(export_kwh, 1e-3);
+  out["production_kwh"] = round_to(production_kwh, 1e-3);
+  out["consumption_kwh"] = round_to(consumption_kwh, 1e-3);
+  out["battery_charge_kwh"] = round_to(charge_kwh, 1e-3);
+  out["battery_discharge_kwh"] = round_to(discharge_kwh, 1e-3);
+  out["self_consumption_pct"] =
+      production_kwh > 0 ? round_to((production_kwh - export_kwh) / production_kwh * 100, 0.01) : 0.0;
+  out["self_sufficiency_pct"] =
+      consumption_kwh > 0 ? round_to((consumption_kwh - import_kwh) / consumption_kwh * 100, 0.01)
+                          : 0.0;
+  out["peak_import_kw_15min"] = round_to(std::max(peak_w, 0.0) / 1000.0, 1e-3);
+  out["max_export_w"] = round_to(max_export_w_, 0.1);
+  out["max_phase_current_a"] = round_to(max_phase_current_a_, 0.01);
+  out["cost"] = round_to(import_kwh * tariff_.import_per_kwh - export_kwh * tariff_.export_per_kwh, 0.01);
+  out["currency"] = "EUR";
+  out["fuse_overload_s"] = fuse_overload_s_;
+  out["battery_sign_changes"] = battery_sign_changes_;
+  const SimEvCharger* ev = site.ev_charger();
+  out["ev_energy_kwh"] = ev ? round_to(ev->delivered_wh() / 1000.0, 1e-3) : 0.0;
+  out["ev_unmet_kwh"] = ev ? round_to(ev->unmet_wh() / 1000.0, 1e-3) : 0.0;
+  out["ev_sessions"] = ev ? ev->sessions() : 0;
+  out["balance_error_pct"] =
+      consumption_kwh > 0 ? round_to(balance_kwh / consumption_kwh * 100, 1e-6) + 0.0 : 0.0;
+  json loads = json::array();
+  for (std::size_t i = 0; i < loads_.size(); ++i) {
+    const auto& load = installation_.loads[i];
+    loads.push_back({{"name", load.name},
+                     {"kind", model::load_kind_name(load.kind)},
+                     {"energy_import_kwh", round_to(loads_[i].import_wh.value() / 1000.0, 1e-3)},
+                     {"energy_export_kwh", round_to(loads_[i].export_wh.value() / 1000.0, 1e-3)}});
+  }
+  out["loads"] = loads;
+  json meters = json::array();
+  for (const auto& meter : site.pulse_meters()) {
+    meters.push_back({{"module", meter.module_id},
+                      {"input", meter.input},
+                      {"name", meter.name},
+                      {"unit", meter.unit},
+                      {"value", round_to(meter.value, 1e-3)},
+                      {"pulses", meter.pulses}});
+  }
+  out["meters"] = meters;
+  return out;
+}
+
+}  // namespace kirchhoff::sim

@@ -1,0 +1,310 @@
+#include "sim/site.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace kirchhoff::sim {
+
+namespace {
+
+using model::LoadKind;
+
+constexpr double kGridImpedanceOhm = 0.25;  // source impedance seen from the meter
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool has_word(const std::string& name, std::initializer_list<const char*> words) {
+  const std::string l = lower(name);
+  return std::any_of(words.begin(), words.end(),
+                     [&](const char* w) { return l.find(w) != std::string::npos; });
+}
+
+// Rated AC power a breaker allows a load: V_LN * I * phases.
+double breaker_w(const model::Load& load, double v_ln, double fallback_w) {
+  if (!load.breaker_a) {
+    return fallback_w;
+  }
+  return *load.breaker_a * v_ln * static_cast<double>(std::max<std::size_t>(1, load.channels.size()));
+}
+
+}  // namespace
+
+SiteSimulator::SiteSimulator(const model::Installation& installation, const SiteOptions& options)
+    : installation_(installation),
+      options_(options),
+      weather_(options.seed * 7919 + 1),
+      household_(options.seed * 7919 + 2),
+      grid_rng_(options.seed * 7919 + 3) {
+  const auto& topo = model::topology_info(installation_.site.topology);
+  const double v_ln = topo.v_ln_nominal;
+  for (std::size_t i = 0; i < installation_.loads.size(); ++i) {
+    of_kind_[static_cast<int>(installation_.loads[i].kind)].push_back(i);
+  }
+  auto loads_of = [&](LoadKind kind) -> const std::vector<std::size_t>& {
+    return of_kind_[static_cast<int>(kind)];
+  };
+  // PV: an inverter at 80 % of what the solar breakers allow, panels 10 %
+  // larger than the inverter (a common DC/AC ratio); 5 kW per load without a breaker.
+  if (!loads_of(LoadKind::kSolar).empty()) {
+    double inverter_w = 0.0;
+    for (std::size_t i : loads_of(LoadKind::kSolar)) {
+      inverter_w += 0.8 * breaker_w(installation_.loads[i], v_ln, 5000.0 / 0.8);
+    }
+    pv_ = PvSystem{inverter_w * 1.1, inverter_w, options.panel};
+  }
+  if (!loads_of(LoadKind::kBattery).empty()) {
+    BatteryParams params;
+    const double allowed = 0.8 * breaker_w(installation_.loads[loads_of(LoadKind::kBattery)[0]], v_ln, 6250.0);
+    params.max_charge_w = params.max_discharge_w = std::min(5000.0, allowed);
+    battery_ = std::make_unique<SimBattery>(params);
+  }
+  if (!loads_of(LoadKind::kEv).empty()) {
+    const model::Load& ev = installation_.loads[loads_of(LoadKind::kEv)[0]];
+    EvParams params;
+    params.charger_phases = ev.channels.size() >= 3 ? 3 : 1;
+    params.charger_max_a = std::min(32.0, ev.breaker_a.value_or(16.0));
+    params.car_max_a = params.charger_phases == 3 ? 16.0 : 32.0;  // 11 kW or 7.4 kW on-board
+    ev_ = std::make_unique<SimEvCharger>(params, options.seed * 7919 + 4);
+  }
+  if (!loads_of(LoadKind::kHeatpump).empty()) {
+    heat_pump_ = std::make_unique<SimHeatPump>(HeatPumpParams{});
+  }
+  // Relays of the Output modules, all energised at start (unmanaged devices on).
+  for (const auto& module : installation_.modules) {
+    for (const auto& output : module.outputs) {
+      relays_.push_back(std::make_unique<SimRelay>(output.contact == model::Contact::kNormallyOpen));
+      relay_keys_.emplace_back(module.id, output.number);
+      if (has_word(output.name, {"boiler", "water heater"})) {
+        boiler_relay_ = relays_.back().get();
+      }
+    }
+    for (const auto& input : module.inputs) {
+      if (input.kind == model::ModuleInputKind::kPulse) {
+        meters_.push_back({module.id, input.number, input.name, input.unit, input.pulses_per_unit, 0.0, 0});
+      }
+    }
+  }
+  // Consumer loads get appliance groups by name; the rest go to the first one.
+  assignments_.resize(installation_.loads.size());
+  std::vector<bool> taken(static_cast<int>(ApplianceGroup::kCount), false);
+  bool boiler_measured = false;
+  for (std::size_t i : loads_of(LoadKind::kConsumer)) {
+    const std::string& name = installation_.loads[i].name;
+    auto give = [&](ApplianceGroup g) {
+      assignments_[i].groups.push_back(g);
+      taken[static_cast<int>(g)] = true;
+    };
+    if (has_word(name, {"kitchen", "cook"})) {
+      give(ApplianceGroup::kCooking);
+      give(ApplianceGroup::kFridge);
+    }
+    if (has_word(name, {"light"})) {
+      give(ApplianceGroup::kLighting);
+    }
+    if (has_word(name, {"wash", "laundry", "dish"})) {
+      give(ApplianceGroup::kWashing);
+    }
+    if (has_word(name, {"boiler", "water heater"})) {
+      assignments_[i].boiler = true;
+      boiler_measured = true;
+    }
+  }
+  // The rest (standby, and whatever no name claimed) goes to a consumer no
+  // name matched, such as "Sockets", else to the first consumer.
+  const auto& consumers = loads_of(LoadKind::kConsumer);
+  std::optional<std::size_t> rest_load;
+  for (std::size_t i : consumers) {
+    if (!rest_load && assignments_[i].groups.empty() && !assignments_[i].boiler) {
+      rest_load = i;
+    }
+  }
+  if (!rest_load && !consumers.empty()) {
+    rest_load = consumers.front();
+  }
+  for (int g = 0; g < static_cast<int>(ApplianceGroup::kCount); ++g) {
+    if (taken[g]) {
+      continue;
+    }
+    if (rest_load) {
+      assignments_[*rest_load].groups.push_back(static_cast<ApplianceGroup>(g));
+    } else {
+      unmeasured_groups_.push_back(static_cast<ApplianceGroup>(g));
+    }
+  }
+  if (boiler_relay_ != nullptr || boiler_measured) {
+    boiler_ = std::make_unique<SimBoiler>();
+  }
+  state_.loads.resize(installation_.loads.size());
+  state_.unix_s = options.start_unix_s - 1;
+}
+
+SimRelay* SiteSimulator::relay(const std::string& module_id, int output) {
+  for (std::size_t i = 0; i < relay_keys_.size(); ++i) {
+    if (relay_keys_[i].first == module_id && relay_keys_[i].second == output) {
+      return relays_[i].get();
+    }
+  }
+  return nullptr;
+}
+
+void SiteSimulator::spread(std::size_t load_index, double power_w) {
+  const model::Load& load = installation_.loads[load_index];
+  LoadFlow& flow = state_.loads[load_index];
+  std::size_t channels = load.channels.size();
+  // A charger switched to one phase draws on its first conductor only.
+  if (load.kind == LoadKind::kEv && ev_ && ev_->phases() == 1) {
+    channels = std::min<std::size_t>(channels, 1);
+  }
+  if (channels == 0) {
+    return;
+  }
+  const double share = power_w / static_cast<double>(channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    flow.p_w[static_cast<int>(load.channels[c].phase)] += share;
+  }
+}
+
+const SiteState& SiteSimulator::step() {
+  constexpr double kDt = 1.0;
+  const auto& topo = model::topology_info(installation_.site.topology);
+  SiteState& s = state_;
+  s.unix_s += 1;
+  weather_.advance(s.unix_s);
+  const SunPosition sun = sun_position(s.unix_s, options_.latitude_deg, options_.longitude_deg);
+  household_.step(s.unix_s, sun.elevation_rad < 0.0, kDt);
+
+  // Grid: slow voltage variation (sd 1 %) and frequency drift (sd 20 mHz),
+  // both first-order autoregressive with a time constant of about 15 min.
+  constexpr double kPhi = 0.99889;
+  const double innovation = std::sqrt(1.0 - kPhi * kPhi);
+  voltage_drift_ = kPhi * voltage_drift_ + 0.01 * innovation * grid_rng_.normal();
+  frequency_drift_ = kPhi * frequency_drift_ + 0.02 * innovation * grid_rng_.normal();
+  s.frequency_hz = installation_.site.frequency_hz + frequency_drift_;
+  s.outdoor_c = weather_.outdoor_c();
+
+  for (auto& flow : s.loads) {
+    flow.p_w = {0.0, 0.0, 0.0};
+  }
+  const double v_nominal = topo.v_ln_nominal * (1.0 + voltage_drift_);
+  s.pv_w = 0.0;
+  if (pv_) {
+    const double poa = plane_of_array_irradiance(sun, pv_->panel, weather_.clear_sky_index());
+    s.pv_w = pv_ac_power_w(*pv_, poa, s.outdoor_c) * std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0;
+  }
+  s.ev_w = 0.0;
+  if (ev_) {
+    ev_->step(s.unix_s, v_nominal, kDt);
+    s.ev_w = ev_->power_w();
+  }
+  s.heat_pump_w = heat_pump_ ? heat_pump_->step(s.outdoor_c, kDt) : 0.0;
+  s.indoor_c = heat_pump_ ? heat_pump_->indoor_c() : 0.0;
+  s.boiler_w = 0.0;
+  if (boiler_) {
+    const bool powered = boiler_relay_ == nullptr || boiler_relay_->energised();
+    s.boiler_w = boiler_->step(powered, household_.hot_water_l(), kDt);
+  }
+
+  // Consumers by appliance group; what no load measures is spread over the phases.
+  s.consumption_w = s.ev_w + s.heat_pump_w;
+  bool boiler_on_a_load = false;
+  for (std::size_t i : of_kind_[static_cast<int>(LoadKind::kConsumer)]) {
+    double p = 0.0;
+    for (ApplianceGroup g : assignments_[i].groups) {
+      p += household_.power_w(g);
+    }
+    if (assignments_[i].boiler) {
+      p += s.boiler_w;
+      boiler_on_a_load = true;
+    }
+    spread(i, p);
+    s.consumption_w += p;
+  }
+  s.unmeasured_w = boiler_on_a_load ? 0.0 : s.boiler_w;
+  for (ApplianceGroup g : unmeasured_groups_) {
+    s.unmeasured_w += household_.power_w(g);
+  }
+  s.consumption_w += s.unmeasured_w;
+  auto share_among = [&](LoadKind kind, double power_w) {
+    const auto& indices = of_kind_[static_cast<int>(kind)];
+    for (std::size_t i : indices) {
+      spread(i, power_w / static_cast<double>(indices.size()));
+    }
+  };
+  share_among(LoadKind::kEv, s.ev_w);
+  share_among(LoadKind::kHeatpump, s.heat_pump_w);
+  share_among(LoadKind::kSolar, s.pv_w);
+  s.battery_w = battery_ ? battery_->step(s.consumption_w - s.pv_w, kDt) : 0.0;
+  s.battery_soc = battery_ ? battery_->soc() : 0.0;
+  share_among(LoadKind::kBattery, s.battery_w);
+
+  // Grid per phase: consumption - production - discharge on that phase.
+  std::array<double, 3> grid{};
+  const int phases = topo.phase_count;
+  for (std::size_t i = 0; i < installation_.loads.size(); ++i) {
+    const LoadKind kind = installation_.loads[i].kind;
+    if (kind == LoadKind::kGrid) {
+      continue;
+    }
+    const double sign = (kind == LoadKind::kSolar || kind == LoadKind::kBattery) ? -1.0 : 1.0;
+    for (int p = 0; p < 3; ++p) {
+      grid[p] += sign * s.loads[i].p_w[p];
+    }
+  }
+  for (int p = 0; p < phases; ++p) {
+    grid[p] += s.unmeasured_w / phases;
+  }
+  // Loads on a phase the site does not have (only L3 on 3P-230, where "L3"
+  // means the voltage L1-L2) are carried by the site's conductors evenly.
+  for (int p = phases; p < 3; ++p) {
+    for (int q = 0; q < phases; ++q) {
+      grid[q] += grid[p] / phases;
+    }
+    grid[p] = 0.0;
+  }
+  s.grid_w = grid[0] + grid[1] + grid[2];
+  for (int p = 0; p < 3; ++p) {
+    const double v = p < phases ? v_nominal : 0.0;
+    s.grid_phase_a[p] = v > 0.0 ? grid[p] / v : 0.0;
+    s.v_ln[p] = p < phases ? v_nominal - kGridImpedanceOhm * s.grid_phase_a[p] : 0.0;
+  }
+  // The grid loads measure the site's conductors; with several grid loads
+  // (rare) each sees its share.
+  const auto& grid_loads = of_kind_[static_cast<int>(LoadKind::kGrid)];
+  for (std::size_t i : grid_loads) {
+    const model::Load& load = installation_.loads[i];
+    double unmetered = 0.0;
+    std::array<bool, 3> measured{};
+    for (const auto& ch : load.channels) {
+      measured[static_cast<int>(ch.phase)] = true;
+    }
+    int measured_count = 0;
+    for (int p = 0; p < 3; ++p) {
+      measured_count += measured[p] ? 1 : 0;
+      unmetered += measured[p] ? 0.0 : grid[p];
+    }
+    for (int p = 0; p < 3; ++p) {
+      if (measured[p]) {
+        s.loads[i].p_w[p] = (grid[p] + unmetered / measured_count) / static_cast<double>(grid_loads.size());
+      }
+    }
+  }
+
+  // Pulse meters count what the household used.
+  for (PulseMeter& meter : meters_) {
+    const std::string unit = lower(meter.unit);
+    if (unit == "m3") {
+      meter.value = has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
+    } else if (unit == "l") {
+      meter.value = household_.water_l();
+    }
+    meter.pulses = static_cast<std::uint64_t>(std::floor(meter.value * meter.pulses_per_unit));
+  }
+  return s;
+}
+
+}  // namespace kirchhoff::sim

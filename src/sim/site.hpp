@@ -1,0 +1,148 @@
+// The virtual installation in power mode: every second, what each load of the
+// installation draws or delivers on each phase, from physical models of the
+// weather, PV, battery, EV, heat pump, boiler and household appliances.
+//
+// Which model feeds which load follows the load's kind: `solar` loads share
+// the PV system, `battery` the battery, `ev` the charger, `heatpump` the heat
+// pump; `consumer` loads get appliance groups by name (kitchen: cooking and
+// fridge, light: lighting, wash: washing, boiler: the boiler) and the rest go
+// to the first consumer load, or to an unmeasured remainder when the site has
+// none. The grid load is what is left: consumption - production - discharge,
+// per phase, so energy balances by construction of the physics.
+//
+// The controllable devices are reachable through the devices:: interfaces,
+// exactly as the energy manager will reach real ones. Deterministic for a
+// seed. Not thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/installation.hpp"
+#include "sim/battery.hpp"
+#include "sim/ev.hpp"
+#include "sim/heat_pump.hpp"
+#include "sim/household.hpp"
+#include "sim/solar.hpp"
+#include "sim/weather.hpp"
+
+namespace kirchhoff::sim {
+
+struct SiteOptions {
+  std::uint64_t seed = 1;
+  std::int64_t start_unix_s = 1767225600;  // 2026-01-01T00:00:00Z
+  double latitude_deg = 50.85;             // Brussels
+  double longitude_deg = 4.35;
+  PanelOrientation panel;
+};
+
+// The physics of one second, in the sign conventions of the brief.
+struct LoadFlow {
+  std::array<double, 3> p_w{};  // per phase L1..L3, + in the load's positive direction
+  double total_w() const { return p_w[0] + p_w[1] + p_w[2]; }
+};
+
+struct SiteState {
+  std::int64_t unix_s = 0;
+  double frequency_hz = 50.0;
+  std::array<double, 3> v_ln{};           // phase voltages (V)
+  std::vector<LoadFlow> loads;            // one per installation load, same order
+  double unmeasured_w = 0.0;              // consumption no load measures
+  std::array<double, 3> grid_phase_a{};   // grid current per phase (A, + import)
+  double pv_w = 0.0;                      // all PV production
+  double battery_w = 0.0;                 // + discharge
+  double ev_w = 0.0;
+  double heat_pump_w = 0.0;
+  double boiler_w = 0.0;
+  double consumption_w = 0.0;             // every consumer, EV, heat pump, boiler and unmeasured
+  double grid_w = 0.0;                    // + import
+  double outdoor_c = 0.0;
+  double indoor_c = 0.0;
+  double battery_soc = 0.0;
+};
+
+class SimRelay : public devices::Relay {
+ public:
+  explicit SimRelay(bool energised) : energised_(energised) {}
+  void set_energised(bool energised) override { energised_ = energised; }
+  bool energised() const { return energised_; }
+
+ private:
+  bool energised_;
+};
+
+class SimInverter : public devices::Inverter {
+ public:
+  void set_limit_pct(double limit_pct) override { limit_pct_ = limit_pct; }
+  double limit_pct() const { return limit_pct_; }
+
+ private:
+  double limit_pct_ = 100.0;
+};
+
+class SiteSimulator {
+ public:
+  SiteSimulator(const model::Installation& installation, const SiteOptions& options);
+
+  // Advances by one second and returns the new state.
+  const SiteState& step();
+  const SiteState& state() const { return state_; }
+  const model::Installation& installation() const { return installation_; }
+
+  // The controllable devices the site has (null when it has none).
+  SimEvCharger* ev_charger() { return ev_.get(); }
+  SimBattery* battery() { return battery_.get(); }
+  SimInverter* inverter() { return pv_ ? &inverter_ : nullptr; }
+  SimHeatPump* heat_pump() { return heat_pump_.get(); }
+  SimRelay* relay(const std::string& module_id, int output);
+
+  // Pulse inputs of Input modules: total pulses counted so far.
+  struct PulseMeter {
+    std::string module_id;
+    int input = 0;
+    std::string name;
+    std::string unit;
+    double pulses_per_unit = 0.0;
+    double value = 0.0;         // in `unit`
+    std::uint64_t pulses = 0;   // whole pulses counted
+  };
+  const std::vector<PulseMeter>& pulse_meters() const { return meters_; }
+
+  // Rated values the models were sized with, for reports.
+  double pv_peak_w() const { return pv_ ? pv_->peak_w : 0.0; }
+
+ private:
+  struct Assignment {
+    std::vector<ApplianceGroup> groups;
+    bool boiler = false;
+  };
+  void spread(std::size_t load_index, double power_w);
+
+  model::Installation installation_;
+  SiteOptions options_;
+  Weather weather_;
+  Household household_;
+  Rng grid_rng_;
+  std::optional<PvSystem> pv_;
+  SimInverter inverter_;
+  std::unique_ptr<SimBattery> battery_;
+  std::unique_ptr<SimEvCharger> ev_;
+  std::unique_ptr<SimHeatPump> heat_pump_;
+  std::unique_ptr<SimBoiler> boiler_;
+  SimRelay* boiler_relay_ = nullptr;
+  std::vector<std::unique_ptr<SimRelay>> relays_;
+  std::vector<std::pair<std::string, int>> relay_keys_;
+  std::vector<PulseMeter> meters_;
+  std::vector<Assignment> assignments_;     // per load
+  std::vector<std::size_t> of_kind_[6];     // load indices by kind
+  std::vector<ApplianceGroup> unmeasured_groups_;
+  double voltage_drift_ = 0.0;
+  double frequency_drift_ = 0.0;
+  SiteState state_;
+};
+
+}  // namespace kirchhoff::sim
