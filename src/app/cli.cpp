@@ -18,6 +18,8 @@ constexpr std::array kCommands = {
     Command{"simulate", "simulate --config FILE --days N --seed S",
             "run the site on the simulator faster than real time; print KPIs as JSON",
             simulate_command},
+    Command{"record", "record --config FILE [--seconds N]",
+            "write simulated voltage and current samples as CSV for 'meter'", record_command},
 };
 
 void print_help(std::ostream& out) {

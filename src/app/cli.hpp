@@ -36,5 +36,6 @@ int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& 
 int check_command(const CommandContext& ctx);
 int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);
+int record_command(const CommandContext& ctx);
 
 }  // namespace kirchhoff::app

@@ -29,8 +29,8 @@ common::Result<Options> Options::parse(std::span<const std::string> args,
       is_known = is_known || k == name;
     }
     if (!is_known) {
-      return make_error(ErrorKind::kInvalidArgument, "unknown option '" + arg + "'" +
-                                                         common::did_you_mean(arg, name_views));
+      return make_error(ErrorKind::kInvalidArgument,
+                        "unknown option '" + arg + "'" + common::did_you_mean(arg, name_views));
     }
     if (i + 1 >= args.size()) {
       return make_error(ErrorKind::kInvalidArgument, "option '" + arg + "' needs a value");
@@ -50,8 +50,8 @@ std::optional<std::string> Options::get(std::string_view name) const {
   return it->second;
 }
 
-common::Result<long long> Options::integer(std::string_view name, long long fallback,
-                                           long long min, long long max) const {
+common::Result<long long> Options::integer(std::string_view name, long long fallback, long long min,
+                                           long long max) const {
   const auto text = get(name);
   if (!text) {
     return fallback;

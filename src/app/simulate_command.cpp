@@ -82,7 +82,7 @@ int simulate_command(const CommandContext& ctx) {
   if (!installation) {
     ctx.err << installation.error().message << "\n";
     return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                     : kExitInvalid;
+                                                                    : kExitInvalid;
   }
   sim::SiteOptions site_options;
   site_options.seed = static_cast<std::uint64_t>(*seed);

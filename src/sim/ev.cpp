@@ -23,7 +23,8 @@ void SimEvCharger::plan_next_session(std::int64_t after_unix_s) {
       continue;
     }
     const double arrive_h = weekend ? rng_.normal(13.0, 2.0) : rng_.normal(17.5, 1.0);
-    const std::int64_t arrival = day_start + static_cast<std::int64_t>(std::clamp(arrive_h, 6.0, 23.5) * 3600);
+    const std::int64_t arrival =
+        day_start + static_cast<std::int64_t>(std::clamp(arrive_h, 6.0, 23.5) * 3600);
     if (arrival <= after_unix_s) {
       continue;
     }

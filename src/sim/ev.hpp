@@ -17,9 +17,9 @@
 namespace kirchhoff::sim {
 
 struct EvParams {
-  int charger_phases = 3;          // 1 or 3
-  double charger_max_a = 16.0;     // rated current per phase
-  double car_max_a = 16.0;         // on-board charger limit per phase
+  int charger_phases = 3;       // 1 or 3
+  double charger_max_a = 16.0;  // rated current per phase
+  double car_max_a = 16.0;      // on-board charger limit per phase
   double charging_efficiency = 0.92;
 };
 

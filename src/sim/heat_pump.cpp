@@ -31,7 +31,8 @@ double SimHeatPump::step(double outdoor_c, double dt_s) {
   bool want = running_;
   if (state_ == SgReadyState::kBlocked || !heating_season) {
     want = false;
-  } else if (indoor_c_ < setpoint - 0.5 || (state_ == SgReadyState::kForced && indoor_c_ < setpoint)) {
+  } else if (indoor_c_ < setpoint - 0.5 ||
+             (state_ == SgReadyState::kForced && indoor_c_ < setpoint)) {
     want = true;
   } else if (indoor_c_ > setpoint + 0.5) {
     want = false;
@@ -39,8 +40,9 @@ double SimHeatPump::step(double outdoor_c, double dt_s) {
   since_switch_s_ += dt_s;
   // Compressor protection: keep the minimum run and pause times, except that
   // "blocked" (a grid operator's order) stops it at once.
-  const bool may_switch = running_ ? (since_switch_s_ >= kMinRunS || state_ == SgReadyState::kBlocked)
-                                   : since_switch_s_ >= kMinPauseS;
+  const bool may_switch = running_
+                              ? (since_switch_s_ >= kMinRunS || state_ == SgReadyState::kBlocked)
+                              : since_switch_s_ >= kMinPauseS;
   if (want != running_ && may_switch) {
     running_ = want;
     since_switch_s_ = 0.0;

@@ -93,14 +93,16 @@ nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
   out["battery_charge_kwh"] = round_to(charge_kwh, 1e-3);
   out["battery_discharge_kwh"] = round_to(discharge_kwh, 1e-3);
   out["self_consumption_pct"] =
-      production_kwh > 0 ? round_to((production_kwh - export_kwh) / production_kwh * 100, 0.01) : 0.0;
+      production_kwh > 0 ? round_to((production_kwh - export_kwh) / production_kwh * 100, 0.01)
+                         : 0.0;
   out["self_sufficiency_pct"] =
       consumption_kwh > 0 ? round_to((consumption_kwh - import_kwh) / consumption_kwh * 100, 0.01)
                           : 0.0;
   out["peak_import_kw_15min"] = round_to(std::max(peak_w, 0.0) / 1000.0, 1e-3);
   out["max_export_w"] = round_to(max_export_w_, 0.1);
   out["max_phase_current_a"] = round_to(max_phase_current_a_, 0.01);
-  out["cost"] = round_to(import_kwh * tariff_.import_per_kwh - export_kwh * tariff_.export_per_kwh, 0.01);
+  out["cost"] =
+      round_to(import_kwh * tariff_.import_per_kwh - export_kwh * tariff_.export_per_kwh, 0.01);
   out["currency"] = "EUR";
   out["fuse_overload_s"] = fuse_overload_s_;
   out["battery_sign_changes"] = battery_sign_changes_;

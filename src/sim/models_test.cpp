@@ -31,7 +31,8 @@ TEST(Sun, NoonElevationAtSolsticesAndEquinox) {
   // At solar noon the elevation is 90 - latitude + declination, with the
   // declination +23.44 deg at the June solstice, -23.44 in December, 0 at the
   // March equinox (~20 March). Spencer's series is good to ~0.3 deg.
-  EXPECT_NEAR(noon_elevation_deg(1782000000 - 1782000000 % 86400), 90 - kLat + 23.44, 0.4);  // 2026-06-21
+  EXPECT_NEAR(noon_elevation_deg(1782000000 - 1782000000 % 86400), 90 - kLat + 23.44,
+              0.4);                                                     // 2026-06-21
   EXPECT_NEAR(noon_elevation_deg(1797811200), 90 - kLat - 23.44, 0.4);  // 2026-12-21
   EXPECT_NEAR(noon_elevation_deg(1773964800), 90 - kLat + 0.0, 0.6);    // 2026-03-20
 }

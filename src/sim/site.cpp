@@ -29,7 +29,8 @@ double breaker_w(const model::Load& load, double v_ln, double fallback_w) {
   if (!load.breaker_a) {
     return fallback_w;
   }
-  return *load.breaker_a * v_ln * static_cast<double>(std::max<std::size_t>(1, load.channels.size()));
+  return *load.breaker_a * v_ln *
+         static_cast<double>(std::max<std::size_t>(1, load.channels.size()));
 }
 
 }  // namespace
@@ -59,7 +60,8 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
   }
   if (!loads_of(LoadKind::kBattery).empty()) {
     BatteryParams params;
-    const double allowed = 0.8 * breaker_w(installation_.loads[loads_of(LoadKind::kBattery)[0]], v_ln, 6250.0);
+    const double allowed =
+        0.8 * breaker_w(installation_.loads[loads_of(LoadKind::kBattery)[0]], v_ln, 6250.0);
     params.max_charge_w = params.max_discharge_w = std::min(5000.0, allowed);
     battery_ = std::make_unique<SimBattery>(params);
   }
@@ -77,7 +79,8 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
   // Relays of the Output modules, all energised at start (unmanaged devices on).
   for (const auto& module : installation_.modules) {
     for (const auto& output : module.outputs) {
-      relays_.push_back(std::make_unique<SimRelay>(output.contact == model::Contact::kNormallyOpen));
+      relays_.push_back(
+          std::make_unique<SimRelay>(output.contact == model::Contact::kNormallyOpen));
       relay_keys_.emplace_back(module.id, output.number);
       if (has_word(output.name, {"boiler", "water heater"})) {
         boiler_relay_ = relays_.back().get();
@@ -85,7 +88,8 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
     }
     for (const auto& input : module.inputs) {
       if (input.kind == model::ModuleInputKind::kPulse) {
-        meters_.push_back({module.id, input.number, input.name, input.unit, input.pulses_per_unit, 0.0, 0});
+        meters_.push_back(
+            {module.id, input.number, input.name, input.unit, input.pulses_per_unit, 0.0, 0});
       }
     }
   }
@@ -194,7 +198,8 @@ const SiteState& SiteSimulator::step() {
   s.pv_w = 0.0;
   if (pv_) {
     const double poa = plane_of_array_irradiance(sun, pv_->panel, weather_.clear_sky_index());
-    s.pv_w = pv_ac_power_w(*pv_, poa, s.outdoor_c) * std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0;
+    s.pv_w = pv_ac_power_w(*pv_, poa, s.outdoor_c) * std::clamp(inverter_.limit_pct(), 0.0, 100.0) /
+             100.0;
   }
   s.ev_w = 0.0;
   if (ev_) {
@@ -289,7 +294,8 @@ const SiteState& SiteSimulator::step() {
     }
     for (int p = 0; p < 3; ++p) {
       if (measured[p]) {
-        s.loads[i].p_w[p] = (grid[p] + unmetered / measured_count) / static_cast<double>(grid_loads.size());
+        s.loads[i].p_w[p] =
+            (grid[p] + unmetered / measured_count) / static_cast<double>(grid_loads.size());
       }
     }
   }
@@ -298,7 +304,8 @@ const SiteState& SiteSimulator::step() {
   for (PulseMeter& meter : meters_) {
     const std::string unit = lower(meter.unit);
     if (unit == "m3") {
-      meter.value = has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
+      meter.value =
+          has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
     } else if (unit == "l") {
       meter.value = household_.water_l();
     }

@@ -49,17 +49,17 @@ struct LoadFlow {
 struct SiteState {
   std::int64_t unix_s = 0;
   double frequency_hz = 50.0;
-  std::array<double, 3> v_ln{};           // phase voltages (V)
-  std::vector<LoadFlow> loads;            // one per installation load, same order
-  double unmeasured_w = 0.0;              // consumption no load measures
-  std::array<double, 3> grid_phase_a{};   // grid current per phase (A, + import)
-  double pv_w = 0.0;                      // all PV production
-  double battery_w = 0.0;                 // + discharge
+  std::array<double, 3> v_ln{};          // phase voltages (V)
+  std::vector<LoadFlow> loads;           // one per installation load, same order
+  double unmeasured_w = 0.0;             // consumption no load measures
+  std::array<double, 3> grid_phase_a{};  // grid current per phase (A, + import)
+  double pv_w = 0.0;                     // all PV production
+  double battery_w = 0.0;                // + discharge
   double ev_w = 0.0;
   double heat_pump_w = 0.0;
   double boiler_w = 0.0;
-  double consumption_w = 0.0;             // every consumer, EV, heat pump, boiler and unmeasured
-  double grid_w = 0.0;                    // + import
+  double consumption_w = 0.0;  // every consumer, EV, heat pump, boiler and unmeasured
+  double grid_w = 0.0;         // + import
   double outdoor_c = 0.0;
   double indoor_c = 0.0;
   double battery_soc = 0.0;
@@ -107,8 +107,8 @@ class SiteSimulator {
     std::string name;
     std::string unit;
     double pulses_per_unit = 0.0;
-    double value = 0.0;         // in `unit`
-    std::uint64_t pulses = 0;   // whole pulses counted
+    double value = 0.0;        // in `unit`
+    std::uint64_t pulses = 0;  // whole pulses counted
   };
   const std::vector<PulseMeter>& pulse_meters() const { return meters_; }
 
@@ -137,8 +137,8 @@ class SiteSimulator {
   std::vector<std::unique_ptr<SimRelay>> relays_;
   std::vector<std::pair<std::string, int>> relay_keys_;
   std::vector<PulseMeter> meters_;
-  std::vector<Assignment> assignments_;     // per load
-  std::vector<std::size_t> of_kind_[6];     // load indices by kind
+  std::vector<Assignment> assignments_;  // per load
+  std::vector<std::size_t> of_kind_[6];  // load indices by kind
   std::vector<ApplianceGroup> unmeasured_groups_;
   double voltage_drift_ = 0.0;
   double frequency_drift_ = 0.0;

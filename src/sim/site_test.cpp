@@ -12,7 +12,8 @@ namespace kirchhoff::sim {
 namespace {
 
 model::Installation example(const std::string& name) {
-  auto inst = model::load_installation_file(std::string(KIRCHHOFF_SOURCE_DIR) + "/examples/" + name);
+  auto inst =
+      model::load_installation_file(std::string(KIRCHHOFF_SOURCE_DIR) + "/examples/" + name);
   EXPECT_TRUE(inst.ok()) << name;
   return *inst;
 }

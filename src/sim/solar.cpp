@@ -19,9 +19,8 @@ SunPosition sun_position(std::int64_t unix_s, double latitude_deg, double longit
   const double days = static_cast<double>(day_index) + seconds_of_day / 86400.0;
   const double year_fraction = std::fmod(days - 0.5, 365.2425) / 365.2425;  // 0 at ~1 Jan
   const double g = 2.0 * kPi * year_fraction;
-  const double eqtime_min =
-      229.18 * (0.000075 + 0.001868 * std::cos(g) - 0.032077 * std::sin(g) -
-                0.014615 * std::cos(2 * g) - 0.040849 * std::sin(2 * g));
+  const double eqtime_min = 229.18 * (0.000075 + 0.001868 * std::cos(g) - 0.032077 * std::sin(g) -
+                                      0.014615 * std::cos(2 * g) - 0.040849 * std::sin(2 * g));
   const double decl = 0.006918 - 0.399912 * std::cos(g) + 0.070257 * std::sin(g) -
                       0.006758 * std::cos(2 * g) + 0.000907 * std::sin(2 * g) -
                       0.002697 * std::cos(3 * g) + 0.00148 * std::sin(3 * g);
@@ -29,13 +28,13 @@ SunPosition sun_position(std::int64_t unix_s, double latitude_deg, double longit
   const double hour_angle = (true_solar_min / 4.0 - 180.0) * kDeg;
   const double lat = latitude_deg * kDeg;
   const double cos_zenith = std::clamp(
-      std::sin(lat) * std::sin(decl) + std::cos(lat) * std::cos(decl) * std::cos(hour_angle),
-      -1.0, 1.0);
+      std::sin(lat) * std::sin(decl) + std::cos(lat) * std::cos(decl) * std::cos(hour_angle), -1.0,
+      1.0);
   SunPosition sun;
   sun.elevation_rad = kPi / 2 - std::acos(cos_zenith);
   // Azimuth from south, then turned to "from north".
-  const double az_south = std::atan2(std::sin(hour_angle), std::cos(hour_angle) * std::sin(lat) -
-                                                               std::tan(decl) * std::cos(lat));
+  const double az_south = std::atan2(
+      std::sin(hour_angle), std::cos(hour_angle) * std::sin(lat) - std::tan(decl) * std::cos(lat));
   sun.azimuth_rad = az_south + kPi;
   return sun;
 }
@@ -63,8 +62,8 @@ double plane_of_array_irradiance(const SunPosition& sun, const PanelOrientation&
   const double dni = (ghi - dhi) / std::max(cos_z, 0.05);
   const double tilt = panel.tilt_deg * kDeg;
   const double cos_aoi =
-      cos_z * std::cos(tilt) +
-      std::cos(sun.elevation_rad) * std::sin(tilt) * std::cos(sun.azimuth_rad - panel.azimuth_deg * kDeg);
+      cos_z * std::cos(tilt) + std::cos(sun.elevation_rad) * std::sin(tilt) *
+                                   std::cos(sun.azimuth_rad - panel.azimuth_deg * kDeg);
   const double beam = dni * std::max(cos_aoi, 0.0);
   const double sky = dhi * (1.0 + std::cos(tilt)) / 2.0;
   const double ground = ghi * 0.2 * (1.0 - std::cos(tilt)) / 2.0;
