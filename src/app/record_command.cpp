@@ -77,7 +77,7 @@ int record_command(const CommandContext& ctx) {
   if (!installation) {
     ctx.err << installation.error().message << "\n";
     return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                     : kExitInvalid;
+                                                                    : kExitInvalid;
   }
   std::unique_ptr<std::ofstream> file;
   std::ostream* out = &ctx.out;

@@ -29,7 +29,7 @@
 namespace kirchhoff::sim {
 
 struct SampleBlock {
-  double t0_s = 0.0;       // time of the first sample
+  double t0_s = 0.0;  // time of the first sample
   double rate_hz = 0.0;
   std::size_t samples = 0;
   // Structure of arrays: voltages[channel][i], currents[input][i].

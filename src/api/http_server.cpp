@@ -1,0 +1,218 @@
+#include "api/http_server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace kirchhoff::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::uint64_t kBodyLimit = 64 * 1024;
+constexpr std::uint32_t kHeaderLimit = 8 * 1024;
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Router& router, common::Logger& log)
+      : stream_(std::move(socket)), router_(router), log_(log) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(kBodyLimit);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(kRequestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return close();
+    }
+    if (ec) {
+      const bool too_large =
+          ec == http::error::body_limit || ec == http::error::header_limit;
+      HttpResponse response = json_error(too_large ? 413 : 400,
+                                         too_large ? "request too large" : "malformed request");
+      return write(response, 11, false);
+    }
+    auto request = parser_->release();
+    HttpRequest req;
+    req.method = std::string(request.method_string());
+    const std::string target(request.target());
+    const auto q = target.find('?');
+    req.path = target.substr(0, q);
+    req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    req.body = std::move(request.body());
+    HttpResponse response;
+    try {
+      response = router_.dispatch(req);
+    } catch (const std::exception& e) {
+      // A handler bug must not take the daemon down; the client gets a 500.
+      log_.error("request handler failed", {{"path", req.path}, {"error", e.what()}});
+      response = json_error(500, "internal error");
+    }
+    write(response, request.version(), request.keep_alive());
+  }
+
+  void write(const HttpResponse& r, unsigned version, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "kirchhoff");
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("X-Frame-Options", "DENY");
+    res->set("Referrer-Policy", "no-referrer");
+    res->set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+    res->keep_alive(keep_alive);
+    res->body() = r.body;
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec || !keep_alive) {
+                          return self->close();
+                        }
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const Router& router_;
+  common::Logger& log_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(asio::io_context& io, const Router& r, common::Logger& l) : acceptor(io), router(r), log(l) {}
+
+  void accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) {
+        return;
+      }
+      if (!ec) {
+        std::make_shared<Session>(std::move(socket), router, log)->start();
+      }
+      accept();
+    });
+  }
+
+  tcp::acceptor acceptor;
+  const Router& router;
+  common::Logger& log;
+};
+
+void Router::add(std::string method, std::string path, Handler handler) {
+  routes_.push_back({std::move(method), std::move(path), std::move(handler)});
+}
+
+HttpResponse Router::dispatch(const HttpRequest& request) const {
+  bool path_known = false;
+  for (const Route& route : routes_) {
+    if (route.path == request.path) {
+      path_known = true;
+      if (route.method == request.method) {
+        return route.handler(request);
+      }
+    }
+  }
+  return path_known ? json_error(405, "method " + request.method + " not allowed on " + request.path)
+                    : json_error(404, "no such resource: " + request.path);
+}
+
+HttpResponse json_error(int status, const std::string& message) {
+  return {status, nlohmann::json{{"error", message}}.dump(), "application/json"};
+}
+
+common::Result<ListenAddress> parse_listen_address(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return common::make_error(common::ErrorKind::kInvalidArgument,
+                              "listen address '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
+  }
+  if (address.host.empty() || address.host == "localhost") {
+    address.host = "127.0.0.1";
+  }
+  const std::string port = text.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return common::make_error(common::ErrorKind::kInvalidArgument,
+                              "listen address '" + text + "': port must be 0 to 65535");
+  }
+  address.port = static_cast<std::uint16_t>(value);
+  beast::error_code bad;
+  asio::ip::make_address(address.host, bad);
+  if (bad) {
+    return common::make_error(common::ErrorKind::kInvalidArgument,
+                              "listen address '" + text + "': '" + address.host +
+                                  "' is not an IP address");
+  }
+  return address;
+}
+
+common::Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
+                                                              const ListenAddress& address,
+                                                              const Router& router,
+                                                              common::Logger& log) {
+  auto impl = std::make_unique<Impl>(io, router, log);
+  const tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
+  const std::string where = address.host + ":" + std::to_string(address.port);
+  beast::error_code ec;
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    impl->acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    const std::string reason =
+        ec == asio::error::address_in_use ? "is already in use (is another kirchhoff running?)"
+                                          : "cannot be opened: " + ec.message();
+    return common::make_error(common::ErrorKind::kIoError, where + " " + reason);
+  }
+  impl->accept();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace kirchhoff::api

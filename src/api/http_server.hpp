@@ -1,0 +1,87 @@
+// A small HTTP/1.1 server on Boost.Beast: one io_context, asynchronous
+// sessions, no thread per connection. Requests are routed by method and exact
+// path to handlers that return a status and a JSON body.
+//
+// Limits: request bodies up to 64 KiB, headers 8 KiB, 30 s to send a request;
+// anything larger or slower is refused without touching the handlers. Every
+// response carries security headers (nosniff, no framing, no referrer, a
+// strict content security policy) and `Cache-Control: no-store`.
+//
+// Thread-safety: handlers run on the io_context's thread; what they read from
+// the rest of the daemon must be synchronised by the caller.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace kirchhoff::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  std::string query;   // after '?', undecoded
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;  // JSON unless content_type says otherwise
+  std::string content_type = "application/json";
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Router {
+ public:
+  void add(std::string method, std::string path, Handler handler);
+  // 404 for an unknown path, 405 for a known path with another method.
+  HttpResponse dispatch(const HttpRequest& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string path;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+struct ListenAddress {
+  std::string host;  // "127.0.0.1", "::1", "0.0.0.0"
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:8080" or ":8080" (loopback).
+common::Result<ListenAddress> parse_listen_address(const std::string& text);
+
+class HttpServer {
+ public:
+  // Binds and starts accepting; errors name the address and the reason
+  // (e.g. "127.0.0.1:8080 is already in use").
+  static common::Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io,
+                                                           const ListenAddress& address,
+                                                           const Router& router,
+                                                           common::Logger& log);
+  ~HttpServer();
+  std::uint16_t port() const;  // the bound port (useful with port 0)
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// {"error": message} with the status.
+HttpResponse json_error(int status, const std::string& message);
+
+}  // namespace kirchhoff::api

@@ -1,0 +1,121 @@
+#include "api/http_server.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <sstream>
+#include <thread>
+
+namespace kirchhoff::api {
+namespace {
+
+namespace asio = boost::asio;
+using ::testing::HasSubstr;
+using tcp = asio::ip::tcp;
+
+// A server on an ephemeral loopback port with its own event-loop thread.
+class ServerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.add("GET", "/api/v1/health", [](const HttpRequest&) {
+      return HttpResponse{200, R"({"status":"ok"})"};
+    });
+    router_.add("POST", "/echo", [](const HttpRequest& r) {
+      return HttpResponse{200, r.body, "text/plain"};
+    });
+    router_.add("GET", "/boom", [](const HttpRequest&) -> HttpResponse {
+      throw std::runtime_error("handler bug");
+    });
+    auto server = HttpServer::start(io_, {"127.0.0.1", 0}, router_, log_);
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    server_ = std::move(*server);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    io_.stop();
+    thread_.join();
+  }
+
+  // Sends raw bytes, returns everything the server answers until it closes.
+  std::string exchange(const std::string& raw) {
+    asio::io_context client;
+    tcp::socket socket(client);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    asio::write(socket, asio::buffer(raw));
+    std::string reply;
+    boost::system::error_code ec;
+    char buffer[4096];
+    for (;;) {
+      const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+      reply.append(buffer, n);
+      if (ec) {
+        break;
+      }
+    }
+    return reply;
+  }
+
+  std::ostringstream sink_;
+  common::Logger log_{sink_};
+  asio::io_context io_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerFixture, RoutesAndSecurityHeaders) {
+  const std::string reply =
+      exchange("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 200 OK"));
+  EXPECT_THAT(reply, HasSubstr("X-Content-Type-Options: nosniff"));
+  EXPECT_THAT(reply, HasSubstr("Cache-Control: no-store"));
+  EXPECT_THAT(reply, HasSubstr(R"({"status":"ok"})"));
+}
+
+TEST_F(ServerFixture, UnknownPathAndWrongMethod) {
+  EXPECT_THAT(exchange("GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+              HasSubstr("HTTP/1.1 404"));
+  EXPECT_THAT(exchange("DELETE /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+              HasSubstr("HTTP/1.1 405"));
+}
+
+TEST_F(ServerFixture, OversizedBodyIsRefused) {
+  const std::string body(70 * 1024, 'x');  // over the 64 KiB limit
+  const std::string reply = exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 413"));
+}
+
+TEST_F(ServerFixture, GarbageGets400AndServerSurvives) {
+  EXPECT_THAT(exchange("NOT HTTP AT ALL\r\n\r\n"), HasSubstr("400"));
+  EXPECT_THAT(exchange("GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+              HasSubstr("HTTP/1.1 500"));
+  EXPECT_THAT(sink_.str(), HasSubstr("handler bug"));
+  EXPECT_THAT(exchange("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+              HasSubstr("200 OK"));
+}
+
+TEST(HttpServer, PortTakenIsAClearError) {
+  asio::io_context io;
+  Router router;
+  std::ostringstream sink;
+  common::Logger log(sink);
+  auto first = HttpServer::start(io, {"127.0.0.1", 0}, router, log);
+  ASSERT_TRUE(first.ok());
+  auto second = HttpServer::start(io, {"127.0.0.1", (*first)->port()}, router, log);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(second.error().message, HasSubstr("is already in use"));
+}
+
+TEST(ListenAddress, Parses) {
+  EXPECT_EQ(parse_listen_address("127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(parse_listen_address("[::1]:9000")->host, "::1");
+  EXPECT_EQ(parse_listen_address(":8081")->host, "127.0.0.1");
+  EXPECT_FALSE(parse_listen_address("8080").ok());
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:99999").ok());
+  EXPECT_FALSE(parse_listen_address("my-host:80").ok());
+}
+
+}  // namespace
+}  // namespace kirchhoff::api

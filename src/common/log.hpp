@@ -1,0 +1,43 @@
+// Structured logs: one line per event, `time=... level=... msg="..." key=value`
+// (logfmt), easy to read on a terminal and to parse. The sink is passed in; no
+// global logger. Thread-safe: lines from several threads never interleave.
+// Never log secrets: passwords, tokens and setup codes have no place here.
+#pragma once
+
+#include <initializer_list>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace kirchhoff::common {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+class Logger {
+ public:
+  using Field = std::pair<std::string_view, std::string>;
+
+  explicit Logger(std::ostream& sink, LogLevel min_level = LogLevel::kInfo)
+      : sink_(sink), min_level_(min_level) {}
+
+  void log(LogLevel level, std::string_view message, std::initializer_list<Field> fields = {});
+  void debug(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::kDebug, m, f); }
+  void info(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::kInfo, m, f); }
+  void warning(std::string_view m, std::initializer_list<Field> f = {}) {
+    log(LogLevel::kWarning, m, f);
+  }
+  void error(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::kError, m, f); }
+
+ private:
+  std::ostream& sink_;
+  LogLevel min_level_;
+  std::mutex mutex_;
+};
+
+// A value as logfmt writes it: bare when it is a plain word, else quoted with
+// quotes, backslashes and control characters escaped.
+std::string logfmt_value(std::string_view value);
+
+}  // namespace kirchhoff::common
