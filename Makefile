@@ -17,10 +17,11 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The demo: until the daemon exists, describe the demo installation.
+# The demo: the demo house on the simulator, served on http://127.0.0.1:8080.
 run: build
-	./$(BUILD)/kirchhoff check examples/demo.yaml
-	./$(BUILD)/kirchhoff describe examples/demo.yaml
+	@./$(BUILD)/kirchhoff describe examples/demo.yaml
+	@echo "Starting kirchhoff on the demo house: http://127.0.0.1:8080/api/v1/health (Ctrl-C stops it)"
+	./$(BUILD)/kirchhoff run --data $(BUILD)/demo-data
 
 # Every test: format check, the unit/scenario/fuzz-corpus tests, the same under
 # ASan+UBSan, and a short libFuzzer run of every fuzz target.

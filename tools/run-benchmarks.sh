@@ -10,4 +10,11 @@ for bench in "$build"/bench/bench_*; do
   echo "== $(basename "$bench")"
   "$bench"
 done
+root=$(cd "$(dirname "$0")/.." && pwd)
+for script in "$root"/bench/*.sh; do
+  [ -f "$script" ] || continue
+  found=1
+  echo "== $(basename "$script")"
+  bash "$script" "$build/kirchhoff"
+done
 [ $found -eq 1 ] || echo "no benchmarks built yet"

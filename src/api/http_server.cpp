@@ -31,10 +31,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(kBodyLimit);
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(kRequestTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -43,10 +42,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (ec) {
-      const bool too_large =
-          ec == http::error::body_limit || ec == http::error::header_limit;
-      HttpResponse response = json_error(too_large ? 413 : 400,
-                                         too_large ? "request too large" : "malformed request");
+      const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
+      HttpResponse response =
+          json_error(too_large ? 413 : 400, too_large ? "request too large" : "malformed request");
       return write(response, 11, false);
     }
     auto request = parser_->release();
@@ -81,13 +79,14 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
-                        if (ec || !keep_alive) {
-                          return self->close();
-                        }
-                        self->read();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) {
+            return self->close();
+          }
+          self->read();
+        });
   }
 
   void close() {
@@ -105,7 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(asio::io_context& io, const Router& r, common::Logger& l) : acceptor(io), router(r), log(l) {}
+  Impl(asio::io_context& io, const Router& r, common::Logger& l)
+      : acceptor(io), router(r), log(l) {}
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
@@ -138,8 +138,9 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
       }
     }
   }
-  return path_known ? json_error(405, "method " + request.method + " not allowed on " + request.path)
-                    : json_error(404, "no such resource: " + request.path);
+  return path_known
+             ? json_error(405, "method " + request.method + " not allowed on " + request.path)
+             : json_error(404, "no such resource: " + request.path);
 }
 
 HttpResponse json_error(int status, const std::string& message) {
@@ -149,8 +150,9 @@ HttpResponse json_error(int status, const std::string& message) {
 common::Result<ListenAddress> parse_listen_address(const std::string& text) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) {
-    return common::make_error(common::ErrorKind::kInvalidArgument,
-                              "listen address '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
+    return common::make_error(
+        common::ErrorKind::kInvalidArgument,
+        "listen address '" + text + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
   }
   ListenAddress address;
   address.host = text.substr(0, colon);
@@ -171,9 +173,9 @@ common::Result<ListenAddress> parse_listen_address(const std::string& text) {
   beast::error_code bad;
   asio::ip::make_address(address.host, bad);
   if (bad) {
-    return common::make_error(common::ErrorKind::kInvalidArgument,
-                              "listen address '" + text + "': '" + address.host +
-                                  "' is not an IP address");
+    return common::make_error(
+        common::ErrorKind::kInvalidArgument,
+        "listen address '" + text + "': '" + address.host + "' is not an IP address");
   }
   return address;
 }
@@ -197,9 +199,9 @@ common::Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& 
     impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    const std::string reason =
-        ec == asio::error::address_in_use ? "is already in use (is another kirchhoff running?)"
-                                          : "cannot be opened: " + ec.message();
+    const std::string reason = ec == asio::error::address_in_use
+                                   ? "is already in use (is another kirchhoff running?)"
+                                   : "cannot be opened: " + ec.message();
     return common::make_error(common::ErrorKind::kIoError, where + " " + reason);
   }
   impl->accept();

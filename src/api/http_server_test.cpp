@@ -82,8 +82,9 @@ TEST_F(ServerFixture, UnknownPathAndWrongMethod) {
 
 TEST_F(ServerFixture, OversizedBodyIsRefused) {
   const std::string body(70 * 1024, 'x');  // over the 64 KiB limit
-  const std::string reply = exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                                     std::to_string(body.size()) + "\r\n\r\n" + body);
+  const std::string reply =
+      exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n\r\n" + body);
   EXPECT_THAT(reply, HasSubstr("HTTP/1.1 413"));
 }
 

@@ -11,6 +11,8 @@ namespace {
 
 // A registry: adding a subcommand adds a line here and a file of its own.
 constexpr std::array kCommands = {
+    Command{"run", "run [--config FILE] [--data DIR]",
+            "run the daemon (the demo house on the simulator without --config)", run_command},
     Command{"check", "check FILE",
             "validate an installation file; one line per problem as FILE:LINE:COL", check_command},
     Command{"describe", "describe FILE",

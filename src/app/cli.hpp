@@ -30,9 +30,13 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInvalid = 1;     // the input was read but is not valid
 inline constexpr int kExitUnreadable = 2;  // a file could not be read, or bad usage
 
+// Called first thing in main: the daemon reports start-up time from here.
+void mark_process_start();
+
 int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& err);
 
 // Subcommands, one file each.
+int run_command(const CommandContext& ctx);
 int check_command(const CommandContext& ctx);
 int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);

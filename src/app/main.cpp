@@ -6,6 +6,7 @@
 #include "app/cli.hpp"
 
 int main(int argc, char** argv) {
+  kirchhoff::app::mark_process_start();
   const std::vector<std::string> args(argv, argv + argc);
   return kirchhoff::app::run_cli(args, std::cout, std::cerr);
 }

@@ -66,8 +66,8 @@ void Logger::log(LogLevel level, std::string_view message, std::initializer_list
   if (level < min_level_) {
     return;
   }
-  std::string line = "time=" + utc_now() + " level=" + level_name(level) +
-                     " msg=" + logfmt_value(message);
+  std::string line =
+      "time=" + utc_now() + " level=" + level_name(level) + " msg=" + logfmt_value(message);
   for (const auto& [key, value] : fields) {
     line += " ";
     line += key;

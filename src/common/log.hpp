@@ -23,12 +23,16 @@ class Logger {
       : sink_(sink), min_level_(min_level) {}
 
   void log(LogLevel level, std::string_view message, std::initializer_list<Field> fields = {});
-  void debug(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::kDebug, m, f); }
+  void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+    log(LogLevel::kDebug, m, f);
+  }
   void info(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::kInfo, m, f); }
   void warning(std::string_view m, std::initializer_list<Field> f = {}) {
     log(LogLevel::kWarning, m, f);
   }
-  void error(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::kError, m, f); }
+  void error(std::string_view m, std::initializer_list<Field> f = {}) {
+    log(LogLevel::kError, m, f);
+  }
 
  private:
   std::ostream& sink_;

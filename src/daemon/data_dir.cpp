@@ -26,8 +26,8 @@ common::Result<DataDir> DataDir::open(const std::string& path) {
   const std::string lock_path = path + "/kirchhoff.lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return make_error(ErrorKind::kIoError, "data directory " + path +
-                                               " is not writable: " + std::strerror(errno));
+    return make_error(ErrorKind::kIoError,
+                      "data directory " + path + " is not writable: " + std::strerror(errno));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char pid[32] = {};
@@ -37,16 +37,16 @@ common::Result<DataDir> DataDir::open(const std::string& path) {
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) {
       holder.pop_back();
     }
-    return make_error(ErrorKind::kIoError,
-                      "data directory " + path + " is in use by another kirchhoff" +
-                          (holder.empty() ? "" : " (pid " + holder + ")") +
-                          "; stop it or choose another --data");
+    return make_error(ErrorKind::kIoError, "data directory " + path +
+                                               " is in use by another kirchhoff" +
+                                               (holder.empty() ? "" : " (pid " + holder + ")") +
+                                               "; stop it or choose another --data");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
     ::close(fd);
-    return make_error(ErrorKind::kIoError, "data directory " + path +
-                                               " is not writable: " + std::strerror(errno));
+    return make_error(ErrorKind::kIoError,
+                      "data directory " + path + " is not writable: " + std::strerror(errno));
   }
   return DataDir(path, fd);
 }

@@ -576,23 +576,28 @@ CheckResult check_installation(std::string_view yaml_text) {
   return result;
 }
 
+common::Result<Installation> load_installation_text(std::string_view text,
+                                                    const std::string& label) {
+  CheckResult result = check_installation(text);
+  if (result.has_errors() || !result.installation) {
+    std::string message;
+    for (const auto& diagnostic : result.diagnostics) {
+      if (diagnostic.severity == Severity::kError) {
+        message += (message.empty() ? "" : "\n") + format_diagnostic(label, diagnostic);
+      }
+    }
+    return common::make_error(common::ErrorKind::kInvalidArgument, message);
+  }
+  return std::move(*result.installation);
+}
+
 common::Result<Installation> load_installation_file(const std::string& path) {
   const auto text = common::read_file(path);
   if (!text) {
     return common::make_error(common::ErrorKind::kIoError,
                               path + ": cannot read the installation file");
   }
-  CheckResult result = check_installation(*text);
-  if (result.has_errors() || !result.installation) {
-    std::string message;
-    for (const auto& diagnostic : result.diagnostics) {
-      if (diagnostic.severity == Severity::kError) {
-        message += (message.empty() ? "" : "\n") + format_diagnostic(path, diagnostic);
-      }
-    }
-    return common::make_error(common::ErrorKind::kInvalidArgument, message);
-  }
-  return std::move(*result.installation);
+  return load_installation_text(*text, path);
 }
 
 }  // namespace kirchhoff::model

@@ -46,4 +46,8 @@ CheckResult check_installation(std::string_view yaml_text);
 // error as formatted diagnostics, one per line; warnings do not fail it.
 common::Result<Installation> load_installation_file(const std::string& path);
 
+// The same for text already in memory; `label` names it in messages.
+common::Result<Installation> load_installation_text(std::string_view text,
+                                                    const std::string& label);
+
 }  // namespace kirchhoff::model

@@ -1,0 +1,85 @@
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <ostream>
+
+#include "app/cli.hpp"
+#include "app/demo_installation.hpp"
+#include "app/options.hpp"
+#include "daemon/daemon.hpp"
+#include "model/loader.hpp"
+
+namespace kirchhoff::app {
+
+namespace {
+
+// Signal handlers can only reach static storage; this flag is the one piece
+// of global state, written by the handler and read by the daemon loop.
+std::atomic<bool> g_stop_requested{false};
+std::chrono::steady_clock::time_point g_process_start = std::chrono::steady_clock::now();
+
+extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
+
+std::string default_data_dir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
+    return std::string(state) + "/kirchhoff";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.local/state/kirchhoff";
+  }
+  return "kirchhoff-data";
+}
+
+}  // namespace
+
+void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
+
+int run_command(const CommandContext& ctx) {
+  constexpr std::array<std::string_view, 5> kKnown = {"config", "data", "listen", "cycle-ms",
+                                                      "seconds"};
+  const auto options = Options::parse(ctx.args, kKnown);
+  if (!options) {
+    ctx.err << "kirchhoff run: " << options.error().message
+            << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
+               "[--cycle-ms 100..1000] [--seconds N]\n";
+    return kExitUnreadable;
+  }
+  const auto cycle_ms = options->integer("cycle-ms", 1000, 100, 1000);
+  const auto seconds = options->integer("seconds", 0, 0, 1LL << 40);
+  if (!cycle_ms || !seconds) {
+    ctx.err << "kirchhoff run: " << (!cycle_ms ? cycle_ms.error() : seconds.error()).message << "\n";
+    return kExitUnreadable;
+  }
+  const auto config = options->get("config");
+  const auto installation =
+      config ? model::load_installation_file(*config)
+             : model::load_installation_text(kDemoInstallationYaml, "examples/demo.yaml (built in)");
+  if (!installation) {
+    ctx.err << installation.error().message << "\n";
+    return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
+                                                                     : kExitInvalid;
+  }
+  daemon::DaemonOptions daemon_options;
+  daemon_options.data_dir = options->get("data").value_or(default_data_dir());
+  daemon_options.listen = options->get("listen").value_or("127.0.0.1:8080");
+  daemon_options.cycle_ms = *cycle_ms;
+  daemon_options.process_start = g_process_start;
+  if (*seconds > 0) {
+    daemon_options.stop_after_cycles = *seconds * 1000 / *cycle_ms;
+  }
+  common::Logger log(ctx.err);
+  if (!config) {
+    log.info("no --config: running the demo house on the simulator");
+  }
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  daemon::Daemon daemon(*installation, daemon_options, log);
+  return daemon.run(g_stop_requested);
+}
+
+}  // namespace kirchhoff::app

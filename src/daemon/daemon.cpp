@@ -1,0 +1,142 @@
+#include "daemon/daemon.hpp"
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api/http_server.hpp"
+#include "daemon/data_dir.hpp"
+
+namespace kirchhoff::daemon {
+
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void EnergyRegisters::restore(std::size_t load, double import_wh, double export_wh) {
+  if (registers_.size() <= load) {
+    registers_.resize(load + 1);
+  }
+  registers_[load] = {import_wh, export_wh};
+}
+
+void EnergyRegisters::update(snapshot::SiteSnapshot& snap, double dt_s) {
+  if (registers_.size() < snap.loads.size()) {
+    registers_.resize(snap.loads.size());
+  }
+  for (std::size_t i = 0; i < snap.loads.size(); ++i) {
+    const double wh = snap.loads[i].p_w * dt_s / 3600.0;
+    if (wh > 0.0) {
+      registers_[i].import_wh += wh;
+    } else if (wh < 0.0) {
+      registers_[i].export_wh -= wh;
+    }
+    snap.loads[i].energy_import_wh = registers_[i].import_wh;
+    snap.loads[i].energy_export_wh = registers_[i].export_wh;
+  }
+}
+
+Daemon::Daemon(model::Installation installation, DaemonOptions options, common::Logger& log)
+    : installation_(std::move(installation)), options_(std::move(options)), log_(log) {}
+
+std::shared_ptr<const snapshot::SiteSnapshot> Daemon::latest() const {
+  std::lock_guard lock(latest_mutex_);
+  return latest_;
+}
+
+int Daemon::run(const std::atomic<bool>& stop) {
+  const auto started = std::chrono::steady_clock::now();
+  auto data_dir = DataDir::open(options_.data_dir);
+  if (!data_dir) {
+    log_.error("cannot start", {{"reason", data_dir.error().message}});
+    return 1;
+  }
+  const auto address = api::parse_listen_address(options_.listen);
+  if (!address) {
+    log_.error("cannot start", {{"reason", address.error().message}});
+    return 1;
+  }
+  api::Router router;
+  router.add("GET", "/api/v1/health", [this, started](const api::HttpRequest&) {
+    const auto snap = latest();
+    const double uptime_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    nlohmann::json body = {{"status", snap ? "ok" : "starting"},
+                           {"version", "0.1.0"},
+                           {"uptime_s", std::round(uptime_s * 10) / 10}};
+    if (snap) {
+      body["snapshot_age_ms"] = unix_ms_now() - snap->unix_ms;
+    }
+    return api::HttpResponse{200, body.dump()};
+  });
+  boost::asio::io_context io;
+  auto server = api::HttpServer::start(io, *address, router, log_);
+  if (!server) {
+    log_.error("cannot start", {{"reason", server.error().message}});
+    return 1;
+  }
+  std::thread http_thread([&io] { io.run(); });
+
+  auto source = make_simulated_power_source(installation_, options_.seed, unix_ms_now() / 1000);
+  EnergyRegisters registers;
+  log_.info("started", {{"site", installation_.site.name},
+                        {"data", data_dir->path()},
+                        {"listen", address->host + ":" + std::to_string((*server)->port())},
+                        {"cycle_ms", std::to_string(options_.cycle_ms)},
+                        {"source", "simulator"}});
+  const auto cycle = std::chrono::milliseconds(options_.cycle_ms);
+  auto deadline = std::chrono::steady_clock::now();
+  std::int64_t cycles = 0;
+  std::int64_t failures = 0;
+  while (!stop.load()) {
+    auto snap = source->next(unix_ms_now());
+    if (snap) {
+      registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
+      {
+        std::lock_guard lock(latest_mutex_);
+        latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
+      }
+      if (cycles == 0) {
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - options_.process_start)
+                .count();
+        log_.info("first snapshot", {{"after_ms", std::to_string(static_cast<int>(ms))}});
+      }
+    } else if (++failures % 60 == 1) {
+      log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
+    }
+    ++cycles;
+    if (options_.stop_after_cycles && cycles >= *options_.stop_after_cycles) {
+      break;
+    }
+    deadline += cycle;
+    const auto now = std::chrono::steady_clock::now();
+    if (now > deadline + cycle) {
+      log_.warning("cycle overran", {{"late_ms", std::to_string(std::chrono::duration_cast<
+                                                                    std::chrono::milliseconds>(
+                                                                    now - deadline)
+                                                                    .count())}});
+      deadline = now;
+    }
+    // Sleep in short slices so a stop request is seen within 50 ms.
+    while (!stop.load() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
+                                                        deadline - std::chrono::steady_clock::now()));
+    }
+  }
+  log_.info("stopping", {{"cycles", std::to_string(cycles)}});
+  io.stop();
+  http_thread.join();
+  log_.info("stopped");
+  return 0;
+}
+
+}  // namespace kirchhoff::daemon

@@ -1,0 +1,36 @@
+// Where a daemon's measurements come from. A source produces one site
+// snapshot per cycle; sources that deliver waveforms run them through the
+// metering engine, sources that deliver powers (P1 meters, Modbus meters, the
+// simulator's power mode) fill the snapshot directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "common/result.hpp"
+#include "model/installation.hpp"
+#include "snapshot/snapshot.hpp"
+
+namespace kirchhoff::sim {
+class SiteSimulator;
+}
+
+namespace kirchhoff::daemon {
+
+class SnapshotSource {
+ public:
+  virtual ~SnapshotSource() = default;
+  // The snapshot of the cycle ending at `unix_ms`, without energy registers
+  // (the daemon keeps those). An error means no fresh measurement this cycle.
+  virtual common::Result<snapshot::SiteSnapshot> next(std::int64_t unix_ms) = 0;
+  // The simulated site behind the source, when there is one (for control).
+  virtual sim::SiteSimulator* simulator() { return nullptr; }
+};
+
+// The simulator in power mode, one simulated second per cycle, starting at the
+// given time so the sun stands where it really is.
+std::unique_ptr<SnapshotSource> make_simulated_power_source(const model::Installation& installation,
+                                                            std::uint64_t seed,
+                                                            std::int64_t start_unix_s);
+
+}  // namespace kirchhoff::daemon

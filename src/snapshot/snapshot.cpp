@@ -1,0 +1,71 @@
+#include "snapshot/snapshot.hpp"
+
+#include <cmath>
+
+namespace kirchhoff::snapshot {
+
+namespace {
+
+// Fixed decimals keep the JSON short and stable: 0.1 W, 1 mA, 0.001 PF.
+double round_to(double value, double per_unit) { return std::round(value * per_unit) / per_unit; }
+
+}  // namespace
+
+nlohmann::json to_json(const SiteSnapshot& s) {
+  using nlohmann::json;
+  json out;
+  out["time_ms"] = s.unix_ms;
+  out["frequency_hz"] = round_to(s.frequency_hz, 1000);
+  json voltages = json::object();
+  for (const auto& v : s.voltages) {
+    voltages[std::string(model::phase_name(v.phase))] = {{"v_ln", round_to(v.v_ln, 10)},
+                                                         {"v_ll", round_to(v.v_ll, 10)}};
+  }
+  out["voltages"] = voltages;
+  json loads = json::array();
+  for (const auto& l : s.loads) {
+    json phases = json::array();
+    for (const auto& p : l.phases) {
+      phases.push_back({{"phase", model::phase_name(p.phase)},
+                        {"input", p.input},
+                        {"p_w", round_to(p.p_w, 10)},
+                        {"q_var", round_to(p.q_var, 10)},
+                        {"s_va", round_to(p.s_va, 10)},
+                        {"pf", round_to(p.pf, 1000)},
+                        {"i_a", round_to(p.i_a, 1000)}});
+    }
+    loads.push_back({{"name", l.name},
+                     {"kind", model::load_kind_name(l.kind)},
+                     {"p_w", round_to(l.p_w, 10)},
+                     {"q_var", round_to(l.q_var, 10)},
+                     {"s_va", round_to(l.s_va, 10)},
+                     {"pf", round_to(l.pf, 1000)},
+                     {"energy_import_wh", round_to(l.energy_import_wh, 1000)},
+                     {"energy_export_wh", round_to(l.energy_export_wh, 1000)},
+                     {"phases", phases}});
+  }
+  out["loads"] = loads;
+  json inputs = json::array();
+  for (const auto& i : s.inputs) {
+    json entry = {{"module", i.module}, {"input", i.input}, {"name", i.name},
+                  {"kind", i.pulse ? "pulse" : "status"}};
+    if (i.pulse) {
+      entry["pulses"] = i.pulses;
+      entry["total"] = round_to(i.total, 1000);
+      entry["unit"] = i.unit;
+    } else {
+      entry["closed"] = i.closed;
+    }
+    inputs.push_back(entry);
+  }
+  out["inputs"] = inputs;
+  json outputs = json::array();
+  for (const auto& o : s.outputs) {
+    outputs.push_back(
+        {{"module", o.module}, {"output", o.output}, {"name", o.name}, {"energised", o.energised}});
+  }
+  out["outputs"] = outputs;
+  return out;
+}
+
+}  // namespace kirchhoff::snapshot

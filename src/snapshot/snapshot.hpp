@@ -1,0 +1,74 @@
+// The site snapshot: everything measured at one instant, once per cycle. It
+// is what the store records, the energy manager decides on and the API and
+// dashboard show. The JSON shape of a load matches `kirchhoff meter`.
+// Plain values; share as std::shared_ptr<const SiteSnapshot> between threads.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/installation.hpp"
+
+namespace kirchhoff::snapshot {
+
+struct PhaseValues {
+  model::Phase phase = model::Phase::kL1;
+  std::string input;  // "hub1/3"
+  double p_w = 0.0;
+  double q_var = 0.0;
+  double s_va = 0.0;
+  double pf = 0.0;
+  double i_a = 0.0;
+};
+
+struct LoadValues {
+  std::string name;
+  model::LoadKind kind = model::LoadKind::kConsumer;
+  double p_w = 0.0;  // + in the load's positive direction (grid: import)
+  double q_var = 0.0;
+  double s_va = 0.0;
+  double pf = 0.0;
+  double energy_import_wh = 0.0;  // registers: never go backwards
+  double energy_export_wh = 0.0;
+  std::vector<PhaseValues> phases;
+};
+
+struct VoltageValues {
+  model::Phase phase = model::Phase::kL1;
+  double v_ln = 0.0;
+  double v_ll = 0.0;
+};
+
+struct InputValues {
+  std::string module;
+  int input = 0;
+  std::string name;
+  std::string unit;
+  bool pulse = true;
+  std::uint64_t pulses = 0;  // pulse inputs: counted since the register began
+  double total = 0.0;        // pulses / pulses_per_unit, in `unit`
+  bool closed = false;       // status inputs
+};
+
+struct OutputValues {
+  std::string module;
+  int output = 0;
+  std::string name;
+  bool energised = false;
+};
+
+struct SiteSnapshot {
+  std::int64_t unix_ms = 0;
+  double frequency_hz = 0.0;
+  std::vector<VoltageValues> voltages;
+  std::vector<LoadValues> loads;
+  std::vector<InputValues> inputs;
+  std::vector<OutputValues> outputs;
+};
+
+nlohmann::json to_json(const SiteSnapshot& snapshot);
+
+}  // namespace kirchhoff::snapshot
