@@ -49,10 +49,10 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	@./tools/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 format:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i
 
 format-check: deps
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
 bench: build
 	@./tools/run-benchmarks.sh $(BUILD)

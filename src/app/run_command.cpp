@@ -48,17 +48,18 @@ int run_command(const CommandContext& ctx) {
   const auto cycle_ms = options->integer("cycle-ms", 1000, 100, 1000);
   const auto seconds = options->integer("seconds", 0, 0, 1LL << 40);
   if (!cycle_ms || !seconds) {
-    ctx.err << "kirchhoff run: " << (!cycle_ms ? cycle_ms.error() : seconds.error()).message << "\n";
+    ctx.err << "kirchhoff run: " << (!cycle_ms ? cycle_ms.error() : seconds.error()).message
+            << "\n";
     return kExitUnreadable;
   }
   const auto config = options->get("config");
-  const auto installation =
-      config ? model::load_installation_file(*config)
-             : model::load_installation_text(kDemoInstallationYaml, "examples/demo.yaml (built in)");
+  const auto installation = config ? model::load_installation_file(*config)
+                                   : model::load_installation_text(kDemoInstallationYaml,
+                                                                   "examples/demo.yaml (built in)");
   if (!installation) {
     ctx.err << installation.error().message << "\n";
     return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                     : kExitInvalid;
+                                                                    : kExitInvalid;
   }
   daemon::DaemonOptions daemon_options;
   daemon_options.data_dir = options->get("data").value_or(default_data_dir());

@@ -104,9 +104,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
         latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
       }
       if (cycles == 0) {
-        const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - options_.process_start)
-                .count();
+        const double ms = std::chrono::duration<double, std::milli>(
+                              std::chrono::steady_clock::now() - options_.process_start)
+                              .count();
         log_.info("first snapshot", {{"after_ms", std::to_string(static_cast<int>(ms))}});
       }
     } else if (++failures % 60 == 1) {
@@ -119,17 +119,17 @@ int Daemon::run(const std::atomic<bool>& stop) {
     deadline += cycle;
     const auto now = std::chrono::steady_clock::now();
     if (now > deadline + cycle) {
-      log_.warning("cycle overran", {{"late_ms", std::to_string(std::chrono::duration_cast<
-                                                                    std::chrono::milliseconds>(
-                                                                    now - deadline)
-                                                                    .count())}});
+      log_.warning(
+          "cycle overran",
+          {{"late_ms",
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - deadline).count())}});
       deadline = now;
     }
     // Sleep in short slices so a stop request is seen within 50 ms.
     while (!stop.load() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(
-          std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
-                                                        deadline - std::chrono::steady_clock::now()));
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(50), deadline - std::chrono::steady_clock::now()));
     }
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});

@@ -24,7 +24,7 @@ namespace kirchhoff::daemon {
 struct DaemonOptions {
   std::string data_dir;
   std::string listen = "127.0.0.1:8080";
-  std::int64_t cycle_ms = 1000;  // 100 ms to 1 s
+  std::int64_t cycle_ms = 1000;                   // 100 ms to 1 s
   std::optional<std::int64_t> stop_after_cycles;  // for tests and benchmarks
   std::uint64_t seed = 1;
   // When the process started, for the start-to-first-snapshot figure.

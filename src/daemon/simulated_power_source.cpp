@@ -29,9 +29,11 @@ class SimulatedPowerSource : public SnapshotSource {
     snap.unix_ms = unix_ms;
     snap.frequency_hz = state.frequency_hz;
     // Line-to-line from line-to-neutral: x sqrt(3) in a star, x 2 on split phase.
-    const double ll_factor = topo.phase_count == 3 ? std::sqrt(3.0) : (topo.phase_count == 2 ? 2.0 : 0.0);
+    const double ll_factor =
+        topo.phase_count == 3 ? std::sqrt(3.0) : (topo.phase_count == 2 ? 2.0 : 0.0);
     for (int p = 0; p < topo.phase_count; ++p) {
-      snap.voltages.push_back({static_cast<model::Phase>(p), state.v_ln[p], state.v_ln[p] * ll_factor});
+      snap.voltages.push_back(
+          {static_cast<model::Phase>(p), state.v_ln[p], state.v_ln[p] * ll_factor});
     }
     for (std::size_t l = 0; l < inst.loads.size(); ++l) {
       const model::Load& load = inst.loads[l];
@@ -65,7 +67,8 @@ class SimulatedPowerSource : public SnapshotSource {
     for (const auto& module : inst.modules) {
       for (const auto& output : module.outputs) {
         const sim::SimRelay* relay = site_.relay(module.id, output.number);
-        snap.outputs.push_back({module.id, output.number, output.name, relay && relay->energised()});
+        snap.outputs.push_back(
+            {module.id, output.number, output.name, relay && relay->energised()});
       }
     }
     return snap;

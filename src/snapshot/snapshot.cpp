@@ -47,7 +47,9 @@ nlohmann::json to_json(const SiteSnapshot& s) {
   out["loads"] = loads;
   json inputs = json::array();
   for (const auto& i : s.inputs) {
-    json entry = {{"module", i.module}, {"input", i.input}, {"name", i.name},
+    json entry = {{"module", i.module},
+                  {"input", i.input},
+                  {"name", i.name},
                   {"kind", i.pulse ? "pulse" : "status"}};
     if (i.pulse) {
       entry["pulses"] = i.pulses;
