@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config make
   # libraries
-  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
+  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libargon2-dev
   # tests, benchmarks, fuzzing, formatting
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format
 )
