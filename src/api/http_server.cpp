@@ -1,7 +1,9 @@
 #include "api/http_server.hpp"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -55,6 +57,15 @@ class Session : public std::enable_shared_from_this<Session> {
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
     req.body = std::move(request.body());
+    for (const auto& field : request) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    beast::error_code remote_ec;
+    const auto endpoint = stream_.socket().remote_endpoint(remote_ec);
+    req.remote = remote_ec ? "" : endpoint.address().to_string();
     HttpResponse response;
     try {
       response = router_.dispatch(req);
@@ -76,6 +87,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set("X-Frame-Options", "DENY");
     res->set("Referrer-Policy", "no-referrer");
     res->set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+    for (const auto& [name, value] : r.headers) {
+      res->insert(name, value);
+    }
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
@@ -124,6 +138,33 @@ struct HttpServer::Impl {
   common::Logger& log;
 };
 
+std::string HttpRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
+std::string HttpRequest::cookie(std::string_view name) const {
+  const std::string all = header("cookie");
+  std::size_t pos = 0;
+  while (pos < all.size()) {
+    const std::size_t end = std::min(all.find(';', pos), all.size());
+    std::string_view part(all.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') {
+      part.remove_prefix(1);
+    }
+    const auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) {
+      return std::string(part.substr(eq + 1));
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
 void Router::add(std::string method, std::string path, Handler handler) {
   routes_.push_back({std::move(method), std::move(path), std::move(handler)});
 }
@@ -144,7 +185,14 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
 }
 
 HttpResponse json_error(int status, const std::string& message) {
-  return {status, nlohmann::json{{"error", message}}.dump(), "application/json"};
+  return json_body(status, nlohmann::json{{"error", message}}.dump());
+}
+
+HttpResponse json_body(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
 }
 
 common::Result<ListenAddress> parse_listen_address(const std::string& text) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,12 +32,20 @@ struct HttpRequest {
   std::string path;    // without the query string
   std::string query;   // after '?', undecoded
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string remote;                                        // client address, for throttling
+
+  // The first header of that (lower-case) name, or "".
+  std::string header(std::string_view name) const;
+  // A cookie's value from the Cookie header, or "".
+  std::string cookie(std::string_view name) const;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Set-Cookie
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -83,5 +92,7 @@ class HttpServer {
 
 // {"error": message} with the status.
 HttpResponse json_error(int status, const std::string& message);
+// A JSON body with the status.
+HttpResponse json_body(int status, std::string body);
 
 }  // namespace kirchhoff::api

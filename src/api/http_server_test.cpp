@@ -18,11 +18,12 @@ using tcp = asio::ip::tcp;
 class ServerFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.add("GET", "/api/v1/health", [](const HttpRequest&) {
-      return HttpResponse{200, R"({"status":"ok"})"};
-    });
+    router_.add("GET", "/api/v1/health",
+                [](const HttpRequest&) { return json_body(200, R"({"status":"ok"})"); });
     router_.add("POST", "/echo", [](const HttpRequest& r) {
-      return HttpResponse{200, r.body, "text/plain"};
+      HttpResponse echo = json_body(200, r.body);
+      echo.content_type = "text/plain";
+      return echo;
     });
     router_.add("GET", "/boom", [](const HttpRequest&) -> HttpResponse {
       throw std::runtime_error("handler bug");

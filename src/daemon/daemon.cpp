@@ -74,7 +74,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (snap) {
       body["snapshot_age_ms"] = unix_ms_now() - snap->unix_ms;
     }
-    return api::HttpResponse{200, body.dump()};
+    return api::json_body(200, body.dump());
   });
   boost::asio::io_context io;
   auto server = api::HttpServer::start(io, *address, router, log_);

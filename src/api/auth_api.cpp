@@ -1,0 +1,230 @@
+#include "api/auth_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "auth/password.hpp"
+
+namespace kirchhoff::api {
+
+namespace {
+
+constexpr const char* kCookie = "kirchhoff_session";
+
+HttpResponse json_response(int status, const nlohmann::json& body) {
+  return json_body(status, body.dump());
+}
+
+std::string bearer_token(const HttpRequest& request) {
+  const std::string value = request.header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  return value.rfind(kPrefix, 0) == 0 ? value.substr(kPrefix.size()) : std::string();
+}
+
+// Equal strings in time that depends only on the length.
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = static_cast<unsigned char>(diff | (a[i] ^ b[i]));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+FieldsOrError parse_string_fields(const std::string& body,
+                                  std::initializer_list<std::string_view> required) {
+  FieldsOrError out;
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    out.error = json_error(400, "the request body must be a JSON object");
+    return out;
+  }
+  for (const auto& [key, value] : doc.items()) {
+    bool known = false;
+    for (std::string_view name : required) {
+      known = known || name == key;
+    }
+    if (!known) {
+      out.error = json_error(400, "unknown field '" + key + "'");
+      return out;
+    }
+    if (!value.is_string()) {
+      out.error = json_error(400, "field '" + key + "' must be a string");
+      return out;
+    }
+    out.fields[key] = value.get<std::string>();
+  }
+  for (std::string_view name : required) {
+    if (!out.fields.contains(std::string(name))) {
+      out.error = json_error(400, "missing field '" + std::string(name) + "'");
+      return out;
+    }
+  }
+  return out;
+}
+
+AuthApi::AuthApi(auth::UserStore users, common::Logger& log, auth::ClockMs clock)
+    : users_(std::move(users)), log_(log), clock_(clock), sessions_(clock), throttle_(clock) {}
+
+void AuthApi::arm_setup_code(std::string code) { setup_code_ = std::move(code); }
+
+void AuthApi::add_routes(Router& router) {
+  router.add("POST", "/api/v1/login", [this](const HttpRequest& r) { return login(r); });
+  router.add("POST", "/api/v1/logout", [this](const HttpRequest& r) { return logout(r); });
+  router.add("POST", "/api/v1/setup", [this](const HttpRequest& r) { return setup(r); });
+  router.add("GET", "/api/v1/me",
+             guarded(auth::Role::kViewer, false, [](const HttpRequest&, const auth::Session& s) {
+               return json_response(200, {{"user", s.user}, {"role", auth::role_name(s.role)}});
+             }));
+}
+
+AuthApi::Check AuthApi::require(const HttpRequest& request, auth::Role minimum,
+                                bool changes_state) {
+  Check check;
+  std::string token = bearer_token(request);
+  const bool by_cookie = token.empty();
+  if (by_cookie) {
+    token = request.cookie(kCookie);
+  }
+  if (token.empty()) {
+    check.denied = json_error(401, "login required");
+    check.denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return check;
+  }
+  auto session = sessions_.find(token);
+  if (!session) {
+    check.denied = json_error(401, "session expired or unknown; log in again");
+    return check;
+  }
+  if (session->role < minimum) {
+    check.denied = json_error(403, "this needs the role " + std::string(auth::role_name(minimum)) +
+                                       "; you are " + std::string(auth::role_name(session->role)));
+    return check;
+  }
+  if (changes_state && by_cookie &&
+      !constant_time_equal(request.header("x-csrf-token"), session->csrf_token)) {
+    check.denied = json_error(403, "missing or wrong X-CSRF-Token header");
+    return check;
+  }
+  check.session = std::move(session);
+  return check;
+}
+
+Handler AuthApi::guarded(
+    auth::Role minimum, bool changes_state,
+    std::function<HttpResponse(const HttpRequest&, const auth::Session&)> handler) {
+  return [this, minimum, changes_state, handler = std::move(handler)](const HttpRequest& r) {
+    auto check = require(r, minimum, changes_state);
+    return check.session ? handler(r, *check.session) : check.denied;
+  };
+}
+
+HttpResponse AuthApi::login(const HttpRequest& request) {
+  auto parsed = parse_string_fields(request.body, {"username", "password"});
+  if (parsed.error) {
+    return *parsed.error;
+  }
+  const std::string& name = parsed.fields["username"];
+  const std::string user_key = "user:" + name;
+  const std::string address_key = "address:" + request.remote;
+  const std::int64_t wait_ms =
+      std::max(throttle_.retry_after_ms(user_key), throttle_.retry_after_ms(address_key));
+  if (wait_ms > 0) {
+    HttpResponse r = json_error(429, "too many failed logins; try again later");
+    r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+    return r;
+  }
+  std::optional<auth::User> user;
+  {
+    std::lock_guard lock(users_mutex_);
+    if (const auth::User* found = users_.find(name)) {
+      user = *found;
+    }
+  }
+  // An unknown name costs a hash verification too, so timing does not tell
+  // which names exist.
+  static const std::string kDummyHash = auth::hash_password("not a real password").value();
+  const bool ok =
+      auth::verify_password(parsed.fields["password"], user ? user->password_hash : kDummyHash) &&
+      user.has_value();
+  if (!ok) {
+    throttle_.failure(user_key);
+    throttle_.failure(address_key);
+    log_.warning("login failed", {{"user", name}, {"remote", request.remote}});
+    return json_error(401, "wrong user name or password");
+  }
+  throttle_.success(user_key);
+  auto session = sessions_.create(user->name, user->role);
+  if (!session) {
+    return json_error(500, session.error().message);
+  }
+  log_.info("login", {{"user", user->name},
+                      {"role", std::string(auth::role_name(user->role))},
+                      {"remote", request.remote}});
+  HttpResponse r = json_response(200, {{"user", user->name},
+                                       {"role", auth::role_name(user->role)},
+                                       {"token", session->token},
+                                       {"csrf_token", session->csrf_token},
+                                       {"expires_in_s", auth::SessionManager::kIdleMs / 1000}});
+  r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + session->token +
+                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                           std::to_string(auth::SessionManager::kMaxAgeMs / 1000));
+  return r;
+}
+
+HttpResponse AuthApi::logout(const HttpRequest& request) {
+  auto check = require(request, auth::Role::kViewer, true);
+  if (!check.session) {
+    return check.denied;
+  }
+  sessions_.revoke(check.session->token);
+  log_.info("logout", {{"user", check.session->user}});
+  HttpResponse r = json_response(200, {{"status", "logged out"}});
+  r.headers.emplace_back("Set-Cookie",
+                         std::string(kCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  return r;
+}
+
+HttpResponse AuthApi::setup(const HttpRequest& request) {
+  std::lock_guard lock(users_mutex_);
+  if (!setup_code_ || !users_.empty()) {
+    return json_error(404, "setup is done: accounts exist already");
+  }
+  auto parsed = parse_string_fields(request.body, {"code", "username", "password"});
+  if (parsed.error) {
+    return *parsed.error;
+  }
+  const std::string address_key = "setup:" + request.remote;
+  if (throttle_.retry_after_ms(address_key) > 0) {
+    return json_error(429, "too many wrong setup codes; try again later");
+  }
+  if (!constant_time_equal(parsed.fields["code"], *setup_code_)) {
+    throttle_.failure(address_key);
+    return json_error(403, "wrong setup code");
+  }
+  if (auto status = auth::check_user_name(parsed.fields["username"]); !status) {
+    return json_error(400, status.error().message);
+  }
+  if (auto status = auth::check_password_rules(parsed.fields["password"]); !status) {
+    return json_error(400, status.error().message);
+  }
+  auto hash = auth::hash_password(parsed.fields["password"]);
+  if (!hash) {
+    return json_error(500, hash.error().message);
+  }
+  auto added = users_.add({parsed.fields["username"], auth::Role::kInstaller, *hash, clock_()});
+  if (!added) {
+    return json_error(400, added.error().message);
+  }
+  if (auto saved = users_.save(); !saved) {
+    return json_error(500, saved.error().message);
+  }
+  setup_code_.reset();
+  log_.info("first account created", {{"user", parsed.fields["username"]}, {"role", "installer"}});
+  return json_response(201, {{"user", parsed.fields["username"]}, {"role", "installer"}});
+}
+
+}  // namespace kirchhoff::api

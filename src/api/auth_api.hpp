@@ -1,0 +1,71 @@
+// Authentication for the HTTP API: login and logout, the first-account setup,
+// and the check every other route makes.
+//
+// A request is authenticated by `Authorization: Bearer TOKEN` (scripts) or by
+// the `kirchhoff_session` cookie (the browser). Cookie requests that change
+// state must also send the session's CSRF token in `X-CSRF-Token`; bearer
+// requests need not, a browser never adds that header on its own.
+// Failed logins are throttled per user name and per client address.
+//
+// Thread-safety: everything here may be called from the HTTP thread while the
+// daemon reads users (the store is guarded by an internal mutex).
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "api/http_server.hpp"
+#include "auth/sessions.hpp"
+#include "auth/users.hpp"
+#include "common/log.hpp"
+
+namespace kirchhoff::api {
+
+class AuthApi {
+ public:
+  AuthApi(auth::UserStore users, common::Logger& log,
+          auth::ClockMs clock = auth::system_clock_ms());
+
+  // Adds POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
+  // POST /api/v1/setup (only while `setup_code` is set and no account exists).
+  void add_routes(Router& router);
+
+  // Arms the one-time setup code that creates the first installer account.
+  void arm_setup_code(std::string code);
+
+  // The session allowed to do this, or the 401/403 response to send.
+  struct Check {
+    std::optional<auth::Session> session;
+    HttpResponse denied;
+  };
+  Check require(const HttpRequest& request, auth::Role minimum, bool changes_state);
+
+  // Wraps a handler with require().
+  Handler guarded(auth::Role minimum, bool changes_state,
+                  std::function<HttpResponse(const HttpRequest&, const auth::Session&)> handler);
+
+ private:
+  HttpResponse login(const HttpRequest& request);
+  HttpResponse logout(const HttpRequest& request);
+  HttpResponse setup(const HttpRequest& request);
+
+  std::mutex users_mutex_;
+  auth::UserStore users_;
+  common::Logger& log_;
+  auth::ClockMs clock_;
+  auth::SessionManager sessions_;
+  auth::LoginThrottle throttle_;
+  std::optional<std::string> setup_code_;
+};
+
+// Parses a JSON request body that must be an object with exactly the allowed
+// string fields; the error response names the problem.
+struct FieldsOrError {
+  std::map<std::string, std::string> fields;
+  std::optional<HttpResponse> error;
+};
+FieldsOrError parse_string_fields(const std::string& body,
+                                  std::initializer_list<std::string_view> required);
+
+}  // namespace kirchhoff::api

@@ -1,0 +1,169 @@
+#include "api/auth_api.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "auth/password.hpp"
+
+namespace kirchhoff::api {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr auth::HashCost kCheap{256, 1, 1};
+
+class AuthApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("kirchhoff_auth_api_" + std::to_string(::getpid()) + ".json"))
+                .string();
+    std::filesystem::remove(path_);
+    auto users = auth::UserStore::open(path_);
+    ASSERT_TRUE(users.ok());
+    if (with_users_) {
+      ASSERT_TRUE(
+          users->add({"olga", auth::Role::kOwner, *auth::hash_password("olga password", kCheap), 0})
+              .ok());
+      ASSERT_TRUE(
+          users->add({"vic", auth::Role::kViewer, *auth::hash_password("vic password!", kCheap), 0})
+              .ok());
+    }
+    api_ = std::make_unique<AuthApi>(std::move(*users), log_, [this] { return now_; });
+    api_->add_routes(router_);
+    router_.add(
+        "POST", "/change",
+        api_->guarded(auth::Role::kOwner, true, [](const HttpRequest&, const auth::Session&) {
+          return json_body(200, "{}");
+        }));
+  }
+
+  HttpResponse call(const std::string& method, const std::string& path, const std::string& body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpRequest r{method, path, "", body, std::move(headers), "10.0.0.1"};
+    return router_.dispatch(r);
+  }
+
+  json login(const std::string& user, const std::string& password, int expect = 200) {
+    const auto r =
+        call("POST", "/api/v1/login", json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, expect) << r.body;
+    return json::parse(r.body);
+  }
+
+  bool with_users_ = true;
+  std::string path_;
+  std::int64_t now_ = 1'000'000;
+  std::ostringstream sink_;
+  common::Logger log_{sink_};
+  Router router_;
+  std::unique_ptr<AuthApi> api_;
+};
+
+TEST_F(AuthApiTest, LoginGivesTokenCookieAndCsrf) {
+  const auto r = call("POST", "/api/v1/login", R"({"username":"olga","password":"olga password"})");
+  ASSERT_EQ(r.status, 200);
+  const auto body = json::parse(r.body);
+  EXPECT_EQ(body["role"], "owner");
+  const std::string token = body["token"];
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Set-Cookie");
+  EXPECT_THAT(r.headers[0].second, HasSubstr("kirchhoff_session=" + token));
+  EXPECT_THAT(r.headers[0].second, HasSubstr("HttpOnly; SameSite=Strict"));
+  EXPECT_EQ(call("GET", "/api/v1/me", "", {{"authorization", "Bearer " + token}}).status, 200);
+  EXPECT_THAT(sink_.str(), Not(HasSubstr("olga password")));  // never log secrets
+}
+
+TEST_F(AuthApiTest, WrongPasswordUnknownUserAndBadBodies) {
+  EXPECT_EQ(login("olga", "wrong password", 401)["error"], "wrong user name or password");
+  EXPECT_EQ(login("nobody", "olga password", 401)["error"], "wrong user name or password");
+  EXPECT_EQ(call("POST", "/api/v1/login", "not json").status, 400);
+  EXPECT_THAT(call("POST", "/api/v1/login", R"({"username":"olga"})").body,
+              HasSubstr("missing field 'password'"));
+  EXPECT_THAT(
+      call("POST", "/api/v1/login", R"({"username":"olga","password":"x","admin":"1"})").body,
+      HasSubstr("unknown field 'admin'"));
+  EXPECT_THAT(call("POST", "/api/v1/login", R"({"username":"olga","password":5})").body,
+              HasSubstr("must be a string"));
+}
+
+TEST_F(AuthApiTest, FailedLoginsAreThrottled) {
+  for (int i = 0; i < auth::LoginThrottle::kMaxFailures; ++i) {
+    login("olga", "guess " + std::to_string(i), 401);
+  }
+  // Even the right password is refused while locked, with Retry-After.
+  const auto r = call("POST", "/api/v1/login", R"({"username":"olga","password":"olga password"})");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+  now_ += auth::LoginThrottle::kWindowMs;
+  login("olga", "olga password");
+}
+
+TEST_F(AuthApiTest, RolesAndCsrfGuardStateChanges) {
+  const auto owner = login("olga", "olga password");
+  const auto viewer = login("vic", "vic password!");
+  const std::string cookie = "kirchhoff_session=" + owner["token"].get<std::string>();
+  // No login, unknown token.
+  EXPECT_EQ(call("POST", "/change", "").status, 401);
+  EXPECT_EQ(call("POST", "/change", "", {{"authorization", "Bearer nope"}}).status, 401);
+  // A viewer may not change state.
+  const auto denied = call("POST", "/change", "",
+                           {{"authorization", "Bearer " + viewer["token"].get<std::string>()}});
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_THAT(denied.body, HasSubstr("needs the role owner; you are viewer"));
+  // Cookie without the CSRF header: refused; with it: allowed. Bearer needs none.
+  EXPECT_EQ(call("POST", "/change", "", {{"cookie", cookie}}).status, 403);
+  EXPECT_EQ(
+      call("POST", "/change", "",
+           {{"cookie", "a=b; " + cookie}, {"x-csrf-token", owner["csrf_token"].get<std::string>()}})
+          .status,
+      200);
+  EXPECT_EQ(call("POST", "/change", "",
+                 {{"authorization", "Bearer " + owner["token"].get<std::string>()}})
+                .status,
+            200);
+}
+
+TEST_F(AuthApiTest, LogoutEndsTheSession) {
+  const auto owner = login("olga", "olga password");
+  const std::string bearer = "Bearer " + owner["token"].get<std::string>();
+  EXPECT_EQ(call("POST", "/api/v1/logout", "", {{"authorization", bearer}}).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/me", "", {{"authorization", bearer}}).status, 401);
+}
+
+class SetupTest : public AuthApiTest {
+ protected:
+  void SetUp() override {
+    with_users_ = false;
+    AuthApiTest::SetUp();
+  }
+};
+
+TEST_F(SetupTest, FirstAccountWithTheOneTimeCode) {
+  EXPECT_EQ(call("POST", "/api/v1/setup", "{}").status, 404);  // not armed
+  api_->arm_setup_code("123456");
+  const std::string good = R"({"code":"123456","username":"ian","password":"installer pw 1"})";
+  EXPECT_EQ(call("POST", "/api/v1/setup",
+                 R"({"code":"000000","username":"ian","password":"installer pw 1"})")
+                .status,
+            403);
+  EXPECT_THAT(
+      call("POST", "/api/v1/setup", R"({"code":"123456","username":"ian","password":"short"})")
+          .body,
+      HasSubstr("at least 10 characters"));
+  EXPECT_EQ(call("POST", "/api/v1/setup", good).status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/setup", good).status, 404);  // used up
+  EXPECT_EQ(login("ian", "installer pw 1")["role"], "installer");
+  // Saved: a new store from the file has the account.
+  EXPECT_NE(auth::UserStore::open(path_)->find("ian"), nullptr);
+}
+
+}  // namespace
+}  // namespace kirchhoff::api
