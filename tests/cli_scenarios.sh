@@ -7,15 +7,17 @@ set -uo pipefail
 bin=${KIRCHHOFF:?set KIRCHHOFF to the kirchhoff binary}
 fail=0
 pass=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 
 expect() {  # description, expected exit code, command...
   local what=$1 code=$2
   shift 2
-  "$@" >/tmp/kirchhoff_scenario.out 2>&1
+  "$@" >"$out" 2>&1
   local got=$?
   if [ "$got" -ne "$code" ]; then
     echo "FAIL: $what: exit $got, expected $code"
-    cat /tmp/kirchhoff_scenario.out
+    cat "$out"
     fail=$((fail + 1))
   else
     pass=$((pass + 1))
@@ -30,9 +32,9 @@ done
 for f in tests/data/invalid/*.yaml; do
   expect "check $f" 1 "$bin" check "$f"
   while IFS= read -r want; do
-    if ! grep -qF -- "$f:$want" /tmp/kirchhoff_scenario.out; then
+    if ! grep -qF -- "$f:$want" "$out"; then
       echo "FAIL: $f: missing '$f:$want' in:"
-      cat /tmp/kirchhoff_scenario.out
+      cat "$out"
       fail=$((fail + 1))
     else
       pass=$((pass + 1))
@@ -42,7 +44,7 @@ done
 
 # simulate: two days of the demo house, checked by tests/check_simulate_json.py.
 expect "simulate demo" 0 "$bin" simulate --config examples/demo.yaml --days 2 --seed 7
-if python3 tests/check_simulate_json.py /tmp/kirchhoff_scenario.out 2; then
+if python3 tests/check_simulate_json.py "$out" 2; then
   pass=$((pass + 1))
 else
   echo "FAIL: simulate JSON"
