@@ -14,7 +14,7 @@ check() {  # description, condition...
   if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what"; fail=$((fail + 1)); fi
 }
 
-"$bin" run --data "$work/data" --listen 127.0.0.1:0 2>"$work/log" &
+"$bin" run --data "$work/data" --listen 127.0.0.1:0 >"$work/terminal" 2>"$work/log" &
 pid=$!
 port=""
 for _ in $(seq 1 50); do
@@ -25,6 +25,41 @@ done
 check "daemon logs its port and a first snapshot" test -n "$port"
 health=$(python3 -c "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:$port/api/v1/health', timeout=5).read().decode())" 2>&1)
 check "health answers ok without login ($health)" grep -q '"status":"ok"' <<<"$health"
+
+# The demo's first start shows its accounts on the terminal, never in the log.
+owner_pw=$(sed -n 's/^  owner \/ \([0-9a-f]*\)$/\1/p' "$work/terminal")
+check "demo owner password shown on the terminal" test -n "$owner_pw"
+check "no password in the log" bash -c "! grep -q '$owner_pw' '$work/log'"
+api() {  # method path [json] [token] -> prints "STATUS BODY"
+  python3 - "$port" "$@" <<'PY'
+import json, sys, urllib.request, urllib.error
+port, method, path = sys.argv[1:4]
+body = sys.argv[4].encode() if len(sys.argv) > 4 and sys.argv[4] else None
+req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method)
+if len(sys.argv) > 5:
+    req.add_header("Authorization", "Bearer " + sys.argv[5])
+try:
+    with urllib.request.urlopen(req, timeout=5) as r:
+        print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+PY
+}
+check "live needs a login" grep -q '^401 ' <<<"$(api GET /api/v1/live)"
+check "a wrong password is refused" grep -q '^401 ' <<<"$(api POST /api/v1/login '{"username":"owner","password":"nope"}')"
+login=$(api POST /api/v1/login "{\"username\":\"owner\",\"password\":\"$owner_pw\"}")
+check "the owner logs in ($login)" grep -q '^200 ' <<<"$login"
+token=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1)[1])["token"])' "$login")
+live=$(api GET /api/v1/live "" "$token")
+check "live shows the demo's loads" grep -q '"name":"Heat pump"' <<<"$live"
+
+# Accounts changed while the daemon runs take effect at once.
+printf 'a new password 1\n' | "$bin" user add vera --role viewer --data "$work/data" 2>/dev/null
+check "user add works beside a running daemon" grep -q '^200 ' <<<"$(api POST /api/v1/login '{"username":"vera","password":"a new password 1"}')"
+"$bin" user remove owner --data "$work/data" 2>/dev/null
+check "a removed user's session ends" grep -q '^401 ' <<<"$(api GET /api/v1/live "" "$token")"
+check "user list shows the accounts" grep -q "vera	viewer" <<<"$("$bin" user list --data "$work/data")"
+check "a short password is refused" bash -c "printf 'short\n' | '$bin' user add x --role viewer --data '$work/data' 2>&1 | grep -q 'at least 10'"
 
 "$bin" run --data "$work/data" --listen 127.0.0.1:0 2>"$work/second.log"
 check "a second daemon on the same data exits 1" test $? -eq 1

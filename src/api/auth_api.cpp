@@ -81,9 +81,23 @@ void AuthApi::add_routes(Router& router) {
              }));
 }
 
+void AuthApi::refresh_users() {
+  std::lock_guard lock(users_mutex_);
+  if (auth::UserStore::file_stamp(users_.path()) == users_.stamp()) {
+    return;
+  }
+  auto fresh = auth::UserStore::open(users_.path());
+  if (!fresh) {
+    log_.error("accounts file not reloaded", {{"reason", fresh.error().message}});
+    return;
+  }
+  users_ = std::move(*fresh);
+}
+
 AuthApi::Check AuthApi::require(const HttpRequest& request, auth::Role minimum,
                                 bool changes_state) {
   Check check;
+  refresh_users();
   std::string token = bearer_token(request);
   const bool by_cookie = token.empty();
   if (by_cookie) {
@@ -95,6 +109,17 @@ AuthApi::Check AuthApi::require(const HttpRequest& request, auth::Role minimum,
     return check;
   }
   auto session = sessions_.find(token);
+  if (session) {
+    // The account may have been removed or its role changed since login.
+    std::lock_guard lock(users_mutex_);
+    const auth::User* user = users_.find(session->user);
+    if (user == nullptr) {
+      sessions_.revoke_user(session->user);
+      session.reset();
+    } else {
+      session->role = user->role;
+    }
+  }
   if (!session) {
     check.denied = json_error(401, "session expired or unknown; log in again");
     return check;
@@ -127,6 +152,7 @@ HttpResponse AuthApi::login(const HttpRequest& request) {
   if (parsed.error) {
     return *parsed.error;
   }
+  refresh_users();
   const std::string& name = parsed.fields["username"];
   const std::string user_key = "user:" + name;
   const std::string address_key = "address:" + request.remote;

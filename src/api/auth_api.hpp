@@ -46,6 +46,9 @@ class AuthApi {
                   std::function<HttpResponse(const HttpRequest&, const auth::Session&)> handler);
 
  private:
+  // Re-reads the accounts file when `kirchhoff user` changed it; a damaged
+  // file keeps the accounts last read (and is logged).
+  void refresh_users();
   HttpResponse login(const HttpRequest& request);
   HttpResponse logout(const HttpRequest& request);
   HttpResponse setup(const HttpRequest& request);

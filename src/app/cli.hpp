@@ -38,6 +38,7 @@ int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& 
 // Subcommands, one file each.
 int run_command(const CommandContext& ctx);
 int check_command(const CommandContext& ctx);
+int user_command(const CommandContext& ctx);
 int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);
 int record_command(const CommandContext& ctx);

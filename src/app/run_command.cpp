@@ -66,6 +66,8 @@ int run_command(const CommandContext& ctx) {
   daemon_options.listen = options->get("listen").value_or("127.0.0.1:8080");
   daemon_options.cycle_ms = *cycle_ms;
   daemon_options.process_start = g_process_start;
+  daemon_options.demo = !config;
+  daemon_options.terminal = &ctx.out;
   if (*seconds > 0) {
     daemon_options.stop_after_cycles = *seconds * 1000 / *cycle_ms;
   }

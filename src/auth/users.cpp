@@ -1,6 +1,7 @@
 #include "auth/users.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,8 +52,18 @@ common::Status check_user_name(std::string_view name) {
   return common::Status::success();
 }
 
+std::int64_t UserStore::file_stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return 0;
+  }
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec +
+         static_cast<std::int64_t>(st.st_size);
+}
+
 common::Result<UserStore> UserStore::open(const std::string& path) {
   UserStore store(path);
+  store.stamp_ = file_stamp(path);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return store;
@@ -172,6 +183,7 @@ common::Status UserStore::save() const {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+  stamp_ = file_stamp(path_);
   return common::Status::success();
 }
 

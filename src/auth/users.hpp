@@ -40,9 +40,16 @@ class UserStore {
   common::Status remove(std::string_view name);
   common::Status save() const;
 
+  const std::string& path() const { return path_; }
+  // The file's modification stamp when last read or written (0 when absent),
+  // so a daemon can notice accounts changed by `kirchhoff user`.
+  std::int64_t stamp() const { return stamp_; }
+  static std::int64_t file_stamp(const std::string& path);
+
  private:
   explicit UserStore(std::string path) : path_(std::move(path)) {}
   std::string path_;
+  mutable std::int64_t stamp_ = 0;
   std::vector<User> users_;
 };
 

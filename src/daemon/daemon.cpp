@@ -2,10 +2,13 @@
 
 #include <boost/asio.hpp>
 #include <chrono>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/auth_api.hpp"
 #include "api/http_server.hpp"
+#include "auth/password.hpp"
 #include "daemon/data_dir.hpp"
 
 namespace kirchhoff::daemon {
@@ -63,7 +66,54 @@ int Daemon::run(const std::atomic<bool>& stop) {
     log_.error("cannot start", {{"reason", address.error().message}});
     return 1;
   }
+  auto users = auth::UserStore::open(data_dir->file("users.json"));
+  if (!users) {
+    log_.error("cannot start", {{"reason", users.error().message}});
+    return 1;
+  }
+  const bool no_accounts = users->empty();
+  std::ostream& terminal = options_.terminal != nullptr ? *options_.terminal : std::cout;
+  if (no_accounts && options_.demo) {
+    terminal << "Demo accounts for http://" << options_.listen << " (shown once; saved hashed in "
+             << users->path() << "):\n";
+    for (auth::Role role : {auth::Role::kInstaller, auth::Role::kOwner, auth::Role::kViewer}) {
+      const auto password = auth::random_hex(8);
+      const auto hash = password ? auth::hash_password(*password) : password;
+      if (!hash || !users->add({std::string(auth::role_name(role)), role, *hash, unix_ms_now()})) {
+        log_.error("cannot start", {{"reason", "cannot create the demo accounts"}});
+        return 1;
+      }
+      terminal << "  " << auth::role_name(role) << " / " << *password << "\n";
+    }
+    if (auto saved = users->save(); !saved) {
+      log_.error("cannot start", {{"reason", saved.error().message}});
+      return 1;
+    }
+    terminal << std::flush;
+  }
+  api::AuthApi auth_api(std::move(*users), log_);
+  if (no_accounts && !options_.demo) {
+    const auto code = auth::random_hex(4);
+    if (!code) {
+      log_.error("cannot start", {{"reason", code.error().message}});
+      return 1;
+    }
+    auth_api.arm_setup_code(*code);
+    terminal << "No accounts yet. Create the installer account with the one-time setup code "
+             << *code << ":\n  POST /api/v1/setup {\"code\", \"username\", \"password\"}, or stop "
+             << "the daemon and run: kirchhoff user add NAME --role installer --data "
+             << data_dir->path() << "\n"
+             << std::flush;
+  }
   api::Router router;
+  auth_api.add_routes(router);
+  router.add("GET", "/api/v1/live",
+             auth_api.guarded(auth::Role::kViewer, false,
+                              [this](const api::HttpRequest&, const auth::Session&) {
+                                const auto snap = latest();
+                                return snap ? api::json_body(200, snapshot::to_json(*snap).dump())
+                                            : api::json_error(503, "no measurement yet");
+                              }));
   router.add("GET", "/api/v1/health", [this, started](const api::HttpRequest&) {
     const auto snap = latest();
     const double uptime_s =

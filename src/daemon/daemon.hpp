@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "common/log.hpp"
@@ -27,6 +28,11 @@ struct DaemonOptions {
   std::int64_t cycle_ms = 1000;                   // 100 ms to 1 s
   std::optional<std::int64_t> stop_after_cycles;  // for tests and benchmarks
   std::uint64_t seed = 1;
+  // The demo: on first start create installer, owner and viewer accounts with
+  // random passwords and show them on `terminal`; otherwise show a one-time
+  // setup code there for the first installer account.
+  bool demo = false;
+  std::ostream* terminal = nullptr;
   // When the process started, for the start-to-first-snapshot figure.
   std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
 };

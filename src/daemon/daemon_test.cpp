@@ -13,6 +13,7 @@ namespace kirchhoff::daemon {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(EnergyRegisters, IntegrateAndNeverGoBack) {
   snapshot::SiteSnapshot snap;
@@ -41,6 +42,8 @@ TEST(Daemon, RunsCyclesPublishesSnapshotsAndStops) {
   options.listen = "127.0.0.1:0";
   options.cycle_ms = 100;
   options.stop_after_cycles = 5;
+  std::ostringstream terminal;
+  options.terminal = &terminal;
   std::ostringstream sink;
   common::Logger log(sink);
   Daemon daemon(*inst, options, log);
@@ -53,6 +56,9 @@ TEST(Daemon, RunsCyclesPublishesSnapshotsAndStops) {
   EXPECT_THAT(sink.str(), HasSubstr("msg=started"));
   EXPECT_THAT(sink.str(), HasSubstr("msg=\"first snapshot\""));
   EXPECT_THAT(sink.str(), HasSubstr("msg=stopped"));
+  // No accounts and not the demo: a one-time setup code on the terminal only.
+  EXPECT_THAT(terminal.str(), HasSubstr("one-time setup code"));
+  EXPECT_THAT(sink.str(), Not(HasSubstr("setup code")));
 }
 
 TEST(Daemon, UnwritableDataDirIsAClearStartError) {
