@@ -4,12 +4,16 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
+SHELL := /bin/bash
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build run test unit asan format format-check fuzz bench clean
+.PHONY: deps deps-test build web web-test run test unit asan format format-check fuzz bench clean
 
 deps:
 	@./tools/install-deps.sh
+
+deps-test:
+	@./tools/install-deps.sh --test
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -17,15 +21,30 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The demo: the demo house on the simulator, served on http://127.0.0.1:8080.
-run: build
+# The dashboard: npm packages from the lock file, then a Vite build into web/dist.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json web/index.html web/vite.config.ts \
+		web/tsconfig.json $(wildcard web/src/*)
+	cd web && npm run --silent build
+
+web: deps web/dist/index.html
+
+# Browser test: the real daemon and Debian's Chromium (screenshots in build/artifacts).
+web-test: deps-test build web
+	cd web && KIRCHHOFF=$(CURDIR)/$(BUILD)/kirchhoff node --test tests/ 2>&1 | tee ../$(BUILD)/web-test.log; \
+	  exit $${PIPESTATUS[0]}
+
+# The demo: the demo house on the simulator with the dashboard on http://127.0.0.1:8080.
+run: build web
 	@./$(BUILD)/kirchhoff describe examples/demo.yaml
-	@echo "Starting kirchhoff on the demo house: http://127.0.0.1:8080/api/v1/health (Ctrl-C stops it)"
+	@echo "Starting kirchhoff on the demo house: open http://127.0.0.1:8080 (Ctrl-C stops it)"
 	./$(BUILD)/kirchhoff run --data $(BUILD)/demo-data
 
 # Every test: format check, the unit/scenario/fuzz-corpus tests, the same under
 # ASan+UBSan, and a short libFuzzer run of every fuzz target.
-test: format-check unit asan fuzz
+test: format-check unit web-test asan fuzz
 	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD)
 
 unit: build

@@ -3,6 +3,10 @@
 # and quiet when everything is there. Run as root (or with sudo available).
 set -euo pipefail
 
+# `--test` adds what only the tests need (Chromium for the dashboard tests).
+with_test=0
+[ "${1:-}" = "--test" ] && with_test=1
+
 packages=(
   # build
   cmake ninja-build g++ ccache pkg-config make
@@ -12,12 +16,30 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format
 )
 
+if [ $with_test -eq 1 ]; then
+  packages+=(chromium)
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$pkg")
   fi
 done
+check_node() {
+  # The dashboard is built with Vite 8, which needs Node.js 20.19 or newer.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+    return
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    echo "error: Node.js $(node --version) is too old to build the dashboard; install Node.js 20.19 or newer" >&2
+    exit 1
+  fi
+}
+check_node
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing missing Debian packages: ${missing[*]}"

@@ -12,5 +12,12 @@ for build in "$@"; do
   passed=$((passed + p))
   failed=$((failed + f))
 done
+# The dashboard's browser tests (node --test) print "# pass N" and "# fail N".
+for build in "$@"; do
+  log="$build/web-test.log"
+  [ -f "$log" ] || continue
+  passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)))
+  failed=$((failed + $(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)))
+done
 echo "test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -88,7 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set("Referrer-Policy", "no-referrer");
     res->set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
     for (const auto& [name, value] : r.headers) {
-      res->insert(name, value);
+      res->set(name, value);  // a handler's header replaces the default
     }
     res->keep_alive(keep_alive);
     res->body() = r.body;
@@ -178,6 +178,9 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
         return route.handler(request);
       }
     }
+  }
+  if (!path_known && fallback_ && request.path.rfind("/api/", 0) != 0) {
+    return fallback_(request);
   }
   return path_known
              ? json_error(405, "method " + request.method + " not allowed on " + request.path)

@@ -53,6 +53,9 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 class Router {
  public:
   void add(std::string method, std::string path, Handler handler);
+  // Answers requests for paths outside /api/ that no route matches (the
+  // dashboard's files).
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
   // 404 for an unknown path, 405 for a known path with another method.
   HttpResponse dispatch(const HttpRequest& request) const;
 
@@ -63,6 +66,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 struct ListenAddress {

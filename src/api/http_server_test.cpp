@@ -98,6 +98,20 @@ TEST_F(ServerFixture, GarbageGets400AndServerSurvives) {
               HasSubstr("200 OK"));
 }
 
+TEST(Router, FallbackServesEverythingButTheApi) {
+  Router router;
+  router.add("GET", "/api/v1/health", [](const HttpRequest&) { return json_body(200, "{}"); });
+  router.set_fallback([](const HttpRequest&) { return json_body(299, "fallback"); });
+  HttpRequest r;
+  r.method = "GET";
+  r.path = "/index.html";
+  EXPECT_EQ(router.dispatch(r).status, 299);
+  r.path = "/api/v1/nothing";
+  EXPECT_EQ(router.dispatch(r).status, 404);  // unknown API paths stay 404
+  r.path = "/api/v1/health";
+  EXPECT_EQ(router.dispatch(r).status, 200);
+}
+
 TEST(HttpServer, PortTakenIsAClearError) {
   asio::io_context io;
   Router router;

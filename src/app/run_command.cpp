@@ -1,6 +1,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <ostream>
 
@@ -31,18 +32,29 @@ std::string default_data_dir() {
   return "kirchhoff-data";
 }
 
+// The dashboard beside the binary: <build>/../web/dist for a build tree.
+std::string default_web_root() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    return {};
+  }
+  const auto dist = exe.parent_path().parent_path() / "web" / "dist";
+  return std::filesystem::exists(dist / "index.html", ec) ? dist.string() : std::string();
+}
+
 }  // namespace
 
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 5> kKnown = {"config", "data", "listen", "cycle-ms",
-                                                      "seconds"};
+  constexpr std::array<std::string_view, 6> kKnown = {"config",   "data",    "listen",
+                                                      "cycle-ms", "seconds", "web"};
   const auto options = Options::parse(ctx.args, kKnown);
   if (!options) {
     ctx.err << "kirchhoff run: " << options.error().message
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
-               "[--cycle-ms 100..1000] [--seconds N]\n";
+               "[--cycle-ms 100..1000] [--seconds N] [--web DIR]\n";
     return kExitUnreadable;
   }
   const auto cycle_ms = options->integer("cycle-ms", 1000, 100, 1000);
@@ -67,6 +79,13 @@ int run_command(const CommandContext& ctx) {
   daemon_options.cycle_ms = *cycle_ms;
   daemon_options.process_start = g_process_start;
   daemon_options.demo = !config;
+  daemon_options.web_root = options->get("web").value_or(default_web_root());
+  if (!daemon_options.web_root.empty() &&
+      !std::filesystem::exists(daemon_options.web_root + "/index.html")) {
+    ctx.err << "kirchhoff run: no dashboard in " << daemon_options.web_root
+            << " (build it with 'make web'); serving the API only\n";
+    daemon_options.web_root.clear();
+  }
   daemon_options.terminal = &ctx.out;
   if (*seconds > 0) {
     daemon_options.stop_after_cycles = *seconds * 1000 / *cycle_ms;

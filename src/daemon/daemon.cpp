@@ -8,6 +8,7 @@
 
 #include "api/auth_api.hpp"
 #include "api/http_server.hpp"
+#include "api/static_files.hpp"
 #include "auth/password.hpp"
 #include "daemon/data_dir.hpp"
 
@@ -114,6 +115,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
                                 return snap ? api::json_body(200, snapshot::to_json(*snap).dump())
                                             : api::json_error(503, "no measurement yet");
                               }));
+  api::StaticFiles web(options_.web_root);
+  if (!options_.web_root.empty()) {
+    router.set_fallback([&web](const api::HttpRequest& r) { return web.serve(r); });
+  }
   router.add("GET", "/api/v1/health", [this, started](const api::HttpRequest&) {
     const auto snap = latest();
     const double uptime_s =
@@ -140,7 +145,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
                         {"data", data_dir->path()},
                         {"listen", address->host + ":" + std::to_string((*server)->port())},
                         {"cycle_ms", std::to_string(options_.cycle_ms)},
-                        {"source", "simulator"}});
+                        {"source", "simulator"},
+                        {"dashboard", options_.web_root.empty() ? "none" : options_.web_root}});
   const auto cycle = std::chrono::milliseconds(options_.cycle_ms);
   auto deadline = std::chrono::steady_clock::now();
   std::int64_t cycles = 0;

@@ -32,6 +32,8 @@ struct DaemonOptions {
   // random passwords and show them on `terminal`; otherwise show a one-time
   // setup code there for the first installer account.
   bool demo = false;
+  // The dashboard's built files; empty serves no dashboard.
+  std::string web_root;
   std::ostream* terminal = nullptr;
   // When the process started, for the start-to-first-snapshot figure.
   std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();

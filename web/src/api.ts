@@ -1,0 +1,85 @@
+// The daemon's HTTP API, as the dashboard uses it. The session lives in an
+// HttpOnly cookie; the CSRF token for state-changing calls is kept in
+// sessionStorage (it is not a secret from this page, only from other sites).
+
+export interface PhaseValues {
+  phase: string;
+  input: string;
+  p_w: number;
+  q_var: number;
+  s_va: number;
+  pf: number;
+  i_a: number;
+}
+
+export interface LoadValues {
+  name: string;
+  kind: "grid" | "solar" | "battery" | "ev" | "heatpump" | "consumer";
+  p_w: number;
+  q_var: number;
+  s_va: number;
+  pf: number;
+  energy_import_wh: number;
+  energy_export_wh: number;
+  phases: PhaseValues[];
+}
+
+export interface Snapshot {
+  time_ms: number;
+  frequency_hz: number;
+  voltages: Record<string, { v_ln: number; v_ll: number }>;
+  loads: LoadValues[];
+  inputs: { module: string; input: number; name: string; kind: string; total?: number; unit?: string; closed?: boolean }[];
+  outputs: { module: string; output: number; name: string; energised: boolean }[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+  }
+  const csrf = sessionStorage.getItem("kirchhoff.csrf");
+  if (method !== "GET" && csrf) {
+    headers["X-CSRF-Token"] = csrf;
+  }
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new ApiError(response.status, (payload as { error?: string }).error ?? response.statusText);
+  }
+  return payload as T;
+}
+
+export async function login(username: string, password: string): Promise<{ user: string; role: string }> {
+  const result = await call<{ user: string; role: string; csrf_token: string }>("POST", "/api/v1/login", {
+    username,
+    password,
+  });
+  sessionStorage.setItem("kirchhoff.csrf", result.csrf_token);
+  return result;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await call("POST", "/api/v1/logout");
+  } finally {
+    sessionStorage.removeItem("kirchhoff.csrf");
+  }
+}
+
+export const me = () => call<{ user: string; role: string }>("GET", "/api/v1/me");
+export const live = () => call<Snapshot>("GET", "/api/v1/live");

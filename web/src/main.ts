@@ -1,0 +1,94 @@
+// The dashboard: log in, then follow the site live (energy flow, the live
+// values table, a rolling chart, inputs and outputs), refreshed every second.
+import "./style.css";
+import { ApiError, live, login, logout, me, type Snapshot } from "./api";
+import { drawFlow, flows } from "./flow";
+import { fillLiveTable } from "./live_table";
+import { Trend } from "./trend";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let timer: number | undefined;
+let trend: Trend | undefined;
+
+function show(view: "login" | "live"): void {
+  $("login-view").hidden = view !== "login";
+  $("live-view").hidden = view !== "live";
+  $("session").hidden = view !== "live";
+  if (view === "login") {
+    window.clearInterval(timer);
+    timer = undefined;
+    $<HTMLInputElement>("login-form").querySelector("input")?.focus();
+  }
+}
+
+function render(snapshot: Snapshot): void {
+  const f = flows(snapshot);
+  const present = new Set<string>(snapshot.loads.map((l) => `${l.kind}_w`));
+  drawFlow($("flow") as unknown as SVGSVGElement, f, present);
+  fillLiveTable($<HTMLTableElement>("live-table").tBodies[0], snapshot);
+  trend ??= new Trend($("trend"));
+  trend.add(snapshot.time_ms, f);
+  const time = new Date(snapshot.time_ms).toLocaleTimeString();
+  $("status").textContent = `Live · ${time}`;
+  $("meta").textContent = `Frequency ${snapshot.frequency_hz.toFixed(3)} Hz`;
+  const io = $("io");
+  const items: HTMLLIElement[] = [];
+  for (const input of snapshot.inputs) {
+    const li = document.createElement("li");
+    li.textContent =
+      input.kind === "pulse"
+        ? `${input.name}: ${input.total?.toFixed(3)} ${input.unit ?? ""}`
+        : `${input.name}: ${input.closed ? "closed" : "open"}`;
+    items.push(li);
+  }
+  for (const output of snapshot.outputs) {
+    const li = document.createElement("li");
+    li.textContent = `${output.name}: relay ${output.energised ? "on" : "off"}`;
+    items.push(li);
+  }
+  io.replaceChildren(...items);
+}
+
+async function refresh(): Promise<void> {
+  try {
+    render(await live());
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      show("login");
+    } else if (e instanceof ApiError && e.status === 503) {
+      $("status").textContent = "Waiting for the first measurement…";
+    } else {
+      $("status").textContent = "Connection to Kirchhoff lost; retrying…";
+    }
+  }
+}
+
+function startLive(user: string, role: string): void {
+  $("who").textContent = `${user} (${role})`;
+  show("live");
+  void refresh();
+  window.clearInterval(timer);
+  timer = window.setInterval(() => void refresh(), 1000);
+}
+
+$<HTMLFormElement>("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  $("login-error").textContent = "";
+  try {
+    const who = await login(String(form.get("username")), String(form.get("password")));
+    startLive(who.user, who.role);
+  } catch (e) {
+    $("login-error").textContent = e instanceof Error ? e.message : "login failed";
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  await logout().catch(() => undefined);
+  show("login");
+});
+
+me()
+  .then((who) => startLive(who.user, who.role))
+  .catch(() => show("login"));

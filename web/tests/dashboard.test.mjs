@@ -1,0 +1,95 @@
+// Browser test of the dashboard: the real daemon (demo house on the
+// simulator) and Debian's Chromium driven by playwright-core.
+// Logs in with the demo credentials the daemon prints, watches a live value
+// change, checks a wrong password and logout, and saves screenshots to
+// ../build/artifacts/ (desktop and phone).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const bin = process.env.KIRCHHOFF ?? join(root, "build", "kirchhoff");
+const artifacts = join(root, "build", "artifacts");
+
+function startDaemon() {
+  const data = mkdtempSync(join(tmpdir(), "kirchhoff-web-"));
+  const child = spawn(bin, ["run", "--data", data, "--listen", "127.0.0.1:0", "--web", join(root, "web", "dist")]);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const ready = new Promise((resolvePromise, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`daemon did not start:\n${stderr}`)), 10000);
+    const poll = setInterval(() => {
+      const port = /msg=started .*listen=127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
+      const password = /^ {2}owner \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
+      if (port && password) {
+        clearInterval(poll);
+        clearTimeout(deadline);
+        resolvePromise({ url: `http://127.0.0.1:${port}/`, password });
+      }
+    }, 50);
+  });
+  return {
+    ready,
+    stop() {
+      child.kill("SIGTERM");
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+test("log in, watch live values, log out", async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const daemon = startDaemon();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  try {
+    const { url, password } = await daemon.ready;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(url);
+    await page.waitForSelector("#login-form");
+
+    await page.fill("input[name=username]", "owner");
+    await page.fill("input[name=password]", "not the password");
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.getElementById("login-error")?.textContent !== "");
+    assert.match(await page.textContent("#login-error"), /wrong user name or password/);
+
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#live-table tbody tr");
+    assert.equal(await page.textContent("#who"), "owner (owner)");
+    const rows = await page.$$eval("#live-table tbody tr", (trs) => trs.map((tr) => tr.children[0].textContent));
+    assert.ok(rows.includes("Grid") && rows.includes("Heat pump"), `rows: ${rows}`);
+    // The demo has grid, solar, battery, EV and heat pump around the home: six nodes.
+    assert.equal(await page.locator("#flow g.node").count(), 6);
+
+    // A live value changes: the status line carries the snapshot's time.
+    const first = await page.textContent("#status");
+    await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, first, {
+      timeout: 5000,
+    });
+    await page.screenshot({ path: join(artifacts, "dashboard-desktop.png"), fullPage: true });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);  // let the chart follow its card's new width
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone screen`);
+    await page.screenshot({ path: join(artifacts, "dashboard-phone.png"), fullPage: true });
+
+    await page.click("#logout");
+    await page.waitForSelector("#login-form", { state: "visible" });
+    const after = await page.request.get(`${url}api/v1/live`);
+    assert.equal(after.status(), 401);
+  } finally {
+    await browser.close();
+    daemon.stop();
+  }
+});
