@@ -138,6 +138,19 @@ AuthApi::Check AuthApi::require(const HttpRequest& request, auth::Role minimum,
   return check;
 }
 
+std::optional<HttpResponse> AuthApi::check_websocket(const HttpRequest& request) {
+  const std::string origin = request.header("origin");
+  if (!origin.empty() && origin != "http://" + request.header("host") &&
+      origin != "https://" + request.header("host")) {
+    return json_error(403, "WebSocket from another origin refused");
+  }
+  auto check = require(request, auth::Role::kViewer, false);
+  if (!check.session) {
+    return check.denied;
+  }
+  return std::nullopt;
+}
+
 Handler AuthApi::guarded(
     auth::Role minimum, bool changes_state,
     std::function<HttpResponse(const HttpRequest&, const auth::Session&)> handler) {

@@ -41,6 +41,11 @@ class AuthApi {
   };
   Check require(const HttpRequest& request, auth::Role minimum, bool changes_state);
 
+  // For WebSocket upgrades: a viewer's session, and an Origin (when the
+  // browser sends one) equal to this server's, so another site cannot open
+  // the stream with the user's cookie.
+  std::optional<HttpResponse> check_websocket(const HttpRequest& request);
+
   // Wraps a handler with require().
   Handler guarded(auth::Role minimum, bool changes_state,
                   std::function<HttpResponse(const HttpRequest&, const auth::Session&)> handler);

@@ -20,6 +20,66 @@ constexpr std::uint64_t kBodyLimit = 64 * 1024;
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 
+// One WebSocket client: writes queued messages one at a time, reads only to
+// notice the close.
+class WebSocketSession : public Broadcaster::Client,
+                         public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  explicit WebSocketSession(beast::tcp_stream stream) : ws_(std::move(stream)) {}
+
+  void start(http::request<http::string_body> request, Broadcaster& stream) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(4096);
+    ws_.async_accept(request, [self = shared_from_this(), &stream](beast::error_code ec) {
+      if (!ec) {
+        stream.subscribe(self);
+        self->read();
+      }
+    });
+  }
+
+  void send(std::shared_ptr<const std::string> message) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), message] {
+      if (self->queue_.size() >= 8) {
+        self->queue_.erase(self->queue_.begin() + (self->writing_ ? 1 : 0));
+      }
+      self->queue_.push_back(message);
+      if (!self->writing_) {
+        self->write();
+      }
+    });
+  }
+
+ private:
+  void read() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) {
+        self->in_.consume(self->in_.size());
+        self->read();
+      }
+    });
+  }
+
+  void write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->queue_.erase(self->queue_.begin());
+                      self->writing_ = false;
+                      if (!ec && !self->queue_.empty()) {
+                        self->write();
+                      }
+                    });
+  }
+
+  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer in_;
+  std::vector<std::shared_ptr<const std::string>> queue_;
+  bool writing_ = false;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Router& router, common::Logger& log)
@@ -50,6 +110,35 @@ class Session : public std::enable_shared_from_this<Session> {
       return write(response, 11, false);
     }
     auto request = parser_->release();
+    if (beast::websocket::is_upgrade(request)) {
+      return upgrade(std::move(request));
+    }
+    HttpRequest req = to_request(request);
+    HttpResponse response;
+    try {
+      response = router_.dispatch(req);
+    } catch (const std::exception& e) {
+      // A handler bug must not take the daemon down; the client gets a 500.
+      log_.error("request handler failed", {{"path", req.path}, {"error", e.what()}});
+      response = json_error(500, "internal error");
+    }
+    write(response, request.version(), request.keep_alive());
+  }
+
+  void upgrade(http::request<http::string_body> request) {
+    const HttpRequest req = to_request(request);
+    const Router::WebSocketRoute* route = router_.websocket(req.path);
+    if (route == nullptr) {
+      return write(json_error(404, "no WebSocket at " + req.path), request.version(), false);
+    }
+    if (auto refused = route->check(req)) {
+      return write(*refused, request.version(), false);
+    }
+    std::make_shared<WebSocketSession>(std::move(stream_))
+        ->start(std::move(request), *route->stream);
+  }
+
+  HttpRequest to_request(http::request<http::string_body>& request) {
     HttpRequest req;
     req.method = std::string(request.method_string());
     const std::string target(request.target());
@@ -66,15 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code remote_ec;
     const auto endpoint = stream_.socket().remote_endpoint(remote_ec);
     req.remote = remote_ec ? "" : endpoint.address().to_string();
-    HttpResponse response;
-    try {
-      response = router_.dispatch(req);
-    } catch (const std::exception& e) {
-      // A handler bug must not take the daemon down; the client gets a 500.
-      log_.error("request handler failed", {{"path", req.path}, {"error", e.what()}});
-      response = json_error(500, "internal error");
-    }
-    write(response, request.version(), request.keep_alive());
+    return req;
   }
 
   void write(const HttpResponse& r, unsigned version, bool keep_alive) {
@@ -163,6 +244,41 @@ std::string HttpRequest::cookie(std::string_view name) const {
     pos = end + 1;
   }
   return {};
+}
+
+void Broadcaster::publish(std::string message) {
+  auto shared = std::make_shared<const std::string>(std::move(message));
+  std::lock_guard lock(mutex_);
+  std::erase_if(clients_, [](const auto& weak) { return weak.expired(); });
+  for (const auto& weak : clients_) {
+    if (auto client = weak.lock()) {
+      client->send(shared);
+    }
+  }
+}
+
+void Broadcaster::subscribe(const std::shared_ptr<Client>& client) {
+  std::lock_guard lock(mutex_);
+  clients_.push_back(client);
+}
+
+std::size_t Broadcaster::clients() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(clients_.begin(), clients_.end(), [](const auto& w) { return !w.expired(); }));
+}
+
+void Router::add_websocket(std::string path, UpgradeCheck check, Broadcaster& stream) {
+  websockets_.push_back({std::move(path), std::move(check), &stream});
+}
+
+const Router::WebSocketRoute* Router::websocket(const std::string& path) const {
+  for (const auto& route : websockets_) {
+    if (route.path == path) {
+      return &route;
+    }
+  }
+  return nullptr;
 }
 
 void Router::add(std::string method, std::string path, Handler handler) {

@@ -15,6 +15,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,12 +52,46 @@ struct HttpResponse {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Fans messages out to the WebSocket clients of one stream. publish() may be
+// called from any thread; delivery happens on the server's event loop. Each
+// client holds at most 8 undelivered messages: a client too slow for that
+// loses the oldest ones rather than growing the daemon's memory.
+class Broadcaster {
+ public:
+  class Client {
+   public:
+    virtual ~Client() = default;
+    virtual void send(std::shared_ptr<const std::string> message) = 0;
+  };
+
+  void publish(std::string message);
+  void subscribe(const std::shared_ptr<Client>& client);
+  std::size_t clients() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::weak_ptr<Client>> clients_;
+};
+
+// Decides whether a WebSocket upgrade may proceed: empty to accept, else the
+// HTTP response that refuses it (401, 403).
+using UpgradeCheck = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+
 class Router {
  public:
   void add(std::string method, std::string path, Handler handler);
   // Answers requests for paths outside /api/ that no route matches (the
   // dashboard's files).
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
+  // A WebSocket endpoint: upgrades at `path` that pass `check` join `stream`.
+  void add_websocket(std::string path, UpgradeCheck check, Broadcaster& stream);
+
+  struct WebSocketRoute {
+    std::string path;
+    UpgradeCheck check;
+    Broadcaster* stream;
+  };
+  const WebSocketRoute* websocket(const std::string& path) const;
   // 404 for an unknown path, 405 for a known path with another method.
   HttpResponse dispatch(const HttpRequest& request) const;
 
@@ -66,6 +102,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  std::vector<WebSocketRoute> websockets_;
   Handler fallback_;
 };
 

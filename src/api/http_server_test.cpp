@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
+#include <boost/beast.hpp>
 #include <sstream>
 #include <thread>
 
@@ -110,6 +111,66 @@ TEST(Router, FallbackServesEverythingButTheApi) {
   EXPECT_EQ(router.dispatch(r).status, 404);  // unknown API paths stay 404
   r.path = "/api/v1/health";
   EXPECT_EQ(router.dispatch(r).status, 200);
+}
+
+TEST(WebSocket, SubscribersGetPublishedMessagesAndRefusalsAreHttp) {
+  namespace beast = boost::beast;
+  asio::io_context io;
+  Router router;
+  Broadcaster stream;
+  router.add_websocket(
+      "/stream",
+      [](const HttpRequest& r) -> std::optional<HttpResponse> {
+        if (r.header("authorization") != "Bearer ok") {
+          return json_error(401, "login required");
+        }
+        return std::nullopt;
+      },
+      stream);
+  std::ostringstream sink;
+  common::Logger log(sink);
+  auto server = HttpServer::start(io, {"127.0.0.1", 0}, router, log);
+  ASSERT_TRUE(server.ok());
+  std::thread loop([&io] {
+    auto guard = asio::make_work_guard(io);
+    io.run();
+  });
+  const auto port = (*server)->port();
+
+  asio::io_context client_io;
+  // Refused without the token: a plain HTTP 401 instead of the upgrade.
+  {
+    tcp::socket raw(client_io);
+    raw.connect({asio::ip::make_address("127.0.0.1"), port});
+    const std::string upgrade =
+        "GET /stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    asio::write(raw, asio::buffer(upgrade));
+    std::string reply(512, '\0');
+    boost::system::error_code ec;
+    reply.resize(raw.read_some(asio::buffer(reply), ec));
+    EXPECT_THAT(reply, HasSubstr("HTTP/1.1 401"));
+  }
+  beast::websocket::stream<tcp::socket> ws(client_io);
+  ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+  ws.set_option(beast::websocket::stream_base::decorator(
+      [](beast::websocket::request_type& req) { req.set("Authorization", "Bearer ok"); }));
+  ws.handshake("127.0.0.1", "/stream");
+  for (int i = 0; i < 100 && stream.clients() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(stream.clients(), 1u);
+  stream.publish("first");
+  stream.publish("second");
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "first");
+  buffer.consume(buffer.size());
+  ws.read(buffer);
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), "second");
+  ws.close(beast::websocket::close_code::normal);
+  io.stop();
+  loop.join();
 }
 
 TEST(HttpServer, PortTakenIsAClearError) {

@@ -115,6 +115,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
                                 return snap ? api::json_body(200, snapshot::to_json(*snap).dump())
                                             : api::json_error(503, "no measurement yet");
                               }));
+  api::Broadcaster stream;
+  router.add_websocket(
+      "/api/v1/stream",
+      [&auth_api](const api::HttpRequest& r) { return auth_api.check_websocket(r); }, stream);
   api::StaticFiles web(options_.web_root);
   if (!options_.web_root.empty()) {
     router.set_fallback([&web](const api::HttpRequest& r) { return web.serve(r); });
@@ -155,9 +159,14 @@ int Daemon::run(const std::atomic<bool>& stop) {
     auto snap = source->next(unix_ms_now());
     if (snap) {
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
+      auto published = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
       {
         std::lock_guard lock(latest_mutex_);
-        latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
+        latest_ = published;
+      }
+      if (stream.clients() > 0) {
+        stream.publish(
+            nlohmann::json{{"type", "snapshot"}, {"data", snapshot::to_json(*published)}}.dump());
       }
       if (cycles == 0) {
         const double ms = std::chrono::duration<double, std::milli>(

@@ -10,6 +10,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 let timer: number | undefined;
 let trend: Trend | undefined;
+let socket: WebSocket | undefined;
 
 function show(view: "login" | "live"): void {
   $("login-view").hidden = view !== "login";
@@ -18,6 +19,8 @@ function show(view: "login" | "live"): void {
   if (view === "login") {
     window.clearInterval(timer);
     timer = undefined;
+    socket?.close();
+    socket = undefined;
     $<HTMLInputElement>("login-form").querySelector("input")?.focus();
   }
 }
@@ -64,12 +67,48 @@ async function refresh(): Promise<void> {
   }
 }
 
+// Live values arrive on the WebSocket stream; while it is down the page
+// polls every second and tries the stream again after five seconds.
+function poll(): void {
+  document.body.dataset.transport = "polling";
+  window.clearInterval(timer);
+  timer = window.setInterval(() => void refresh(), 1000);
+}
+
+function connectStream(): void {
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/stream`;
+  const ws = new WebSocket(url);
+  socket = ws;
+  ws.onopen = () => {
+    window.clearInterval(timer);
+    timer = undefined;
+    document.body.dataset.transport = "stream";
+  };
+  ws.onmessage = (event) => {
+    const message = JSON.parse(event.data as string) as { type: string; data: Snapshot };
+    if (message.type === "snapshot") {
+      render(message.data);
+    }
+  };
+  ws.onclose = () => {
+    if (socket !== ws || $("live-view").hidden) {
+      return; // logged out, or replaced by a newer connection
+    }
+    poll();
+    window.setTimeout(() => {
+      if (socket === ws && !$("live-view").hidden) {
+        connectStream();
+      }
+    }, 5000);
+  };
+}
+
 function startLive(user: string, role: string): void {
   $("who").textContent = `${user} (${role})`;
   show("live");
   void refresh();
-  window.clearInterval(timer);
-  timer = window.setInterval(() => void refresh(), 1000);
+  poll();
+  connectStream();
 }
 
 $<HTMLFormElement>("login-form").addEventListener("submit", async (event) => {

@@ -76,6 +76,12 @@ test("log in, watch live values, log out", async () => {
     await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, first, {
       timeout: 5000,
     });
+    // The values come over the WebSocket stream, not by polling.
+    await page.waitForFunction(() => document.body.dataset.transport === "stream", null, { timeout: 5000 });
+    const second = await page.textContent("#status");
+    await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, second, {
+      timeout: 5000,
+    });
     await page.screenshot({ path: join(artifacts, "dashboard-desktop.png"), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });
