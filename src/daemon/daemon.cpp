@@ -55,6 +55,11 @@ std::shared_ptr<const snapshot::SiteSnapshot> Daemon::latest() const {
   return latest_;
 }
 
+std::shared_ptr<const std::string> Daemon::latest_json() const {
+  std::lock_guard lock(latest_mutex_);
+  return latest_json_;
+}
+
 int Daemon::run(const std::atomic<bool>& stop) {
   const auto started = std::chrono::steady_clock::now();
   auto data_dir = DataDir::open(options_.data_dir);
@@ -111,8 +116,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
   router.add("GET", "/api/v1/live",
              auth_api.guarded(auth::Role::kViewer, false,
                               [this](const api::HttpRequest&, const auth::Session&) {
-                                const auto snap = latest();
-                                return snap ? api::json_body(200, snapshot::to_json(*snap).dump())
+                                const auto json = latest_json();
+                                return json ? api::json_body(200, *json)
                                             : api::json_error(503, "no measurement yet");
                               }));
   api::Broadcaster stream;
@@ -159,14 +164,16 @@ int Daemon::run(const std::atomic<bool>& stop) {
     auto snap = source->next(unix_ms_now());
     if (snap) {
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
-      auto published = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
+      // Serialised once per cycle, then served to every /live request and
+      // stream client as it is.
+      auto json = std::make_shared<const std::string>(snapshot::to_json(*snap).dump());
       {
         std::lock_guard lock(latest_mutex_);
-        latest_ = published;
+        latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
+        latest_json_ = json;
       }
       if (stream.clients() > 0) {
-        stream.publish(
-            nlohmann::json{{"type", "snapshot"}, {"data", snapshot::to_json(*published)}}.dump());
+        stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
       }
       if (cycles == 0) {
         const double ms = std::chrono::duration<double, std::milli>(

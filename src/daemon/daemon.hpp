@@ -64,6 +64,8 @@ class Daemon {
   int run(const std::atomic<bool>& stop);
 
   std::shared_ptr<const snapshot::SiteSnapshot> latest() const;
+  // The latest snapshot as JSON, serialised once when it was published.
+  std::shared_ptr<const std::string> latest_json() const;
 
  private:
   model::Installation installation_;
@@ -71,6 +73,7 @@ class Daemon {
   common::Logger& log_;
   mutable std::mutex latest_mutex_;
   std::shared_ptr<const snapshot::SiteSnapshot> latest_;
+  std::shared_ptr<const std::string> latest_json_;
 };
 
 }  // namespace kirchhoff::daemon
