@@ -41,6 +41,11 @@ void print_help(std::ostream& out) {
 
 }  // namespace
 
+int report_installation_error(const CommandContext& ctx, const common::Error& error) {
+  ctx.err << error.message << "\n";
+  return error.kind == common::ErrorKind::kIoError ? kExitUnreadable : kExitInvalid;
+}
+
 int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2 || argv[1] == "help" || argv[1] == "--help" || argv[1] == "-h") {
     print_help(argv.size() < 2 ? err : out);

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
+
 namespace kirchhoff::app {
 
 struct CommandContext {
@@ -34,6 +36,10 @@ inline constexpr int kExitUnreadable = 2;  // a file could not be read, or bad u
 void mark_process_start();
 
 int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& err);
+
+// The exit code for a failed installation load: 2 when the file could not be
+// read, 1 when it is invalid. Prints the error (the `check` diagnostics).
+int report_installation_error(const CommandContext& ctx, const common::Error& error);
 
 // Subcommands, one file each.
 int run_command(const CommandContext& ctx);

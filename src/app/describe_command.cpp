@@ -13,9 +13,7 @@ int describe_command(const CommandContext& ctx) {
   }
   const auto installation = model::load_installation_file(ctx.args[0]);
   if (!installation) {
-    ctx.err << installation.error().message << "\n";
-    return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                    : kExitInvalid;
+    return report_installation_error(ctx, installation.error());
   }
   ctx.out << model::describe_installation(*installation);
   return kExitOk;

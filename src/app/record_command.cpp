@@ -75,9 +75,7 @@ int record_command(const CommandContext& ctx) {
   }
   const auto installation = model::load_installation_file(*config);
   if (!installation) {
-    ctx.err << installation.error().message << "\n";
-    return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                    : kExitInvalid;
+    return report_installation_error(ctx, installation.error());
   }
   std::unique_ptr<std::ofstream> file;
   std::ostream* out = &ctx.out;

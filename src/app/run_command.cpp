@@ -69,9 +69,7 @@ int run_command(const CommandContext& ctx) {
                                    : model::load_installation_text(kDemoInstallationYaml,
                                                                    "examples/demo.yaml (built in)");
   if (!installation) {
-    ctx.err << installation.error().message << "\n";
-    return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                    : kExitInvalid;
+    return report_installation_error(ctx, installation.error());
   }
   daemon::DaemonOptions daemon_options;
   daemon_options.data_dir = options->get("data").value_or(default_data_dir());

@@ -80,9 +80,7 @@ int simulate_command(const CommandContext& ctx) {
   }
   const auto installation = model::load_installation_file(*config);
   if (!installation) {
-    ctx.err << installation.error().message << "\n";
-    return installation.error().kind == common::ErrorKind::kIoError ? kExitUnreadable
-                                                                    : kExitInvalid;
+    return report_installation_error(ctx, installation.error());
   }
   sim::SiteOptions site_options;
   site_options.seed = static_cast<std::uint64_t>(*seed);
