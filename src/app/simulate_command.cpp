@@ -7,6 +7,7 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "control/site_adapter.hpp"
 #include "model/loader.hpp"
 #include "sim/kpi.hpp"
 #include "sim/site.hpp"
@@ -58,11 +59,12 @@ class Progress {
 }  // namespace
 
 int simulate_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 3> kKnown = {"config", "days", "seed"};
+  constexpr std::array<std::string_view, 4> kKnown = {"config", "days", "seed", "strategy"};
   const auto options = Options::parse(ctx.args, kKnown);
   if (!options) {
     ctx.err << "kirchhoff simulate: " << options.error().message
-            << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S]\n";
+            << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S] [--strategy "
+               "none|managed]\n";
     return kExitUnreadable;
   }
   const auto config = options->get("config");
@@ -78,6 +80,13 @@ int simulate_command(const CommandContext& ctx) {
       return kExitUnreadable;
     }
   }
+  const std::string strategy = options->get("strategy").value_or("none");
+  if (strategy != "none" && strategy != "managed") {
+    ctx.err << "kirchhoff simulate: --strategy must be none (devices unmanaged) or managed (the "
+               "energy manager), not '"
+            << strategy << "'\n";
+    return kExitUnreadable;
+  }
   const auto installation = model::load_installation_file(*config);
   if (!installation) {
     return report_installation_error(ctx, installation.error());
@@ -88,7 +97,17 @@ int simulate_command(const CommandContext& ctx) {
   sim::KpiAccumulator kpis(site.installation(), sim::Tariff{});
   const std::int64_t steps = *days * 86400;
   Progress progress(steps);
+  // Managed: each second the manager decides on the state measured the second
+  // before (one cycle of delay, as on a real site) and the devices obey.
+  control::EnergyManager manager = control::make_default_manager();
+  const bool managed = strategy == "managed";
   for (std::int64_t i = 0; i < steps; ++i) {
+    if (managed && i > 0) {
+      const std::int64_t now_ms = (site.state().unix_s + 1) * 1000;
+      const auto input =
+          control::input_from_site(site, site.state(), now_ms, site.state().unix_s * 1000, 1.0);
+      control::apply(site, manager.cycle(input).setpoints);
+    }
     kpis.add(site.step(), 1.0);
     if (i % 86400 == 86399) {
       progress.update(i + 1);
@@ -98,7 +117,7 @@ int simulate_command(const CommandContext& ctx) {
   nlohmann::json out = kpis.report(site);
   out["days"] = *days;
   out["seed"] = *seed;
-  out["strategy"] = "none";
+  out["strategy"] = strategy;
   ctx.out << out.dump(2) << "\n";
   return kExitOk;
 }

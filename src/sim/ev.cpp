@@ -64,6 +64,7 @@ double SimEvCharger::step(std::int64_t unix_s, double v_ln, double dt_s) {
     plan_next_session(unix_s);
   }
   power_w_ = 0.0;
+  current_a_ = 0.0;
   if (!plugged_ || session_wh_ >= wanted_wh_) {
     return 0.0;
   }
@@ -81,7 +82,8 @@ double SimEvCharger::step(std::int64_t unix_s, double v_ln, double dt_s) {
   session_wh_ += stored_wh * scale;
   power_w_ = ac_w * scale;
   delivered_total_wh_ += power_w_ * dt_s / 3600.0;
-  return current_a * scale;
+  current_a_ = current_a * scale;
+  return current_a_;
 }
 
 }  // namespace kirchhoff::sim

@@ -37,6 +37,8 @@ class SimEvCharger : public devices::EvCharger {
   bool plugged() const { return plugged_; }
   int phases() const { return std::min(phases_, params_.charger_phases); }
   double power_w() const { return power_w_; }
+  // The current drawn per phase in the last step (A), as a charger reports it.
+  double current_a() const { return current_a_; }
   double delivered_wh() const { return delivered_total_wh_; }
   double unmet_wh() const { return unmet_total_wh_; }
   int sessions() const { return sessions_; }
@@ -54,6 +56,7 @@ class SimEvCharger : public devices::EvCharger {
   double wanted_wh_ = 0.0;   // energy into the car's battery this session
   double session_wh_ = 0.0;  // energy already stored this session
   double power_w_ = 0.0;
+  double current_a_ = 0.0;
   double delivered_total_wh_ = 0.0;  // AC energy drawn over all sessions
   double unmet_total_wh_ = 0.0;      // AC energy still wanted at departures
   int sessions_ = 0;
