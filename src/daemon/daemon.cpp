@@ -10,6 +10,7 @@
 #include "api/http_server.hpp"
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
+#include "control/site_adapter.hpp"
 #include "daemon/data_dir.hpp"
 
 namespace kirchhoff::daemon {
@@ -160,9 +161,24 @@ int Daemon::run(const std::atomic<bool>& stop) {
   auto deadline = std::chrono::steady_clock::now();
   std::int64_t cycles = 0;
   std::int64_t failures = 0;
+  control::EnergyManager manager = control::make_default_manager();
+  const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
   while (!stop.load()) {
+    // Control acts on the last measured state, then the source measures anew.
+    std::vector<snapshot::ControlDecision> decisions;
+    if (sim::SiteSimulator* site = source->simulator(); site != nullptr && cycles > 0) {
+      const std::int64_t measured_ms = latest() ? latest()->unix_ms : 0;
+      const auto input =
+          control::input_from_site(*site, site->state(), unix_ms_now(), measured_ms, cycle_s);
+      const control::ControlResult result = manager.cycle(input);
+      control::apply(*site, result.setpoints);
+      for (const auto& d : result.decisions) {
+        decisions.push_back({d.controller, d.reason});
+      }
+    }
     auto snap = source->next(unix_ms_now());
     if (snap) {
+      snap->control = std::move(decisions);
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
       // Serialised once per cycle, then served to every /live request and
       // stream client as it is.

@@ -67,6 +67,11 @@ nlohmann::json to_json(const SiteSnapshot& s) {
         {{"module", o.module}, {"output", o.output}, {"name", o.name}, {"energised", o.energised}});
   }
   out["outputs"] = outputs;
+  json control = json::array();
+  for (const auto& d : s.control) {
+    control.push_back({{"controller", d.controller}, {"reason", d.reason}});
+  }
+  out["control"] = control;
   return out;
 }
 

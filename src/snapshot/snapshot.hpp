@@ -60,6 +60,13 @@ struct OutputValues {
   bool energised = false;
 };
 
+// An active decision of the energy manager, e.g. overload protection:
+// "car limited to 10.0 A: L2 at 24.6 A of 25.0 A".
+struct ControlDecision {
+  std::string controller;
+  std::string reason;
+};
+
 struct SiteSnapshot {
   std::int64_t unix_ms = 0;
   double frequency_hz = 0.0;
@@ -67,6 +74,7 @@ struct SiteSnapshot {
   std::vector<LoadValues> loads;
   std::vector<InputValues> inputs;
   std::vector<OutputValues> outputs;
+  std::vector<ControlDecision> control;
 };
 
 nlohmann::json to_json(const SiteSnapshot& snapshot);

@@ -51,6 +51,17 @@ function render(snapshot: Snapshot): void {
     items.push(li);
   }
   io.replaceChildren(...items);
+  const decisions = snapshot.control.map((d) => {
+    const li = document.createElement("li");
+    li.textContent = `${d.controller}: ${d.reason}`;
+    return li;
+  });
+  if (decisions.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = "No limits active: every device runs as it wants.";
+    decisions.push(li);
+  }
+  $("control").replaceChildren(...decisions);
 }
 
 async function refresh(): Promise<void> {

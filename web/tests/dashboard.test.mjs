@@ -68,6 +68,8 @@ test("log in, watch live values, log out", async () => {
     assert.equal(await page.textContent("#who"), "owner (owner)");
     const rows = await page.$$eval("#live-table tbody tr", (trs) => trs.map((tr) => tr.children[0].textContent));
     assert.ok(rows.includes("Grid") && rows.includes("Heat pump"), `rows: ${rows}`);
+    // The energy manager says what it is doing (or that nothing is limited).
+    assert.ok((await page.locator("#control li").count()) >= 1);
     // The demo has grid, solar, battery, EV and heat pump around the home: six nodes.
     assert.equal(await page.locator("#flow g.node").count(), 6);
 
