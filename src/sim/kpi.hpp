@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/compensated_sum.hpp"
 #include "model/installation.hpp"
 #include "sim/site.hpp"
 
@@ -30,20 +31,7 @@ struct Tariff {
   double export_per_kwh = 0.05;
 };
 
-// A running sum that loses no precision over millions of small terms.
-class CompensatedSum {
- public:
-  void add(double x) {
-    const double t = sum_ + x;
-    correction_ += std::abs(sum_) >= std::abs(x) ? (sum_ - t) + x : (x - t) + sum_;
-    sum_ = t;
-  }
-  double value() const { return sum_ + correction_; }
-
- private:
-  double sum_ = 0.0;
-  double correction_ = 0.0;
-};
+using common::CompensatedSum;
 
 class KpiAccumulator {
  public:
