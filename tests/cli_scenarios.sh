@@ -54,6 +54,26 @@ fi
 expect "simulate with a bad --days" 2 "$bin" simulate --config examples/demo.yaml --days zero
 expect "simulate with an unknown option" 2 "$bin" simulate --config examples/demo.yaml --dayz 3
 
+# meter: a simulated recording of the demo house metered back; every load's P
+# and Q within 0.2 % (or 1 W / 1 var) of the simulator's own values.
+rec=$(mktemp -d)
+if "$bin" record --config examples/demo.yaml --seconds 2 --start 2026-06-21T12:30:00Z \
+    --out "$rec/s.csv" --truth "$rec/truth.json" &&
+  "$bin" meter --config examples/demo.yaml --samples "$rec/s.csv" >"$rec/m.json" &&
+  python3 - "$rec/m.json" "$rec/truth.json" <<'PY'
+import json, sys
+m, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert abs(m["frequency_hz"] - 50) < 0.1, m["frequency_hz"]
+for lm, lt in zip(m["loads"], t["loads"]):
+    for key in ("p_w", "q_var"):
+        assert abs(lm[key] - lt[key]) <= max(1.0, 0.002 * abs(lt[key])), (lm["name"], key, lm[key], lt[key])
+PY
+then pass=$((pass + 1)); else echo "FAIL: record then meter"; fail=$((fail + 1)); fi
+head -c 100 "$rec/s.csv" >"$rec/short.csv"
+expect "meter refuses a recording under two cycles" 1 "$bin" meter --config examples/demo.yaml --samples "$rec/short.csv"
+expect "meter names a missing column (3P-230 needs v13)" 1 "$bin" meter --config examples/3p-230.yaml --samples "$rec/s.csv"
+rm -rf "$rec"
+
 expect "check of a missing file" 2 "$bin" check /nonexistent.yaml
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help

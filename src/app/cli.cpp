@@ -22,6 +22,9 @@ constexpr std::array kCommands = {
     Command{"simulate", "simulate --config FILE --days N --seed S",
             "run the site on the simulator faster than real time; print KPIs as JSON",
             simulate_command},
+    Command{"meter", "meter --config FILE --samples CSV",
+            "compute V, I, P, Q, S, PF, f and energy of a recorded waveform; print JSON",
+            meter_command},
     Command{"record", "record --config FILE [--seconds N]",
             "write simulated voltage and current samples as CSV for 'meter'", record_command},
 };

@@ -48,5 +48,6 @@ int user_command(const CommandContext& ctx);
 int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);
 int record_command(const CommandContext& ctx);
+int meter_command(const CommandContext& ctx);
 
 }  // namespace kirchhoff::app

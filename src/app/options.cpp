@@ -11,11 +11,15 @@ using common::ErrorKind;
 using common::make_error;
 
 common::Result<Options> Options::parse(std::span<const std::string> args,
-                                       std::span<const std::string_view> known) {
+                                       std::span<const std::string_view> known,
+                                       std::span<const std::string_view> flags) {
   Options options;
   std::vector<std::string> names;
   for (std::string_view k : known) {
     names.push_back("--" + std::string(k));
+  }
+  for (std::string_view f : flags) {
+    names.push_back("--" + std::string(f));
   }
   std::vector<std::string_view> name_views(names.begin(), names.end());
   for (std::size_t i = 0; i < args.size(); i += 2) {
@@ -24,6 +28,15 @@ common::Result<Options> Options::parse(std::span<const std::string> args,
       return make_error(ErrorKind::kInvalidArgument, "unexpected argument '" + arg + "'");
     }
     const std::string name = arg.substr(2);
+    bool is_flag = false;
+    for (std::string_view f : flags) {
+      is_flag = is_flag || f == name;
+    }
+    if (is_flag) {
+      options.flags_.insert(name);
+      --i;  // a flag takes no value
+      continue;
+    }
     bool is_known = false;
     for (std::string_view k : known) {
       is_known = is_known || k == name;

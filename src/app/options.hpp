@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,8 +16,12 @@ class Options {
  public:
   // Every argument must be `--name value` with a name from `known`; errors
   // name the argument and suggest the closest known name.
+  // `flags` take no value (`--rogowski-raw`).
   static common::Result<Options> parse(std::span<const std::string> args,
-                                       std::span<const std::string_view> known);
+                                       std::span<const std::string_view> known,
+                                       std::span<const std::string_view> flags = {});
+
+  bool flag(std::string_view name) const { return flags_.contains(std::string(name)); }
 
   std::optional<std::string> get(std::string_view name) const;
   // A whole number within [min, max]; the error names the option.
@@ -25,6 +30,7 @@ class Options {
 
  private:
   std::map<std::string, std::string, std::less<>> values_;
+  std::set<std::string> flags_;
 };
 
 }  // namespace kirchhoff::app
