@@ -28,6 +28,7 @@ std::int64_t unix_ms_now() {
 void EnergyRegisters::restore(std::size_t load, double import_wh, double export_wh) {
   if (registers_.size() <= load) {
     registers_.resize(load + 1);
+    source_last_.resize(load + 1);
   }
   registers_[load] = {import_wh, export_wh};
 }
@@ -35,13 +36,23 @@ void EnergyRegisters::restore(std::size_t load, double import_wh, double export_
 void EnergyRegisters::update(snapshot::SiteSnapshot& snap, double dt_s) {
   if (registers_.size() < snap.loads.size()) {
     registers_.resize(snap.loads.size());
+    source_last_.resize(snap.loads.size());
   }
   for (std::size_t i = 0; i < snap.loads.size(); ++i) {
-    const double wh = snap.loads[i].p_w * dt_s / 3600.0;
-    if (wh > 0.0) {
-      registers_[i].import_wh += wh;
-    } else if (wh < 0.0) {
-      registers_[i].export_wh -= wh;
+    if (snap.has_energy) {
+      // The source's counters are exact per cycle; add what they grew by.
+      const double imp = snap.loads[i].energy_import_wh;
+      const double exp = snap.loads[i].energy_export_wh;
+      registers_[i].import_wh += std::max(0.0, imp - source_last_[i].import_wh);
+      registers_[i].export_wh += std::max(0.0, exp - source_last_[i].export_wh);
+      source_last_[i] = {imp, exp};
+    } else {
+      const double wh = snap.loads[i].p_w * dt_s / 3600.0;
+      if (wh > 0.0) {
+        registers_[i].import_wh += wh;
+      } else if (wh < 0.0) {
+        registers_[i].export_wh -= wh;
+      }
     }
     snap.loads[i].energy_import_wh = registers_[i].import_wh;
     snap.loads[i].energy_export_wh = registers_[i].export_wh;
@@ -149,13 +160,17 @@ int Daemon::run(const std::atomic<bool>& stop) {
   }
   std::thread http_thread([&io] { io.run(); });
 
-  auto source = make_simulated_power_source(installation_, options_.seed, unix_ms_now() / 1000);
+  auto source =
+      options_.waveform
+          ? make_simulated_waveform_source(installation_, options_.seed, unix_ms_now() / 1000)
+          : make_simulated_power_source(installation_, options_.seed, unix_ms_now() / 1000);
   EnergyRegisters registers;
   log_.info("started", {{"site", installation_.site.name},
                         {"data", data_dir->path()},
                         {"listen", address->host + ":" + std::to_string((*server)->port())},
                         {"cycle_ms", std::to_string(options_.cycle_ms)},
-                        {"source", "simulator"},
+                        {"source", options_.waveform ? "simulator, waveform mode at 4 kHz"
+                                                     : "simulator, power mode"},
                         {"dashboard", options_.web_root.empty() ? "none" : options_.web_root}});
   const auto cycle = std::chrono::milliseconds(options_.cycle_ms);
   auto deadline = std::chrono::steady_clock::now();

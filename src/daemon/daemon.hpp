@@ -28,6 +28,9 @@ struct DaemonOptions {
   std::int64_t cycle_ms = 1000;                   // 100 ms to 1 s
   std::optional<std::int64_t> stop_after_cycles;  // for tests and benchmarks
   std::uint64_t seed = 1;
+  // The simulator's samples run through the metering engine (waveform mode);
+  // off, it delivers powers directly (power mode, cheaper).
+  bool waveform = true;
   // The demo: on first start create installer, owner and viewer accounts with
   // random passwords and show them on `terminal`; otherwise show a one-time
   // setup code there for the first installer account.
@@ -39,12 +42,14 @@ struct DaemonOptions {
   std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
 };
 
-// Energy registers per load: import and export, Wh. They only ever add
-// non-negative amounts, so they never go backwards.
+// Energy registers per load: import and export, Wh, continuing from the
+// values restored at start. They only ever add non-negative amounts, so they
+// never go backwards.
 class EnergyRegisters {
  public:
   void restore(std::size_t load, double import_wh, double export_wh);
-  // Integrates each load's P over `dt_s` and writes the registers into the snapshot.
+  // Adds this cycle's energy and writes the registers into the snapshot: the
+  // source's own counters when it has them (`has_energy`), else P * dt.
   void update(snapshot::SiteSnapshot& snap, double dt_s);
 
  private:
@@ -53,6 +58,7 @@ class EnergyRegisters {
     double export_wh = 0.0;
   };
   std::vector<Pair> registers_;
+  std::vector<Pair> source_last_;  // the source's counters at the previous cycle
 };
 
 class Daemon {

@@ -29,6 +29,17 @@ TEST(EnergyRegisters, IntegrateAndNeverGoBack) {
   registers.update(snap, 0.5);
   EXPECT_DOUBLE_EQ(snap.loads[0].energy_import_wh, 101.0);
   EXPECT_DOUBLE_EQ(snap.loads[0].energy_export_wh, 51.0);
+  // A source with its own counters: the registers grow by what they grew.
+  snap.has_energy = true;
+  snap.loads[0].energy_import_wh = 2.0;  // the source counted 2 Wh since it started
+  snap.loads[0].energy_export_wh = 0.5;
+  registers.update(snap, 1.0);
+  EXPECT_DOUBLE_EQ(snap.loads[0].energy_import_wh, 103.0);
+  EXPECT_DOUBLE_EQ(snap.loads[0].energy_export_wh, 51.5);
+  snap.loads[0].energy_import_wh = 2.25;
+  snap.loads[0].energy_export_wh = 0.5;
+  registers.update(snap, 1.0);
+  EXPECT_DOUBLE_EQ(snap.loads[0].energy_import_wh, 103.25);
 }
 
 TEST(Daemon, RunsCyclesPublishesSnapshotsAndStops) {

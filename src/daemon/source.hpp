@@ -20,8 +20,9 @@ namespace kirchhoff::daemon {
 class SnapshotSource {
  public:
   virtual ~SnapshotSource() = default;
-  // The snapshot of the cycle ending at `unix_ms`, without energy registers
-  // (the daemon keeps those). An error means no fresh measurement this cycle.
+  // The snapshot of the cycle ending at `unix_ms`. Sources that meter energy
+  // themselves set `has_energy`; for the others the daemon integrates P. An
+  // error means no fresh measurement this cycle.
   virtual common::Result<snapshot::SiteSnapshot> next(std::int64_t unix_ms) = 0;
   // The simulated site behind the source, when there is one (for control).
   virtual sim::SiteSimulator* simulator() { return nullptr; }
@@ -32,5 +33,11 @@ class SnapshotSource {
 std::unique_ptr<SnapshotSource> make_simulated_power_source(const model::Installation& installation,
                                                             std::uint64_t seed,
                                                             std::int64_t start_unix_s);
+
+// The simulator in waveform mode: samples at `rate_hz` through the metering
+// engine, one simulated second per cycle (the demo).
+std::unique_ptr<SnapshotSource> make_simulated_waveform_source(
+    const model::Installation& installation, std::uint64_t seed, std::int64_t start_unix_s,
+    double rate_hz = 4000.0);
 
 }  // namespace kirchhoff::daemon

@@ -75,6 +75,9 @@ struct SiteSnapshot {
   std::vector<InputValues> inputs;
   std::vector<OutputValues> outputs;
   std::vector<ControlDecision> control;
+  // The loads' energy registers come from the source (a meter's own
+  // registers, counted since it started) rather than from integrating P.
+  bool has_energy = false;
 };
 
 nlohmann::json to_json(const SiteSnapshot& snapshot);
