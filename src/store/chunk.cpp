@@ -1,0 +1,202 @@
+#include "store/chunk.hpp"
+
+namespace kirchhoff::store {
+
+namespace {
+
+constexpr std::uint8_t kVersion = 1;
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string& out) : out_(out) {}
+  void bits(std::uint64_t value, int count) {
+    for (int i = count - 1; i >= 0; --i) {
+      acc_ = static_cast<std::uint8_t>((acc_ << 1) | ((value >> i) & 1));
+      if (++used_ == 8) {
+        out_.push_back(static_cast<char>(acc_));
+        acc_ = 0;
+        used_ = 0;
+      }
+    }
+  }
+  void finish() {
+    if (used_ > 0) {
+      out_.push_back(static_cast<char>(acc_ << (8 - used_)));
+      used_ = 0;
+    }
+  }
+
+ private:
+  std::string& out_;
+  std::uint8_t acc_ = 0;
+  int used_ = 0;
+};
+
+class BitReader {
+ public:
+  BitReader(std::string_view data, std::size_t byte_offset) : data_(data), pos_(byte_offset * 8) {}
+  bool bits(int count, std::uint64_t& out) {
+    if (pos_ + static_cast<std::size_t>(count) > data_.size() * 8) {
+      return false;
+    }
+    out = 0;
+    for (int i = 0; i < count; ++i, ++pos_) {
+      const auto byte = static_cast<std::uint8_t>(data_[pos_ / 8]);
+      out = (out << 1) | ((byte >> (7 - pos_ % 8)) & 1);
+    }
+    return true;
+  }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_;
+};
+
+// Variable-length buckets: '0' zero; '10'+7; '110'+12; '1110'+20; '1111'+64.
+void put_bucketed(BitWriter& w, std::int64_t v) {
+  if (v == 0) {
+    w.bits(0, 1);
+    return;
+  }
+  const std::uint64_t z = zigzag(v);
+  if (z < (1u << 7)) {
+    w.bits(0b10, 2);
+    w.bits(z, 7);
+  } else if (z < (1u << 12)) {
+    w.bits(0b110, 3);
+    w.bits(z, 12);
+  } else if (z < (1u << 20)) {
+    w.bits(0b1110, 4);
+    w.bits(z, 20);
+  } else {
+    w.bits(0b1111, 4);
+    w.bits(z, 64);
+  }
+}
+
+bool get_bucketed(BitReader& r, std::int64_t& v) {
+  std::uint64_t bit = 0;
+  int ones = 0;
+  while (ones < 4) {
+    if (!r.bits(1, bit)) {
+      return false;
+    }
+    if (bit == 0) {
+      break;
+    }
+    ++ones;
+  }
+  static constexpr int kWidths[] = {0, 7, 12, 20, 64};
+  if (ones == 0) {
+    v = 0;
+    return true;
+  }
+  std::uint64_t z = 0;
+  if (!r.bits(kWidths[ones], z)) {
+    return false;
+  }
+  v = unzigzag(z);
+  return true;
+}
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool get_varint(std::string_view data, std::size_t& pos, std::uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos >= data.size()) {
+      return false;
+    }
+    const auto byte = static_cast<std::uint8_t>(data[pos++]);
+    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string encode_chunk(std::span<const RawPoint> points) {
+  std::string out;
+  out.push_back(static_cast<char>(kVersion));
+  put_varint(out, points.size());
+  if (points.empty()) {
+    return out;
+  }
+  put_varint(out, zigzag(points[0].t_ms));
+  put_varint(out, zigzag(points[0].q));
+  BitWriter w(out);
+  std::int64_t previous_delta = 1000;  // a 1 Hz series starts with dod 0
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    const std::int64_t delta = points[i].t_ms - points[i - 1].t_ms;
+    put_bucketed(w, delta - previous_delta);
+    previous_delta = delta;
+    put_bucketed(w, points[i].q - points[i - 1].q);
+  }
+  w.finish();
+  return out;
+}
+
+common::Result<std::vector<RawPoint>> decode_chunk(std::string_view data) {
+  auto corrupt = [](const std::string& why) {
+    return common::make_error(common::ErrorKind::kCorruption, "damaged chunk: " + why);
+  };
+  if (data.empty() || static_cast<std::uint8_t>(data[0]) != kVersion) {
+    return corrupt("unknown version");
+  }
+  std::size_t pos = 1;
+  std::uint64_t count = 0;
+  if (!get_varint(data, pos, count) || count > kMaxChunkPoints) {
+    return corrupt("bad point count");
+  }
+  std::vector<RawPoint> points;
+  if (count == 0) {
+    return points;
+  }
+  std::uint64_t t0 = 0;
+  std::uint64_t q0 = 0;
+  if (!get_varint(data, pos, t0) || !get_varint(data, pos, q0)) {
+    return corrupt("truncated header");
+  }
+  points.reserve(static_cast<std::size_t>(count));
+  points.push_back({unzigzag(t0), unzigzag(q0)});
+  BitReader r(data, pos);
+  std::int64_t delta = 1000;
+  for (std::uint64_t i = 1; i < count; ++i) {
+    std::int64_t dod = 0;
+    std::int64_t dq = 0;
+    if (!get_bucketed(r, dod) || !get_bucketed(r, dq)) {
+      return corrupt("truncated after " + std::to_string(i) + " points");
+    }
+    // Unsigned arithmetic: wrap-around on hostile input is defined; the
+    // ordering check below rejects it.
+    delta = static_cast<std::int64_t>(static_cast<std::uint64_t>(delta) +
+                                      static_cast<std::uint64_t>(dod));
+    const RawPoint& last = points.back();
+    const auto t = static_cast<std::int64_t>(static_cast<std::uint64_t>(last.t_ms) +
+                                             static_cast<std::uint64_t>(delta));
+    if (delta <= 0 || t <= last.t_ms) {
+      return corrupt("times do not increase");
+    }
+    points.push_back({t, static_cast<std::int64_t>(static_cast<std::uint64_t>(last.q) +
+                                                   static_cast<std::uint64_t>(dq))});
+  }
+  return points;
+}
+
+}  // namespace kirchhoff::store

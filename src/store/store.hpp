@@ -1,0 +1,134 @@
+// The history store (docs/store-format.md): series of points packed in
+// compressed chunks in one SQLite database, rollups at 1 min, 15 min, 1 h and
+// 1 day kept forever, raw chunks kept for a retention period, events.
+//
+// Writing: append() collects points in memory; flush() commits them (and the
+// rollups they touch) in one transaction. After a crash the store reopens at
+// the last flush. One Store writes; other threads or processes may open
+// their own Store to read (SQLite WAL). Not thread-safe per object.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/chunk.hpp"
+
+struct sqlite3;
+
+namespace kirchhoff::store {
+
+enum class SeriesKind { kGauge, kCounter };
+
+struct Point {
+  std::int64_t t_ms = 0;
+  double value = 0.0;
+};
+
+struct Bucket {
+  std::int64_t start_ms = 0;
+  std::int64_t count = 0;
+  double min = 0.0;
+  double max = 0.0;
+  double mean = 0.0;
+  double first = 0.0;
+  double last = 0.0;
+};
+
+struct SeriesStats {
+  std::string key;
+  SeriesKind kind = SeriesKind::kGauge;
+  double resolution = 0.0;
+  std::int64_t raw_points = 0;
+  std::int64_t raw_bytes = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+};
+
+struct Event {
+  std::int64_t t_ms = 0;
+  std::string kind;  // "start", "stop", "relay", "alarm", "config", ...
+  std::string user;  // who did it, "" for the system
+  std::string message;
+};
+
+inline constexpr std::int64_t kLevel1m = 60'000;
+inline constexpr std::int64_t kLevel15m = 900'000;
+inline constexpr std::int64_t kLevel1h = 3'600'000;
+inline constexpr std::int64_t kLevel1d = 86'400'000;
+inline constexpr std::int64_t kLevels[] = {kLevel1m, kLevel15m, kLevel1h, kLevel1d};
+
+struct StoreOptions {
+  std::int64_t raw_retention_ms = 35LL * 86'400'000;
+  bool read_only = false;
+  // FULL survives power loss (one fsync per flush); NORMAL survives a killed
+  // process only. Bulk backfills may choose NORMAL.
+  bool sync_full = true;
+};
+
+class Store {
+ public:
+  static common::Result<std::unique_ptr<Store>> open(const std::string& path,
+                                                     StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The id of a series, created on first use. The kind and resolution of an
+  // existing series are kept.
+  common::Result<int> series(const std::string& key, SeriesKind kind, double resolution);
+
+  // A point in memory; times must increase within a series.
+  common::Status append(int series_id, std::int64_t t_ms, double value);
+  // Commits everything appended so far, atomically; applies retention at most
+  // once an hour.
+  common::Status flush();
+
+  // Reads (flushed data only).
+  common::Result<std::vector<Point>> read_raw(const std::string& key, std::int64_t from_ms,
+                                              std::int64_t to_ms);
+  common::Result<std::vector<Bucket>> read_rollup(const std::string& key, std::int64_t level_ms,
+                                                  std::int64_t from_ms, std::int64_t to_ms);
+  common::Result<std::optional<Point>> latest(const std::string& key);
+  // A counter's growth from `from_ms` to `to_ms` (exact at minute boundaries).
+  common::Result<double> counter_delta(const std::string& key, std::int64_t from_ms,
+                                       std::int64_t to_ms);
+  // The bucket with the largest mean at a level, e.g. the month's 15-minute peak.
+  common::Result<std::optional<Bucket>> max_mean(const std::string& key, std::int64_t level_ms,
+                                                 std::int64_t from_ms, std::int64_t to_ms);
+  common::Result<std::vector<SeriesStats>> stats();
+  std::int64_t file_bytes() const;
+
+  common::Status add_event(const Event& event);
+  common::Result<std::vector<Event>> events(std::int64_t from_ms, std::int64_t to_ms,
+                                            std::int64_t limit);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Series;
+  struct Rollup {
+    std::int64_t start_ms = -1;
+    std::int64_t count = 0;
+    double min = 0, max = 0, sum = 0, first = 0, last = 0;
+  };
+  Store(std::string path, StoreOptions options);
+  common::Status exec(const char* sql);
+  common::Error sql_error(const std::string& what) const;
+  common::Result<int> series_id(const std::string& key);
+  common::Status load_series(Series& s);
+  common::Status write_rollup(int id, std::int64_t level, const Rollup& r);
+
+  std::string path_;
+  StoreOptions options_;
+  sqlite3* db_ = nullptr;
+  std::map<int, std::unique_ptr<Series>> series_;
+  std::int64_t last_retention_ms_ = 0;
+};
+
+}  // namespace kirchhoff::store
