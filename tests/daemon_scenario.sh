@@ -70,6 +70,22 @@ wait "$pid"
 check "SIGTERM stops it with exit 0" test $? -eq 0
 check "it logs a clean stop" grep -q "msg=stopped" "$work/log"
 
+# History: what the first run recorded, then a second run whose energy
+# registers continue from it and never go back.
+check "history lists the series" grep -q "load/Grid/energy_import_wh,counter" <<<"$("$bin" history list --data "$work/data")"
+"$bin" run --data "$work/data" --listen 127.0.0.1:0 --seconds 3 >/dev/null 2>"$work/again.log"
+check "a second run exits cleanly" grep -q "msg=stopped" "$work/again.log"
+for series in "load/Battery/energy_export_wh" "load/Sockets/energy_import_wh" "load/Grid/energy_import_wh"; do
+  values=$("$bin" history read --data "$work/data" --series "$series" | tail -n +2 | cut -d, -f2)
+  check "$series never goes back across the restart" python3 -c "
+import sys
+v = [float(x) for x in sys.argv[1].split()]
+assert len(v) >= 4, v
+assert all(b >= a for a, b in zip(v, v[1:])), v
+" "$values"
+done
+check "start and stop are events" test "$("$bin" history stats --data "$work/data" | grep -c 'raw points')" -eq 1
+
 "$bin" run --config /nonexistent.yaml --data "$work/data" 2>"$work/bad.log"
 check "a missing config exits 2" test $? -eq 2
 

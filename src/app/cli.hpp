@@ -49,5 +49,6 @@ int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);
 int record_command(const CommandContext& ctx);
 int meter_command(const CommandContext& ctx);
+int history_command(const CommandContext& ctx);
 
 }  // namespace kirchhoff::app

@@ -1,6 +1,7 @@
 // Parsing of `--name value` command-line options for the subcommands.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -32,5 +33,12 @@ class Options {
   std::map<std::string, std::string, std::less<>> values_;
   std::set<std::string> flags_;
 };
+
+// "2026-06-21", "2026-06-21T12:00", "2026-06-21T12:00:00Z" (UTC) or unix
+// seconds, as unix seconds.
+std::optional<std::int64_t> parse_utc_time(const std::string& text);
+
+// "2026-06-21T12:00:00Z" for unix milliseconds.
+std::string format_utc_time(std::int64_t unix_ms);
 
 }  // namespace kirchhoff::app

@@ -1,9 +1,6 @@
 // `kirchhoff record`: a recording of the simulated site as the samples CSV
 // that `kirchhoff meter` reads, and optionally the truth it was made from
 // (mean P and Q per load from the simulator's physics) to compare against.
-#include <time.h>
-
-#include <ctime>
 
 #include <array>
 #include <cmath>
@@ -20,34 +17,6 @@
 
 namespace kirchhoff::app {
 
-namespace {
-
-// "2026-06-21", "2026-06-21T12:00", "2026-06-21T12:00:00Z" (UTC) or unix seconds.
-std::optional<std::int64_t> parse_time(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail[8] = {};
-  const int fields =
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &s, tail);
-  if (fields >= 3 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 61) {
-    std::tm fields_tm{};
-    fields_tm.tm_year = y - 1900;
-    fields_tm.tm_mon = mo - 1;
-    fields_tm.tm_mday = d;
-    fields_tm.tm_hour = h;
-    fields_tm.tm_min = mi;
-    fields_tm.tm_sec = s;
-    return static_cast<std::int64_t>(timegm(&fields_tm));
-  }
-  char* end = nullptr;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
-  if (end != text.c_str() && *end == '\0') {
-    return value;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 int record_command(const CommandContext& ctx) {
   constexpr std::array<std::string_view, 7> kKnown = {"config", "seconds", "rate", "seed",
                                                       "start",  "out",     "truth"};
@@ -62,7 +31,7 @@ int record_command(const CommandContext& ctx) {
   const auto seconds = options->integer("seconds", 2, 1, 3600);
   const auto rate = options->integer("rate", 4000, 1000, 32000);
   const auto seed = options->integer("seed", 1, 0, 1LL << 62);
-  const auto start = parse_time(options->get("start").value_or("2026-06-21T12:00:00Z"));
+  const auto start = parse_utc_time(options->get("start").value_or("2026-06-21T12:00:00Z"));
   if (!config || !seconds || !rate || !seed || !start) {
     ctx.err << "kirchhoff record: "
             << (!config    ? "--config FILE is required"

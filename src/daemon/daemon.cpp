@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "control/site_adapter.hpp"
 #include "daemon/data_dir.hpp"
+#include "daemon/history_writer.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -82,6 +83,16 @@ int Daemon::run(const std::atomic<bool>& stop) {
   const auto address = api::parse_listen_address(options_.listen);
   if (!address) {
     log_.error("cannot start", {{"reason", address.error().message}});
+    return 1;
+  }
+  auto history = store::Store::open(data_dir->file("history.db"));
+  if (!history) {
+    log_.error("cannot start", {{"reason", history.error().message}});
+    return 1;
+  }
+  auto writer = HistoryWriter::create(**history, installation_);
+  if (!writer) {
+    log_.error("cannot start", {{"reason", writer.error().message}});
     return 1;
   }
   auto users = auth::UserStore::open(data_dir->file("users.json"));
@@ -165,6 +176,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
           ? make_simulated_waveform_source(installation_, options_.seed, unix_ms_now() / 1000)
           : make_simulated_power_source(installation_, options_.seed, unix_ms_now() / 1000);
   EnergyRegisters registers;
+  if (auto restored = writer->restore(registers); !restored) {
+    log_.error("cannot start", {{"reason", restored.error().message}});
+    return 1;
+  }
+  (void)(*history)->add_event({unix_ms_now(), "start", "", "kirchhoff started"});
   log_.info("started", {{"site", installation_.site.name},
                         {"data", data_dir->path()},
                         {"listen", address->host + ":" + std::to_string((*server)->port())},
@@ -203,6 +219,14 @@ int Daemon::run(const std::atomic<bool>& stop) {
         latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
         latest_json_ = json;
       }
+      // History: every snapshot, committed each cycle (a crash loses at
+      // most the cycle in progress).
+      const snapshot::SiteSnapshot& recorded = *latest();
+      if (auto s = writer->append(recorded); !s) {
+        log_.warning("snapshot not recorded", {{"reason", s.error().message}});
+      } else if (auto f = (*history)->flush(); !f) {
+        log_.warning("history not written", {{"reason", f.error().message}});
+      }
       if (stream.clients() > 0) {
         stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
       }
@@ -236,6 +260,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
+  (void)(*history)->add_event({unix_ms_now(), "stop", "", "kirchhoff stopped"});
   io.stop();
   http_thread.join();
   log_.info("stopped");

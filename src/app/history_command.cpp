@@ -1,0 +1,192 @@
+// `kirchhoff history --data DIR ...`: the history store on the command line.
+//   list                         series with their points, bytes and time span
+//   read --series KEY [--from T] [--to T] [--step raw|1m|15m|1h|1d]   CSV on stdout
+//   energy --series KEY --from T --to T    a counter's growth (e.g. Wh imported)
+//   peak --series KEY --month YYYY-MM      the month's largest 15-minute mean
+//   stats                        disk use and bytes per point
+// The store is opened read-only: a running daemon keeps writing meanwhile.
+#include <array>
+#include <cstdio>
+#include <ostream>
+
+#include "app/cli.hpp"
+#include "app/options.hpp"
+#include "store/store.hpp"
+
+namespace kirchhoff::app {
+
+namespace {
+
+const char* kUsage =
+    "usage: kirchhoff history list --data DIR\n"
+    "       kirchhoff history read --data DIR --series KEY [--from T] [--to T] "
+    "[--step raw|1m|15m|1h|1d]\n"
+    "       kirchhoff history energy --data DIR --series KEY --from T --to T\n"
+    "       kirchhoff history peak --data DIR --series KEY --month YYYY-MM\n"
+    "       kirchhoff history stats --data DIR\n"
+    "T: 2026-06-21, 2026-06-21T12:00:00Z or unix seconds\n";
+
+std::string number(double v) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  return buffer;
+}
+
+}  // namespace
+
+int history_command(const CommandContext& ctx) {
+  if (ctx.args.empty()) {
+    ctx.err << kUsage;
+    return kExitUnreadable;
+  }
+  const std::string action = ctx.args[0];
+  constexpr std::array<std::string_view, 6> kKnown = {"data", "series", "from",
+                                                      "to",   "step",   "month"};
+  const auto options = Options::parse(ctx.args.subspan(1), kKnown);
+  if (!options || !options->get("data")) {
+    ctx.err << "kirchhoff history: "
+            << (options ? "--data DIR is required" : options.error().message) << "\n"
+            << kUsage;
+    return kExitUnreadable;
+  }
+  store::StoreOptions store_options;
+  store_options.read_only = true;
+  auto store = store::Store::open(*options->get("data") + "/history.db", store_options);
+  if (!store) {
+    ctx.err << store.error().message << "\n";
+    return store.error().kind == common::ErrorKind::kNotFound ? kExitUnreadable : kExitInvalid;
+  }
+  auto time_option = [&](const char* name,
+                         std::int64_t fallback_ms) -> std::optional<std::int64_t> {
+    const auto text = options->get(name);
+    if (!text) {
+      return fallback_ms;
+    }
+    const auto seconds = parse_utc_time(*text);
+    if (!seconds) {
+      ctx.err << "kirchhoff history: --" << name << " '" << *text
+              << "' is not a time (2026-06-21, 2026-06-21T12:00:00Z or unix seconds)\n";
+      return std::nullopt;
+    }
+    return *seconds * 1000;
+  };
+  auto fail = [&](const common::Error& error) {
+    ctx.err << "kirchhoff history " << action << ": " << error.message << "\n";
+    return kExitInvalid;
+  };
+  if (action == "list" || action == "stats") {
+    auto stats = (*store)->stats();
+    if (!stats) {
+      return fail(stats.error());
+    }
+    std::int64_t points = 0;
+    std::int64_t bytes = 0;
+    if (action == "list") {
+      ctx.out << "series,kind,resolution,raw_points,raw_bytes,first,last\n";
+    }
+    for (const auto& s : *stats) {
+      points += s.raw_points;
+      bytes += s.raw_bytes;
+      if (action == "list") {
+        ctx.out << s.key << "," << (s.kind == store::SeriesKind::kCounter ? "counter" : "gauge")
+                << "," << number(s.resolution) << "," << s.raw_points << "," << s.raw_bytes << ","
+                << format_utc_time(s.first_ms) << "," << format_utc_time(s.last_ms) << "\n";
+      }
+    }
+    if (action == "stats") {
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "series: %zu\nraw points: %lld\nraw chunk bytes: %lld (%.3f bytes/point)\n"
+                    "database on disk: %.2f MB\n",
+                    stats->size(), static_cast<long long>(points), static_cast<long long>(bytes),
+                    points > 0 ? static_cast<double>(bytes) / static_cast<double>(points) : 0.0,
+                    static_cast<double>((*store)->file_bytes()) / 1e6);
+      ctx.out << line;
+    }
+    return kExitOk;
+  }
+  const auto key = options->get("series");
+  if (!key) {
+    ctx.err << "kirchhoff history " << action << ": --series KEY is required (see 'list')\n";
+    return kExitUnreadable;
+  }
+  if (action == "read") {
+    const auto from = time_option("from", 0);
+    const auto to = time_option("to", INT64_MAX / 2);
+    if (!from || !to) {
+      return kExitUnreadable;
+    }
+    const std::string step = options->get("step").value_or("raw");
+    if (step == "raw") {
+      auto points = (*store)->read_raw(*key, *from, *to);
+      if (!points) {
+        return fail(points.error());
+      }
+      ctx.out << "time,value\n";
+      for (const auto& p : *points) {
+        ctx.out << format_utc_time(p.t_ms) << "," << number(p.value) << "\n";
+      }
+      return kExitOk;
+    }
+    const std::int64_t level = step == "1m"    ? store::kLevel1m
+                               : step == "15m" ? store::kLevel15m
+                               : step == "1h"  ? store::kLevel1h
+                               : step == "1d"  ? store::kLevel1d
+                                               : 0;
+    if (level == 0) {
+      ctx.err << "kirchhoff history read: --step must be raw, 1m, 15m, 1h or 1d\n";
+      return kExitUnreadable;
+    }
+    auto buckets = (*store)->read_rollup(*key, level, *from, *to);
+    if (!buckets) {
+      return fail(buckets.error());
+    }
+    ctx.out << "time,count,min,max,mean,first,last\n";
+    for (const auto& b : *buckets) {
+      ctx.out << format_utc_time(b.start_ms) << "," << b.count << "," << number(b.min) << ","
+              << number(b.max) << "," << number(b.mean) << "," << number(b.first) << ","
+              << number(b.last) << "\n";
+    }
+    return kExitOk;
+  }
+  if (action == "energy") {
+    const auto from = time_option("from", 0);
+    const auto to = time_option("to", INT64_MAX / 2);
+    if (!from || !to) {
+      return kExitUnreadable;
+    }
+    auto delta = (*store)->counter_delta(*key, *from, *to);
+    if (!delta) {
+      return fail(delta.error());
+    }
+    ctx.out << number(*delta) << "\n";
+    return kExitOk;
+  }
+  if (action == "peak") {
+    const auto month = options->get("month");
+    const auto start = month ? parse_utc_time(*month + "-01") : std::nullopt;
+    if (!start) {
+      ctx.err << "kirchhoff history peak: --month YYYY-MM is required\n";
+      return kExitUnreadable;
+    }
+    int y = 0, m = 0;
+    std::sscanf(month->c_str(), "%4d-%2d", &y, &m);
+    char next[40];
+    std::snprintf(next, sizeof next, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+    const auto end = parse_utc_time(next);
+    auto peak = (*store)->max_mean(*key, store::kLevel15m, *start * 1000, *end * 1000);
+    if (!peak) {
+      return fail(peak.error());
+    }
+    if (!peak->has_value()) {
+      ctx.out << "no data in " << *month << "\n";
+      return kExitOk;
+    }
+    ctx.out << format_utc_time((*peak)->start_ms) << "," << number((*peak)->mean) << "\n";
+    return kExitOk;
+  }
+  ctx.err << "kirchhoff history: unknown action '" << action << "'\n" << kUsage;
+  return kExitUnreadable;
+}
+
+}  // namespace kirchhoff::app

@@ -1,0 +1,98 @@
+#include "daemon/history_writer.hpp"
+
+namespace kirchhoff::daemon {
+
+using store::SeriesKind;
+
+common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
+                                                    const model::Installation& inst) {
+  HistoryWriter writer(store);
+  auto make = [&](const std::string& key, SeriesKind kind, double resolution) {
+    return store.series(key, kind, resolution);
+  };
+  for (const auto& load : inst.loads) {
+    const std::string base = "load/" + load.name + "/";
+    auto p = make(base + "p_w", SeriesKind::kGauge, 0.1);
+    auto q = make(base + "q_var", SeriesKind::kGauge, 0.1);
+    auto imp = make(base + "energy_import_wh", SeriesKind::kCounter, 0.001);
+    auto exp = make(base + "energy_export_wh", SeriesKind::kCounter, 0.001);
+    for (const auto* r : {&p, &q, &imp, &exp}) {
+      if (!*r) {
+        return r->error();
+      }
+    }
+    writer.loads_.push_back({*p, *q, *imp, *exp, load.name});
+  }
+  const int phases = model::topology_info(inst.site.topology).has_neutral
+                         ? model::topology_info(inst.site.topology).phase_count
+                         : 3;
+  for (int p = 0; p < phases; ++p) {
+    auto v = make("voltage/L" + std::to_string(p + 1) + "/v_ln", SeriesKind::kGauge, 0.01);
+    if (!v) {
+      return v.error();
+    }
+    writer.voltages_.push_back(*v);
+  }
+  auto f = make("site/frequency_hz", SeriesKind::kGauge, 0.001);
+  if (!f) {
+    return f.error();
+  }
+  writer.frequency_ = *f;
+  for (const auto& module : inst.modules) {
+    for (const auto& input : module.inputs) {
+      if (input.kind == model::ModuleInputKind::kPulse) {
+        auto s = make("input/" + module.id + "/" + std::to_string(input.number) + "/total",
+                      SeriesKind::kCounter, 0.001);
+        if (!s) {
+          return s.error();
+        }
+        writer.inputs_.push_back(*s);
+      }
+    }
+  }
+  return writer;
+}
+
+common::Status HistoryWriter::restore(EnergyRegisters& registers) {
+  for (std::size_t l = 0; l < loads_.size(); ++l) {
+    const std::string base = "load/" + loads_[l].name + "/";
+    auto imp = store_->latest(base + "energy_import_wh");
+    auto exp = store_->latest(base + "energy_export_wh");
+    if (!imp || !exp) {
+      return (!imp ? imp.error() : exp.error());
+    }
+    registers.restore(l, imp->has_value() ? (*imp)->value : 0.0,
+                      exp->has_value() ? (*exp)->value : 0.0);
+  }
+  return common::Status::success();
+}
+
+common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
+  const std::int64_t t = snap.unix_ms;
+  for (std::size_t l = 0; l < loads_.size() && l < snap.loads.size(); ++l) {
+    const auto& values = snap.loads[l];
+    for (auto [id, v] : {std::pair{loads_[l].p, values.p_w}, std::pair{loads_[l].q, values.q_var},
+                         std::pair{loads_[l].imp, values.energy_import_wh},
+                         std::pair{loads_[l].exp, values.energy_export_wh}}) {
+      if (auto s = store_->append(id, t, v); !s) {
+        return s;
+      }
+    }
+  }
+  for (std::size_t p = 0; p < voltages_.size() && p < snap.voltages.size(); ++p) {
+    if (auto s = store_->append(voltages_[p], t, snap.voltages[p].v_ln); !s) {
+      return s;
+    }
+  }
+  if (auto s = store_->append(frequency_, t, snap.frequency_hz); !s) {
+    return s;
+  }
+  for (std::size_t i = 0; i < inputs_.size() && i < snap.inputs.size(); ++i) {
+    if (auto s = store_->append(inputs_[i], t, snap.inputs[i].total); !s) {
+      return s;
+    }
+  }
+  return common::Status::success();
+}
+
+}  // namespace kirchhoff::daemon

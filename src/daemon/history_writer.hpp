@@ -1,0 +1,43 @@
+// Records site snapshots in the history store, and restores the energy
+// registers from it at start. Series keys:
+//   load/<name>/p_w, load/<name>/q_var                 (gauges, 0.1 W / var)
+//   load/<name>/energy_import_wh, .../energy_export_wh (counters, 1 mWh)
+//   voltage/<L1..L3>/v_ln, site/frequency_hz           (0.01 V, 1 mHz)
+//   input/<module>/<n>/total                           (pulse totals, in their unit)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "daemon/daemon.hpp"
+#include "model/installation.hpp"
+#include "snapshot/snapshot.hpp"
+#include "store/store.hpp"
+
+namespace kirchhoff::daemon {
+
+class HistoryWriter {
+ public:
+  static common::Result<HistoryWriter> create(store::Store& store,
+                                              const model::Installation& installation);
+
+  // The registers continue from the last values stored: they never go back.
+  common::Status restore(EnergyRegisters& registers);
+  // Appends one snapshot (in memory; the caller flushes the store).
+  common::Status append(const snapshot::SiteSnapshot& snap);
+
+ private:
+  struct LoadSeries {
+    int p = 0, q = 0, imp = 0, exp = 0;
+    std::string name;
+  };
+  explicit HistoryWriter(store::Store& store) : store_(&store) {}
+  store::Store* store_;
+  std::vector<LoadSeries> loads_;
+  std::vector<int> voltages_;
+  int frequency_ = 0;
+  std::vector<int> inputs_;
+};
+
+}  // namespace kirchhoff::daemon
