@@ -620,6 +620,8 @@ std::int64_t Store::file_bytes() const {
   return total;
 }
 
+common::Status Store::checkpoint() { return exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
 common::Status Store::add_event(const Event& event) {
   Stmt insert(db_, "INSERT INTO events (t_ms, kind, user, message) VALUES (?, ?, ?, ?)");
   insert.bind(1, event.t_ms).bind(2, event.kind).bind(3, event.user).bind(4, event.message);

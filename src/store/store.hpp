@@ -103,6 +103,8 @@ class Store {
                                                  std::int64_t from_ms, std::int64_t to_ms);
   common::Result<std::vector<SeriesStats>> stats();
   std::int64_t file_bytes() const;
+  // Moves the write-ahead log into the database file and truncates it.
+  common::Status checkpoint();
 
   common::Status add_event(const Event& event);
   common::Result<std::vector<Event>> events(std::int64_t from_ms, std::int64_t to_ms,
