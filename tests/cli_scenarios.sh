@@ -51,6 +51,24 @@ else
   echo "FAIL: simulate JSON"
   fail=$((fail + 1))
 fi
+# simulate --data: the history it writes agrees with its own KPIs (grid
+# import energy and the month's 15-minute peak), two independent paths.
+hist=$(mktemp -d)
+if "$bin" simulate --config examples/demo.yaml --days 1 --seed 5 --data "$hist/data" >"$hist/kpi.json" 2>/dev/null &&
+  energy=$("$bin" history energy --data "$hist/data" --series load/Grid/energy_import_wh --from 2026-01-01 --to 2026-01-02) &&
+  peak=$("$bin" history peak --data "$hist/data" --series load/Grid/p_w --month 2026-01 | cut -d, -f2) &&
+  python3 -c "
+import json, sys
+k = json.load(open(sys.argv[1]))
+assert abs(float(sys.argv[2]) / 1000 - k['import_kwh']) <= 0.001 * k['import_kwh'], (sys.argv[2], k['import_kwh'])
+assert abs(float(sys.argv[3]) / 1000 - k['peak_import_kw_15min']) <= 0.002, (sys.argv[3], k['peak_import_kw_15min'])
+" "$hist/kpi.json" "$energy" "$peak"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: simulate --data history disagrees with its KPIs"
+  fail=$((fail + 1))
+fi
+rm -rf "$hist"
 expect "simulate with a bad --days" 2 "$bin" simulate --config examples/demo.yaml --days zero
 expect "simulate with an unknown option" 2 "$bin" simulate --config examples/demo.yaml --dayz 3
 

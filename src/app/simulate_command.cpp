@@ -8,9 +8,13 @@
 #include "app/cli.hpp"
 #include "app/options.hpp"
 #include "control/site_adapter.hpp"
+#include "daemon/data_dir.hpp"
+#include "daemon/history_writer.hpp"
+#include "daemon/source.hpp"
 #include "model/loader.hpp"
 #include "sim/kpi.hpp"
 #include "sim/site.hpp"
+#include "store/store.hpp"
 
 namespace kirchhoff::app {
 
@@ -59,7 +63,7 @@ class Progress {
 }  // namespace
 
 int simulate_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 4> kKnown = {"config", "days", "seed", "strategy"};
+  constexpr std::array<std::string_view, 5> kKnown = {"config", "days", "seed", "strategy", "data"};
   const auto options = Options::parse(ctx.args, kKnown);
   if (!options) {
     ctx.err << "kirchhoff simulate: " << options.error().message
@@ -101,6 +105,38 @@ int simulate_command(const CommandContext& ctx) {
   // before (one cycle of delay, as on a real site) and the devices obey.
   control::EnergyManager manager = control::make_default_manager();
   const bool managed = strategy == "managed";
+  // With --data the run also writes its history (1 Hz, committed every
+  // simulated minute), as the daemon would have.
+  std::optional<daemon::DataDir> data_dir;
+  std::unique_ptr<store::Store> history;
+  std::optional<daemon::HistoryWriter> writer;
+  daemon::EnergyRegisters registers;
+  if (auto dir = options->get("data")) {
+    auto opened = daemon::DataDir::open(*dir);
+    if (!opened) {
+      ctx.err << "kirchhoff simulate: " << opened.error().message << "\n";
+      return kExitUnreadable;
+    }
+    data_dir.emplace(std::move(*opened));
+    store::StoreOptions store_options;
+    store_options.sync_full = false;  // a backfill: committed per minute, checkpointed at the end
+    auto store = store::Store::open(data_dir->file("history.db"), store_options);
+    if (!store) {
+      ctx.err << "kirchhoff simulate: " << store.error().message << "\n";
+      return kExitInvalid;
+    }
+    history = std::move(*store);
+    auto created = daemon::HistoryWriter::create(*history, site.installation());
+    if (!created) {
+      ctx.err << "kirchhoff simulate: " << created.error().message << "\n";
+      return kExitInvalid;
+    }
+    writer.emplace(std::move(*created));
+    if (auto restored = writer->restore(registers); !restored) {
+      ctx.err << "kirchhoff simulate: " << restored.error().message << "\n";
+      return kExitInvalid;
+    }
+  }
   for (std::int64_t i = 0; i < steps; ++i) {
     if (managed && i > 0) {
       const std::int64_t now_ms = (site.state().unix_s + 1) * 1000;
@@ -108,12 +144,27 @@ int simulate_command(const CommandContext& ctx) {
           control::input_from_site(site, site.state(), now_ms, site.state().unix_s * 1000, 1.0);
       control::apply(site, manager.cycle(input).setpoints);
     }
-    kpis.add(site.step(), 1.0);
+    const sim::SiteState& state = site.step();
+    kpis.add(state, 1.0);
+    if (writer) {
+      snapshot::SiteSnapshot snap = daemon::power_snapshot(site, state, state.unix_s * 1000);
+      registers.update(snap, 1.0);
+      const bool minute_done = state.unix_s % 60 == 59;
+      if (auto s = writer->append(snap); !s || (minute_done && !history->flush())) {
+        ctx.err << "kirchhoff simulate: the history could not be written"
+                << (s ? "" : ": " + s.error().message) << "\n";
+        return kExitInvalid;
+      }
+    }
     if (i % 86400 == 86399) {
       progress.update(i + 1);
     }
   }
   progress.finish();
+  if (history && (!history->flush() || !history->checkpoint())) {
+    ctx.err << "kirchhoff simulate: the history could not be written\n";
+    return kExitInvalid;
+  }
   nlohmann::json out = kpis.report(site);
   out["days"] = *days;
   out["seed"] = *seed;

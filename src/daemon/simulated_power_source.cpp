@@ -6,10 +6,62 @@
 
 namespace kirchhoff::daemon {
 
-namespace {
-
 // Power mode knows P per phase; Q, S and I follow from the power factor the
 // simulator gives each kind of load, at the phase's voltage.
+snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteState& state,
+                                      std::int64_t unix_ms) {
+  const model::Installation& inst = site.installation();
+  const auto& topo = model::topology_info(inst.site.topology);
+  snapshot::SiteSnapshot snap;
+  snap.unix_ms = unix_ms;
+  snap.frequency_hz = state.frequency_hz;
+  // Line-to-line from line-to-neutral: x sqrt(3) in a star, x 2 on split phase.
+  const double ll_factor =
+      topo.phase_count == 3 ? std::sqrt(3.0) : (topo.phase_count == 2 ? 2.0 : 0.0);
+  for (int p = 0; p < topo.phase_count; ++p) {
+    snap.voltages.push_back(
+        {static_cast<model::Phase>(p), state.v_ln[p], state.v_ln[p] * ll_factor});
+  }
+  for (std::size_t l = 0; l < inst.loads.size(); ++l) {
+    const model::Load& load = inst.loads[l];
+    const double pf = sim::waveform_power_factor(load.kind);
+    snapshot::LoadValues values;
+    values.name = load.name;
+    values.kind = load.kind;
+    for (const auto& channel : load.channels) {
+      const int p = static_cast<int>(channel.phase);
+      snapshot::PhaseValues phase;
+      phase.phase = channel.phase;
+      phase.input = channel.input.to_string();
+      phase.p_w = state.loads[l].p_w[p];
+      phase.s_va = std::abs(phase.p_w) / pf;
+      phase.q_var = phase.p_w * std::tan(std::acos(pf));
+      phase.pf = phase.s_va > 0 ? phase.p_w / phase.s_va : 0.0;
+      const double v = p < topo.phase_count ? state.v_ln[p] : state.v_ln[0] * ll_factor;
+      phase.i_a = v > 0 ? phase.s_va / v : 0.0;
+      values.p_w += phase.p_w;
+      values.q_var += phase.q_var;
+      values.s_va += phase.s_va;
+      values.phases.push_back(phase);
+    }
+    values.pf = values.s_va > 0 ? values.p_w / values.s_va : 0.0;
+    snap.loads.push_back(std::move(values));
+  }
+  for (const auto& meter : site.pulse_meters()) {
+    snap.inputs.push_back({meter.module_id, meter.input, meter.name, meter.unit, true, meter.pulses,
+                           meter.value, false});
+  }
+  for (const auto& module : inst.modules) {
+    for (const auto& output : module.outputs) {
+      const sim::SimRelay* relay = site.relay(module.id, output.number);
+      snap.outputs.push_back({module.id, output.number, output.name, relay && relay->energised()});
+    }
+  }
+  return snap;
+}
+
+namespace {
+
 class SimulatedPowerSource : public SnapshotSource {
  public:
   SimulatedPowerSource(const model::Installation& installation, std::uint64_t seed,
@@ -22,56 +74,7 @@ class SimulatedPowerSource : public SnapshotSource {
         }()) {}
 
   common::Result<snapshot::SiteSnapshot> next(std::int64_t unix_ms) override {
-    const sim::SiteState& state = site_.step();
-    const model::Installation& inst = site_.installation();
-    const auto& topo = model::topology_info(inst.site.topology);
-    snapshot::SiteSnapshot snap;
-    snap.unix_ms = unix_ms;
-    snap.frequency_hz = state.frequency_hz;
-    // Line-to-line from line-to-neutral: x sqrt(3) in a star, x 2 on split phase.
-    const double ll_factor =
-        topo.phase_count == 3 ? std::sqrt(3.0) : (topo.phase_count == 2 ? 2.0 : 0.0);
-    for (int p = 0; p < topo.phase_count; ++p) {
-      snap.voltages.push_back(
-          {static_cast<model::Phase>(p), state.v_ln[p], state.v_ln[p] * ll_factor});
-    }
-    for (std::size_t l = 0; l < inst.loads.size(); ++l) {
-      const model::Load& load = inst.loads[l];
-      const double pf = sim::waveform_power_factor(load.kind);
-      snapshot::LoadValues values;
-      values.name = load.name;
-      values.kind = load.kind;
-      for (const auto& channel : load.channels) {
-        const int p = static_cast<int>(channel.phase);
-        snapshot::PhaseValues phase;
-        phase.phase = channel.phase;
-        phase.input = channel.input.to_string();
-        phase.p_w = state.loads[l].p_w[p];
-        phase.s_va = std::abs(phase.p_w) / pf;
-        phase.q_var = phase.p_w * std::tan(std::acos(pf));
-        phase.pf = phase.s_va > 0 ? phase.p_w / phase.s_va : 0.0;
-        const double v = p < topo.phase_count ? state.v_ln[p] : state.v_ln[0] * ll_factor;
-        phase.i_a = v > 0 ? phase.s_va / v : 0.0;
-        values.p_w += phase.p_w;
-        values.q_var += phase.q_var;
-        values.s_va += phase.s_va;
-        values.phases.push_back(phase);
-      }
-      values.pf = values.s_va > 0 ? values.p_w / values.s_va : 0.0;
-      snap.loads.push_back(std::move(values));
-    }
-    for (const auto& meter : site_.pulse_meters()) {
-      snap.inputs.push_back({meter.module_id, meter.input, meter.name, meter.unit, true,
-                             meter.pulses, meter.value, false});
-    }
-    for (const auto& module : inst.modules) {
-      for (const auto& output : module.outputs) {
-        const sim::SimRelay* relay = site_.relay(module.id, output.number);
-        snap.outputs.push_back(
-            {module.id, output.number, output.name, relay && relay->energised()});
-      }
-    }
-    return snap;
+    return power_snapshot(site_, site_.step(), unix_ms);
   }
 
   sim::SiteSimulator* simulator() override { return &site_; }

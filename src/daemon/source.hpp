@@ -13,7 +13,8 @@
 
 namespace kirchhoff::sim {
 class SiteSimulator;
-}
+struct SiteState;
+}  // namespace kirchhoff::sim
 
 namespace kirchhoff::daemon {
 
@@ -33,6 +34,11 @@ class SnapshotSource {
 std::unique_ptr<SnapshotSource> make_simulated_power_source(const model::Installation& installation,
                                                             std::uint64_t seed,
                                                             std::int64_t start_unix_s);
+
+// The snapshot of a simulated site's state in power mode (P per phase from
+// the physics; Q, S, I from each kind of load's power factor).
+snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteState& state,
+                                      std::int64_t unix_ms);
 
 // The simulator in waveform mode: samples at `rate_hz` through the metering
 // engine, one simulated second per cycle (the demo).
