@@ -428,15 +428,19 @@ common::Status Store::flush() {
   return common::Status::success();
 }
 
+double Store::resolution_of(int id) {
+  Stmt info(db_, "SELECT resolution FROM series WHERE id = ?");
+  info.bind(1, static_cast<std::int64_t>(id));
+  return info.step() == SQLITE_ROW ? info.f64(0) : 1.0;
+}
+
 common::Result<std::vector<Point>> Store::read_raw(const std::string& key, std::int64_t from_ms,
                                                    std::int64_t to_ms) {
   auto id = series_id(key);
   if (!id) {
     return id.error();
   }
-  Stmt info(db_, "SELECT resolution FROM series WHERE id = ?");
-  info.bind(1, static_cast<std::int64_t>(*id));
-  const double resolution = info.step() == SQLITE_ROW ? info.f64(0) : 1.0;
+  const double resolution = resolution_of(*id);
   std::vector<Point> out;
   auto take = [&](std::string_view data) -> common::Status {
     auto points = decode_chunk(data);
@@ -500,9 +504,7 @@ common::Result<std::optional<Point>> Store::latest(const std::string& key) {
   if (!id) {
     return id.error();
   }
-  Stmt info(db_, "SELECT resolution FROM series WHERE id = ?");
-  info.bind(1, static_cast<std::int64_t>(*id));
-  const double resolution = info.step() == SQLITE_ROW ? info.f64(0) : 1.0;
+  const double resolution = resolution_of(*id);
   for (const char* sql :
        {"SELECT data FROM tails WHERE series_id = ? ORDER BY seq DESC LIMIT 1",
         "SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1"}) {

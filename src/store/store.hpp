@@ -123,6 +123,7 @@ class Store {
   common::Status exec(const char* sql);
   common::Error sql_error(const std::string& what) const;
   common::Result<int> series_id(const std::string& key);
+  double resolution_of(int id);
   common::Status load_series(Series& s);
   common::Status write_rollup(int id, std::int64_t level, const Rollup& r);
 
