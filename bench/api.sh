@@ -2,7 +2,7 @@
 # Budget (API): GET /api/v1/live requests per second on loopback with the
 # daemon on one core (aim: 10k/s), beside the same server's /api/v1/health
 # (no authentication, a tiny body) as the baseline; and the delay from a
-# snapshot to its WebSocket message (bench_stream_latency).
+# snapshot to its WebSocket message (bench/stream_latency.cpp, run by this script).
 set -euo pipefail
 bin=${1:?usage: bench/api.sh path/to/kirchhoff}
 build=$(dirname "$bin")
@@ -34,4 +34,4 @@ live=$(rate /api/v1/live "Authorization: Bearer $token")
 echo "HTTP on loopback, daemon pinned to one core, wrk 16 connections for 5 s"
 printf '  GET /api/v1/live   %10.0f req/s   (aim 10000)\n' "$live"
 printf '  baseline: GET /api/v1/health %10.0f req/s\n' "$health"
-"$build/bench/bench_stream_latency" "$port" "$token" 5 | sed 's/^/  /'
+"$build/bench/stream_latency_probe" "$port" "$token" 5 | sed 's/^/  /'

@@ -3,7 +3,7 @@
 // token, reads N messages and prints the median and worst delay, beside the
 // round trip of a WebSocket ping on the same connection (the transport's floor).
 //
-// usage: bench_stream_latency PORT TOKEN [MESSAGES]
+// usage: stream_latency_probe PORT TOKEN [MESSAGES] (bench/api.sh runs it)
 #include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
 
 #include <algorithm>

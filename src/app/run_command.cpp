@@ -90,7 +90,7 @@ int run_command(const CommandContext& ctx) {
   if (*seconds > 0) {
     daemon_options.stop_after_cycles = *seconds * 1000 / *cycle_ms;
   }
-  // Argon2 works in 19 MiB blocks (every login). glibc raises its mmap
+  // Argon2 works in 12 MiB blocks (every login). glibc raises its mmap
   // threshold after the first such block is freed, and later ones then stay
   // in the heap for good; a fixed threshold keeps them mmapped, so each is
   // returned to the system at once and the daemon stays small.

@@ -40,7 +40,7 @@ TEST(Password, HashVerifiesAndSaltsDiffer) {
 TEST(Password, DefaultCostIsArgon2idAtOwaspMinimum) {
   const auto h = hash_password("a long enough password");
   ASSERT_TRUE(h.ok());
-  EXPECT_EQ(h->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u);
+  EXPECT_EQ(h->rfind("$argon2id$v=19$m=12288,t=3,p=1$", 0), 0u);
   EXPECT_TRUE(verify_password("a long enough password", *h));
 }
 

@@ -219,16 +219,16 @@ int Daemon::run(const std::atomic<bool>& stop) {
         latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
         latest_json_ = json;
       }
-      // History: every snapshot, committed each cycle (a crash loses at
-      // most the cycle in progress).
+      if (stream.clients() > 0) {
+        stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
+      }
+      // History after publishing, so its fsync does not delay live values:
+      // every snapshot, committed each cycle (a crash loses at most one).
       const snapshot::SiteSnapshot& recorded = *latest();
       if (auto s = writer->append(recorded); !s) {
         log_.warning("snapshot not recorded", {{"reason", s.error().message}});
       } else if (auto f = (*history)->flush(); !f) {
         log_.warning("history not written", {{"reason", f.error().message}});
-      }
-      if (stream.clients() > 0) {
-        stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
       }
       if (cycles == 0) {
         const double ms = std::chrono::duration<double, std::milli>(
