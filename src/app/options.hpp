@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "common/time.hpp"
 
 namespace kirchhoff::app {
 
@@ -34,11 +35,7 @@ class Options {
   std::set<std::string> flags_;
 };
 
-// "2026-06-21", "2026-06-21T12:00", "2026-06-21T12:00:00Z" (UTC) or unix
-// seconds, as unix seconds.
-std::optional<std::int64_t> parse_utc_time(const std::string& text);
-
-// "2026-06-21T12:00:00Z" for unix milliseconds.
-std::string format_utc_time(std::int64_t unix_ms);
+using common::format_utc_time;
+using common::parse_utc_time;
 
 }  // namespace kirchhoff::app

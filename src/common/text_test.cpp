@@ -64,3 +64,21 @@ TEST(CompensatedSum, TenMillionTenthsAddUpExactly) {
 
 }  // namespace
 }  // namespace kirchhoff::common
+
+#include "common/time.hpp"
+
+namespace kirchhoff::common {
+namespace {
+
+TEST(UtcTime, ParsesDatesTimesAndUnixSeconds) {
+  // 2026-01-01T00:00:00Z is 1767225600 (days since 1970 * 86400).
+  EXPECT_EQ(parse_utc_time("2026-01-01"), 1767225600);
+  EXPECT_EQ(parse_utc_time("2026-01-01T01:02:03Z"), 1767225600 + 3723);
+  EXPECT_EQ(parse_utc_time("1767225600"), 1767225600);
+  EXPECT_FALSE(parse_utc_time("yesterday").has_value());
+  EXPECT_FALSE(parse_utc_time("2026-13-01").has_value());
+  EXPECT_EQ(format_utc_time(1767225600000 + 3723000), "2026-01-01T01:02:03Z");
+}
+
+}  // namespace
+}  // namespace kirchhoff::common

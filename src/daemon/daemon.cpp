@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/auth_api.hpp"
+#include "api/history_api.hpp"
 #include "api/http_server.hpp"
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
@@ -143,6 +144,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
                                 return json ? api::json_body(200, *json)
                                             : api::json_error(503, "no measurement yet");
                               }));
+  api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
+  history_api.add_routes(router);
   api::Broadcaster stream;
   router.add_websocket(
       "/api/v1/stream",

@@ -1,0 +1,44 @@
+#include "common/time.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace kirchhoff::common {
+
+std::optional<std::int64_t> parse_utc_time(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char tail[8] = {};
+  const int fields =
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &s, tail);
+  if (fields >= 3 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 &&
+      mi < 60 && s >= 0 && s < 61) {
+    std::tm fields_tm{};
+    fields_tm.tm_year = y - 1900;
+    fields_tm.tm_mon = mo - 1;
+    fields_tm.tm_mday = d;
+    fields_tm.tm_hour = h;
+    fields_tm.tm_min = mi;
+    fields_tm.tm_sec = s;
+    return static_cast<std::int64_t>(timegm(&fields_tm));
+  }
+  long long value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (!text.empty() && ec == std::errc() && stop == end) {
+    return value;
+  }
+  return std::nullopt;
+}
+
+std::string format_utc_time(std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buffer;
+}
+
+}  // namespace kirchhoff::common
