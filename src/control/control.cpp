@@ -86,13 +86,18 @@ Request OverloadProtection::decide(const ControlInput& input) {
   const std::string phase = worst_phase >= 0 ? "L" + std::to_string(worst_phase + 1) : "";
   if (paused_) {
     request.ev_max_a = 0.0;
-    request.reason = "car paused: " + (worst_phase >= 0 ? phase + " at " + amps(worst_load) +
-                                                              " of " + amps(input.main_breaker_a)
-                                                        : std::string("waiting for headroom"));
+    request.reason =
+        std::string(input.ev_plugged ? "car paused: " : "charger held: ") +
+        (worst_phase >= 0 ? phase + " at " + amps(worst_load) + " of " + amps(input.main_breaker_a)
+                          : std::string("waiting for headroom"));
   } else if (allowed < input.ev_max_a) {
     request.ev_max_a = allowed;
-    request.reason = "car limited to " + amps(allowed) + ": " + phase + " at " + amps(worst_load) +
-                     " of " + amps(input.main_breaker_a);
+    // Without a car the bound still stands (a car that plugs in starts within
+    // it), but there is nothing to tell anyone.
+    if (input.ev_plugged) {
+      request.reason = "car limited to " + amps(allowed) + ": " + phase + " at " +
+                       amps(worst_load) + " of " + amps(input.main_breaker_a);
+    }
   }
   return request;
 }

@@ -62,6 +62,9 @@ void run_scenario(const std::filesystem::path& path) {
           EXPECT_NEAR(*result.setpoints.battery_w, expect["battery_w"].get<double>(), 1e-9);
         }
       }
+      if (expect.value("no_reason", false)) {
+        EXPECT_TRUE(result.decisions.empty()) << result.decisions[0].reason;
+      }
       if (expect.contains("reason") && r == repeat - 1) {
         bool found = false;
         for (const auto& d : result.decisions) {

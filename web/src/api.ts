@@ -84,3 +84,21 @@ export async function logout(): Promise<void> {
 
 export const me = () => call<{ user: string; role: string }>("GET", "/api/v1/me");
 export const live = () => call<Snapshot>("GET", "/api/v1/live");
+
+export interface HistoryData {
+  series: string;
+  step: string;
+  columns: string[];
+  rows: number[][];
+}
+
+export function historyUrl(series: string, fromS: number, toS: number, format = "json"): string {
+  const q = new URLSearchParams({ series, from: String(Math.floor(fromS)), to: String(Math.ceil(toS)) });
+  if (format !== "json") {
+    q.set("format", format);
+  }
+  return `/api/v1/history?${q.toString()}`;
+}
+
+export const history = (series: string, fromS: number, toS: number) =>
+  call<HistoryData>("GET", historyUrl(series, fromS, toS));

@@ -4,6 +4,7 @@ import "./style.css";
 import { ApiError, live, login, logout, me, type Snapshot } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
+import { HistoryCard } from "./history";
 import { Trend } from "./trend";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -11,6 +12,13 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let timer: number | undefined;
 let trend: Trend | undefined;
 let socket: WebSocket | undefined;
+const historyCard = new HistoryCard(
+  $<HTMLSelectElement>("history-load"),
+  $("history-chart"),
+  $("history-meta"),
+  $<HTMLAnchorElement>("history-csv"),
+  document.querySelectorAll<HTMLButtonElement>("button[data-range]"),
+);
 
 function show(view: "login" | "live"): void {
   $("login-view").hidden = view !== "login";
@@ -31,6 +39,7 @@ function render(snapshot: Snapshot): void {
   drawFlow($("flow") as unknown as SVGSVGElement, f, present);
   fillLiveTable($<HTMLTableElement>("live-table").tBodies[0], snapshot);
   trend ??= new Trend($("trend"));
+  historyCard.offer(snapshot);
   trend.add(snapshot.time_ms, f);
   const time = new Date(snapshot.time_ms).toLocaleTimeString();
   $("status").textContent = `Live · ${time}`;

@@ -84,6 +84,16 @@ test("log in, watch live values, log out", async () => {
     await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, second, {
       timeout: 5000,
     });
+    // The history chart: the last hour of the grid from the store, with points.
+    await page.click("button[data-range='3600']");
+    await page.waitForFunction(() => Number(document.getElementById("history-chart")?.dataset.points ?? 0) > 0, null, {
+      timeout: 5000,
+    });
+    assert.equal(await page.locator("#history-chart canvas").count(), 1);
+    const csvHref = await page.getAttribute("#history-csv", "href");
+    const csv = await page.request.get(`${url}${csvHref.slice(1)}`);
+    assert.equal(csv.status(), 200);
+    assert.match(await csv.text(), /^time,value\n/);
     await page.screenshot({ path: join(artifacts, "dashboard-desktop.png"), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });
