@@ -53,6 +53,18 @@ token=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1)[1
 live=$(api GET /api/v1/live "" "$token")
 check "live shows the demo's loads" grep -q '"name":"Heat pump"' <<<"$live"
 
+# Relays: owners switch them, viewers may not; the body is checked.
+viewer_pw=$(sed -n 's/^  viewer \/ \([0-9a-f]*\)$/\1/p' "$work/terminal")
+vlogin=$(api POST /api/v1/login "{\"username\":\"viewer\",\"password\":\"$viewer_pw\"}")
+vtoken=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1)[1])["token"])' "$vlogin")
+check "a viewer may not switch a relay" grep -q '^403 ' <<<"$(api POST /api/v1/outputs/out1/2 '{"on":false}' "$vtoken")"
+check "an owner may" grep -q '^202 ' <<<"$(api POST /api/v1/outputs/out1/2 '{"on":false}' "$token")"
+check "a bad body is refused" grep -q '^400 ' <<<"$(api POST /api/v1/outputs/out1/2 '{"on":"no"}' "$token")"
+check "an unknown output is 404" grep -q '^404 ' <<<"$(api POST /api/v1/outputs/out1/7 '{"on":true}' "$token")"
+sleep 1.5
+check "the switch shows in live values" grep -q '"name":"Garden lights","output":2' <<<"$(api GET /api/v1/live "" "$token" | grep -o '"energised":false,"module":"out1","name":"Garden lights","output":2')"
+check "and as an event" grep -q 'out1/2 switched off' <<<"$(api GET /api/v1/events "" "$token")"
+
 # Accounts changed while the daemon runs take effect at once.
 printf 'a new password 1\n' | "$bin" user add vera --role viewer --data "$work/data" 2>/dev/null
 check "user add works beside a running daemon" grep -q '^200 ' <<<"$(api POST /api/v1/login '{"username":"vera","password":"a new password 1"}')"

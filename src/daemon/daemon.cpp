@@ -14,6 +14,7 @@
 #include "control/site_adapter.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/history_writer.hpp"
+#include "model/describe.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -59,6 +60,11 @@ void EnergyRegisters::update(snapshot::SiteSnapshot& snap, double dt_s) {
     snap.loads[i].energy_import_wh = registers_[i].import_wh;
     snap.loads[i].energy_export_wh = registers_[i].export_wh;
   }
+}
+
+void Daemon::request_relay(RelayCommand command) {
+  std::lock_guard lock(commands_mutex_);
+  commands_.push_back(std::move(command));
 }
 
 Daemon::Daemon(model::Installation installation, DaemonOptions options, common::Logger& log)
@@ -146,6 +152,46 @@ int Daemon::run(const std::atomic<bool>& stop) {
                               }));
   api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
   history_api.add_routes(router);
+  // Relays: one route per output of the installation's Output modules.
+  for (const auto& module : installation_.modules) {
+    for (const auto& output : module.outputs) {
+      const std::string path = "/api/v1/outputs/" + module.id + "/" + std::to_string(output.number);
+      router.add("POST", path,
+                 auth_api.guarded(auth::Role::kOwner, true,
+                                  [this, id = module.id, number = output.number](
+                                      const api::HttpRequest& r, const auth::Session& session) {
+                                    const auto body = nlohmann::json::parse(r.body, nullptr, false);
+                                    if (!body.is_object() || body.size() != 1 ||
+                                        !body.contains("on") || !body["on"].is_boolean()) {
+                                      return api::json_error(400,
+                                                             "the body must be {\"on\": true} "
+                                                             "or {\"on\": false}");
+                                    }
+                                    const bool on = body["on"].get<bool>();
+                                    request_relay({id, number, on, session.user});
+                                    return api::json_body(
+                                        202,
+                                        nlohmann::json{{"module", id},
+                                                       {"output", number},
+                                                       {"on", on},
+                                                       {"status", "switching at the next cycle"}}
+                                            .dump());
+                                  }));
+    }
+  }
+  router.add("GET", "/api/v1/installation",
+             auth_api.guarded(
+                 auth::Role::kViewer, false, [this](const api::HttpRequest&, const auth::Session&) {
+                   const auto& topo = model::topology_info(installation_.site.topology);
+                   return api::json_body(
+                       200,
+                       nlohmann::json{{"name", installation_.site.name},
+                                      {"topology", topo.name},
+                                      {"gateway", model::gateway_info(installation_.gateway).name},
+                                      {"main_breaker_a", installation_.site.main_breaker_a},
+                                      {"describe", model::describe_installation(installation_)}}
+                           .dump());
+                 }));
   api::Broadcaster stream;
   router.add_websocket(
       "/api/v1/stream",
@@ -198,6 +244,28 @@ int Daemon::run(const std::atomic<bool>& stop) {
   control::EnergyManager manager = control::make_default_manager();
   const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
   while (!stop.load()) {
+    // Relay switches asked for since the last cycle, each an event with its user.
+    {
+      std::vector<RelayCommand> commands;
+      {
+        std::lock_guard lock(commands_mutex_);
+        commands.swap(commands_);
+      }
+      for (const auto& c : commands) {
+        sim::SiteSimulator* site = source->simulator();
+        sim::SimRelay* relay = site != nullptr ? site->relay(c.module, c.output) : nullptr;
+        if (relay == nullptr) {
+          continue;
+        }
+        relay->set_energised(c.energised);
+        const std::string what =
+            c.module + "/" + std::to_string(c.output) + " switched " + (c.energised ? "on" : "off");
+        (void)(*history)->add_event({unix_ms_now(), "relay", c.user, what});
+        log_.info("relay", {{"output", c.module + "/" + std::to_string(c.output)},
+                            {"on", c.energised ? "true" : "false"},
+                            {"user", c.user}});
+      }
+    }
     // Control acts on the last measured state, then the source measures anew.
     std::vector<snapshot::ControlDecision> decisions;
     if (sim::SiteSimulator* site = source->simulator(); site != nullptr && cycles > 0) {

@@ -70,6 +70,16 @@ class Daemon {
   int run(const std::atomic<bool>& stop);
 
   std::shared_ptr<const snapshot::SiteSnapshot> latest() const;
+
+  // A relay switch asked for over the API; applied at the start of the next
+  // cycle and recorded as an event with the user. Thread-safe.
+  struct RelayCommand {
+    std::string module;
+    int output = 0;
+    bool energised = false;
+    std::string user;
+  };
+  void request_relay(RelayCommand command);
   // The latest snapshot as JSON, serialised once when it was published.
   std::shared_ptr<const std::string> latest_json() const;
 
@@ -80,6 +90,8 @@ class Daemon {
   mutable std::mutex latest_mutex_;
   std::shared_ptr<const snapshot::SiteSnapshot> latest_;
   std::shared_ptr<const std::string> latest_json_;
+  std::mutex commands_mutex_;
+  std::vector<RelayCommand> commands_;
 };
 
 }  // namespace kirchhoff::daemon

@@ -102,3 +102,9 @@ export function historyUrl(series: string, fromS: number, toS: number, format = 
 
 export const history = (series: string, fromS: number, toS: number) =>
   call<HistoryData>("GET", historyUrl(series, fromS, toS));
+
+export const switchOutput = (module: string, output: number, on: boolean) =>
+  call<{ status: string }>("POST", `/api/v1/outputs/${encodeURIComponent(module)}/${output}`, { on });
+
+export const events = () =>
+  call<{ t_ms: number; kind: string; user: string; message: string }[]>("GET", "/api/v1/events?limit=5");

@@ -1,7 +1,7 @@
 // The dashboard: log in, then follow the site live (energy flow, the live
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
-import { ApiError, live, login, logout, me, type Snapshot } from "./api";
+import { ApiError, events, live, login, logout, me, switchOutput, type Snapshot } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
 import { HistoryCard } from "./history";
@@ -12,6 +12,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let timer: number | undefined;
 let trend: Trend | undefined;
 let socket: WebSocket | undefined;
+let role = "viewer";
 const historyCard = new HistoryCard(
   $<HTMLSelectElement>("history-load"),
   $("history-chart"),
@@ -57,6 +58,23 @@ function render(snapshot: Snapshot): void {
   for (const output of snapshot.outputs) {
     const li = document.createElement("li");
     li.textContent = `${output.name}: relay ${output.energised ? "on" : "off"}`;
+    if (role === "owner" || role === "installer") {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "switch";
+      button.dataset.output = `${output.module}/${output.output}`;
+      button.textContent = output.energised ? "Switch off" : "Switch on";
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          await switchOutput(output.module, output.output, !output.energised);
+          window.setTimeout(() => void showEvents(), 1500);
+        } catch (e) {
+          $("status").textContent = e instanceof Error ? e.message : "switching failed";
+        }
+      });
+      li.append(" ", button);
+    }
     items.push(li);
   }
   io.replaceChildren(...items);
@@ -123,8 +141,21 @@ function connectStream(): void {
   };
 }
 
-function startLive(user: string, role: string): void {
-  $("who").textContent = `${user} (${role})`;
+async function showEvents(): Promise<void> {
+  const list = await events().catch(() => []);
+  $("events").replaceChildren(
+    ...list.map((e) => {
+      const li = document.createElement("li");
+      li.textContent = `${new Date(e.t_ms).toLocaleString()} · ${e.kind} · ${e.message}${e.user ? ` (${e.user})` : ""}`;
+      return li;
+    }),
+  );
+}
+
+function startLive(user: string, userRole: string): void {
+  role = userRole;
+  $("who").textContent = `${user} (${userRole})`;
+  void showEvents();
   show("live");
   void refresh();
   poll();

@@ -94,6 +94,17 @@ test("log in, watch live values, log out", async () => {
     const csv = await page.request.get(`${url}${csvHref.slice(1)}`);
     assert.equal(csv.status(), 200);
     assert.match(await csv.text(), /^time,value\n/);
+    // Switch the boiler's relay off (the demo starts with it on) and see it
+    // in the live values and as an event with the owner's name.
+    await page.click("button.switch[data-output='out1/1']");
+    await page.waitForFunction(() => document.getElementById("io")?.textContent?.includes("Boiler: relay off"), null, {
+      timeout: 5000,
+    });
+    await page.waitForFunction(
+      () => document.getElementById("events")?.textContent?.includes("out1/1 switched off (owner)"),
+      null,
+      { timeout: 5000 },
+    );
     await page.screenshot({ path: join(artifacts, "dashboard-desktop.png"), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });
