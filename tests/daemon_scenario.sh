@@ -45,6 +45,10 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode())
 PY
 }
+check "the OpenAPI description is served without login" python3 -c "
+import json, sys, urllib.request
+d = json.load(urllib.request.urlopen('http://127.0.0.1:$port/api/v1/openapi.json', timeout=5))
+assert d['openapi'].startswith('3.') and '/api/v1/live' in d['paths']"
 check "live needs a login" grep -q '^401 ' <<<"$(api GET /api/v1/live)"
 check "a wrong password is refused" grep -q '^401 ' <<<"$(api POST /api/v1/login '{"username":"owner","password":"nope"}')"
 login=$(api POST /api/v1/login "{\"username\":\"owner\",\"password\":\"$owner_pw\"}")

@@ -272,6 +272,17 @@ void Router::add_websocket(std::string path, UpgradeCheck check, Broadcaster& st
   websockets_.push_back({std::move(path), std::move(check), &stream});
 }
 
+std::vector<std::string> Router::routes() const {
+  std::vector<std::string> out;
+  for (const auto& r : routes_) {
+    out.push_back(r.method + " " + r.path);
+  }
+  for (const auto& w : websockets_) {
+    out.push_back("GET " + w.path);
+  }
+  return out;
+}
+
 const Router::WebSocketRoute* Router::websocket(const std::string& path) const {
   for (const auto& route : websockets_) {
     if (route.path == path) {

@@ -92,6 +92,8 @@ class Router {
     Broadcaster* stream;
   };
   const WebSocketRoute* websocket(const std::string& path) const;
+  // "METHOD PATH" of every route and WebSocket, for checking the description.
+  std::vector<std::string> routes() const;
   // 404 for an unknown path, 405 for a known path with another method.
   HttpResponse dispatch(const HttpRequest& request) const;
 

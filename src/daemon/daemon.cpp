@@ -9,6 +9,7 @@
 #include "api/auth_api.hpp"
 #include "api/history_api.hpp"
 #include "api/http_server.hpp"
+#include "api/openapi_json.hpp"
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
 #include "control/site_adapter.hpp"
@@ -150,6 +151,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
                                 return json ? api::json_body(200, *json)
                                             : api::json_error(503, "no measurement yet");
                               }));
+  router.add("GET", "/api/v1/openapi.json",
+             [](const api::HttpRequest&) { return api::json_body(200, api::kOpenApiJson); });
   api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
   history_api.add_routes(router);
   // Relays: one route per output of the installation's Output modules.
@@ -212,6 +215,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     return api::json_body(200, body.dump());
   });
+  routes_ = router.routes();
   boost::asio::io_context io;
   auto server = api::HttpServer::start(io, *address, router, log_);
   if (!server) {

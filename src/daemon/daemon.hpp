@@ -70,6 +70,8 @@ class Daemon {
   int run(const std::atomic<bool>& stop);
 
   std::shared_ptr<const snapshot::SiteSnapshot> latest() const;
+  // "METHOD PATH" of every HTTP route of the last run (for the API description test).
+  std::vector<std::string> routes() const { return routes_; }
 
   // A relay switch asked for over the API; applied at the start of the next
   // cycle and recorded as an event with the user. Thread-safe.
@@ -90,6 +92,7 @@ class Daemon {
   mutable std::mutex latest_mutex_;
   std::shared_ptr<const snapshot::SiteSnapshot> latest_;
   std::shared_ptr<const std::string> latest_json_;
+  std::vector<std::string> routes_;
   std::mutex commands_mutex_;
   std::vector<RelayCommand> commands_;
 };

@@ -7,7 +7,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "api/openapi_json.hpp"
 #include "model/loader.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace kirchhoff::daemon {
 namespace {
@@ -67,6 +71,21 @@ TEST(Daemon, RunsCyclesPublishesSnapshotsAndStops) {
   EXPECT_THAT(sink.str(), HasSubstr("msg=started"));
   EXPECT_THAT(sink.str(), HasSubstr("msg=\"first snapshot\""));
   EXPECT_THAT(sink.str(), HasSubstr("msg=stopped"));
+  // Every route the daemon serves is in its OpenAPI description ({module}
+  // and {output} stand for the path segments of the outputs).
+  const auto spec = nlohmann::json::parse(api::kOpenApiJson);
+  for (const std::string& route : daemon.routes()) {
+    const auto space = route.find(' ');
+    std::string method = route.substr(0, space);
+    std::string path = route.substr(space + 1);
+    if (path.rfind("/api/v1/outputs/", 0) == 0) {
+      path = "/api/v1/outputs/{module}/{output}";
+    }
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    EXPECT_TRUE(spec["paths"].contains(path) && spec["paths"][path].contains(method))
+        << route << " is not described in src/api/openapi.json";
+  }
+  EXPECT_GE(daemon.routes().size(), 12u);
   // No accounts and not the demo: a one-time setup code on the terminal only.
   EXPECT_THAT(terminal.str(), HasSubstr("one-time setup code"));
   EXPECT_THAT(sink.str(), Not(HasSubstr("setup code")));
