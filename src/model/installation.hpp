@@ -24,6 +24,10 @@ struct Site {
   Topology topology = Topology::k3PN400;
   double frequency_hz = 50.0;
   double main_breaker_a = 25.0;  // rated current of the main breaker, per phase
+  // Where the site is (degrees, north and east positive): the sun's path for
+  // the simulator and, later, forecasts. Empty: not given.
+  std::optional<double> latitude_deg;
+  std::optional<double> longitude_deg;
   SourcePos pos;
   SourcePos topology_pos;
   SourcePos main_breaker_pos;
@@ -85,6 +89,10 @@ struct Load {
   LoadKind kind = LoadKind::kConsumer;
   std::vector<LoadChannel> channels;
   std::optional<double> breaker_a;  // rated current of the breaker feeding the load
+  // Solar loads: the panels' tilt from horizontal and azimuth clockwise from
+  // north (180 = south). Empty: not given.
+  std::optional<double> tilt_deg;
+  std::optional<double> azimuth_deg;
   SourcePos pos;
   SourcePos name_pos;
   SourcePos breaker_pos;

@@ -20,10 +20,10 @@ using detail::YamlReader;
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 
 constexpr std::array<std::string_view, 5> kTopKeys = {"site", "gateway", "bus", "loads", "modules"};
-constexpr std::array<std::string_view, 4> kSiteKeys = {"name", "topology", "frequency",
-                                                       "main_breaker_a"};
-constexpr std::array<std::string_view, 6> kLoadKeys = {"name",   "kind",     "phases",
-                                                       "inputs", "reversed", "breaker_a"};
+constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
+                                                       "main_breaker_a", "latitude", "longitude"};
+constexpr std::array<std::string_view, 8> kLoadKeys = {
+    "name", "kind", "phases", "inputs", "reversed", "breaker_a", "tilt_deg", "azimuth_deg"};
 constexpr std::array<std::string_view, 3> kCtInputKeys = {"ct", "gain", "phase_deg"};
 constexpr std::array<std::string_view, 4> kModuleInputKeys = {"kind", "name", "unit",
                                                               "pulses_per_unit"};
@@ -119,6 +119,8 @@ class InstallationParser {
         }
       }
     }
+    site.latitude_deg = bounded(node, "latitude", "'site'", -90, 90);
+    site.longitude_deg = bounded(node, "longitude", "'site'", -180, 180);
     if (auto breaker = r_.child(node, "main_breaker_a", "'site'", true)) {
       site.main_breaker_pos = YamlReader::pos_of(*breaker);
       if (auto amps = r_.number(*breaker, "main_breaker_a")) {
@@ -129,6 +131,24 @@ class InstallationParser {
         }
       }
     }
+  }
+
+  // An optional number within [lo, hi]; reports where and why when not.
+  std::optional<double> bounded(const YAML::Node& map, std::string_view key, std::string_view where,
+                                double lo, double hi) {
+    auto node = r_.child(map, key, where, false);
+    if (!node) {
+      return std::nullopt;
+    }
+    auto value = r_.number(*node, std::string(key));
+    if (value && (*value < lo || *value > hi)) {
+      r_.error(YamlReader::pos_of(*node), std::string(key) + " of " + std::string(where) +
+                                              " must be between " +
+                                              std::to_string(static_cast<int>(lo)) + " and " +
+                                              std::to_string(static_cast<int>(hi)));
+      return std::nullopt;
+    }
+    return value;
   }
 
   void parse_bus(const YAML::Node& node, std::vector<BusDevice>& bus) {
@@ -286,6 +306,14 @@ class InstallationParser {
             load.breaker_a = *amps;
           }
         }
+      }
+      load.tilt_deg = bounded(entry, "tilt_deg", where, 0, 90);
+      load.azimuth_deg = bounded(entry, "azimuth_deg", where, 0, 360);
+      if ((load.tilt_deg || load.azimuth_deg) && load.kind != LoadKind::kSolar) {
+        r_.warning(load.pos, where +
+                                 ": tilt_deg and azimuth_deg describe solar panels; they are "
+                                 "ignored on a load of kind '" +
+                                 std::string(load_kind_name(load.kind)) + "'");
       }
       parse_channels(entry, where, load);
       loads.push_back(std::move(load));

@@ -181,6 +181,24 @@ TEST(Loader, ModulesAreRead) {
   EXPECT_EQ(find(result, "there is no output 3")->pos.line, 11);
 }
 
+TEST(Loader, LocationAndPanelOrientation) {
+  const CheckResult ok = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25, latitude: 40.4, longitude: -3.7}\n"
+      "gateway: genius\nloads:\n  - {name: PV, kind: solar, phases: [L1], inputs: [h/1], "
+      "tilt_deg: 20, azimuth_deg: 200}\n");
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_EQ(ok.installation->site.latitude_deg, 40.4);
+  EXPECT_EQ(ok.installation->site.longitude_deg, -3.7);
+  EXPECT_EQ(ok.installation->loads[0].tilt_deg, 20.0);
+  EXPECT_EQ(ok.installation->loads[0].azimuth_deg, 200.0);
+  const CheckResult bad = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25, latitude: 95}\ngateway: genius\n"
+      "loads:\n  - {name: Oven, kind: consumer, phases: [L1], inputs: [h/1], tilt_deg: 30}\n");
+  EXPECT_EQ(find(bad, "latitude of 'site' must be between -90 and 90")->pos.column, 65);
+  EXPECT_EQ(find(bad, "tilt_deg and azimuth_deg describe solar panels")->severity,
+            Severity::kWarning);
+}
+
 TEST(Loader, FormatsDiagnosticsForTheCheckContract) {
   const Diagnostic d{{12, 5}, Severity::kError, "bad thing"};
   EXPECT_EQ(format_diagnostic("site.yaml", d), "site.yaml:12:5: error: bad thing");

@@ -56,7 +56,11 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
     for (std::size_t i : loads_of(LoadKind::kSolar)) {
       inverter_w += 0.8 * breaker_w(installation_.loads[i], v_ln, 5000.0 / 0.8);
     }
-    pv_ = PvSystem{inverter_w * 1.1, inverter_w, options.panel};
+    PanelOrientation panel = options.panel;
+    const model::Load& first_solar = installation_.loads[loads_of(LoadKind::kSolar)[0]];
+    panel.tilt_deg = first_solar.tilt_deg.value_or(panel.tilt_deg);
+    panel.azimuth_deg = first_solar.azimuth_deg.value_or(panel.azimuth_deg);
+    pv_ = PvSystem{inverter_w * 1.1, inverter_w, panel};
   }
   if (!loads_of(LoadKind::kBattery).empty()) {
     BatteryParams params;
@@ -179,7 +183,9 @@ const SiteState& SiteSimulator::step() {
   SiteState& s = state_;
   s.unix_s += 1;
   weather_.advance(s.unix_s);
-  const SunPosition sun = sun_position(s.unix_s, options_.latitude_deg, options_.longitude_deg);
+  const SunPosition sun =
+      sun_position(s.unix_s, installation_.site.latitude_deg.value_or(options_.latitude_deg),
+                   installation_.site.longitude_deg.value_or(options_.longitude_deg));
   household_.step(s.unix_s, sun.elevation_rad < 0.0, kDt);
 
   // Grid: slow voltage variation (sd 1 %) and frequency drift (sd 20 mHz),

@@ -35,7 +35,9 @@ namespace kirchhoff::sim {
 struct SiteOptions {
   std::uint64_t seed = 1;
   std::int64_t start_unix_s = 1767225600;  // 2026-01-01T00:00:00Z
-  double latitude_deg = 50.85;             // Brussels
+  // Used when the installation file gives no site latitude/longitude or
+  // solar tilt_deg/azimuth_deg.
+  double latitude_deg = 50.85;  // Brussels
   double longitude_deg = 4.35;
   PanelOrientation panel;
 };
