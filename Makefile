@@ -73,7 +73,7 @@ format:
 format-check: deps
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 
-bench: build
+bench: deps-test build
 	@./tools/run-benchmarks.sh $(BUILD)
 
 clean:

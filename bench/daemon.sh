@@ -43,4 +43,5 @@ printf 'daemon with the demo site\n'
 printf '  start to first snapshot: %5d ms wall (%s ms in-process)   budget 500 ms   baseline (kirchhoff --version): %d ms\n' \
   "$wall_ms" "${own_ms:-?}" "$baseline_ms"
 printf '  resident memory after 5 s: %5.1f MB (peak %.1f MB)   budget 25 MB   baseline (idle binary): %.1f MB\n' \
-  "$(echo "$rss_kb / 1024" | bc -l)" "$(echo "$hwm_kb / 1024" | bc -l)" "$(echo "${base_rss_kb:-0} / 1024" | bc -l)"
+  "$(awk "BEGIN {print $rss_kb / 1024}")" "$(awk "BEGIN {print $hwm_kb / 1024}")" \
+  "$(awk "BEGIN {print ${base_rss_kb:-0} / 1024}")"

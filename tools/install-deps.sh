@@ -3,7 +3,8 @@
 # and quiet when everything is there. Run as root (or with sudo available).
 set -euo pipefail
 
-# `--test` adds what only the tests need (Chromium for the dashboard tests).
+# `--test` adds what only the tests and benchmarks need (Chromium for the
+# dashboard tests, wrk for the API benchmark).
 with_test=0
 [ "${1:-}" = "--test" ] && with_test=1
 
@@ -17,7 +18,7 @@ packages=(
 )
 
 if [ $with_test -eq 1 ]; then
-  packages+=(chromium)
+  packages+=(chromium wrk)
 fi
 
 missing=()
