@@ -31,3 +31,18 @@ function(kirchhoff_add_test NAME KIND)
     message(FATAL_ERROR "kirchhoff_add_test: unknown kind ${KIND}")
   endif()
 endfunction()
+
+# kirchhoff_embed_text(TARGET SOURCE HEADER NAMESPACE SYMBOL)
+#
+# Builds a text file into a target as `inline constexpr char SYMBOL[]` in
+# NAMESPACE, in the generated header HEADER (included as "HEADER"), so the
+# binary needs no data files at run time. Re-configures when SOURCE changes.
+function(kirchhoff_embed_text TARGET SOURCE HEADER NAMESPACE SYMBOL)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SOURCE})
+  file(READ ${SOURCE} text)
+  file(RELATIVE_PATH relative ${PROJECT_SOURCE_DIR} ${SOURCE})
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/generated/${HEADER}
+    "// Generated from ${relative} by CMake; do not edit.\n#pragma once\n"
+    "namespace ${NAMESPACE} {\ninline constexpr char ${SYMBOL}[] = R\"KEMBED(${text})KEMBED\";\n}\n")
+  target_include_directories(${TARGET} PUBLIC ${CMAKE_CURRENT_BINARY_DIR}/generated)
+endfunction()

@@ -100,7 +100,9 @@ assert len(v) >= 4, v
 assert all(b >= a for a, b in zip(v, v[1:])), v
 " "$values"
 done
-check "start and stop are events" test "$("$bin" history stats --data "$work/data" | grep -c 'raw points')" -eq 1
+events=$("$bin" history events --data "$work/data")
+check "start and stop of both runs are events" test "$(grep -c ',start,,' <<<"$events")" -eq 2 -a "$(grep -c ',stop,,' <<<"$events")" -eq 2
+check "the relay switch is an event with its user" grep -q ',relay,owner,"out1/2 switched off"' <<<"$events"
 
 "$bin" run --config /nonexistent.yaml --data "$work/data" 2>"$work/bad.log"
 check "a missing config exits 2" test $? -eq 2

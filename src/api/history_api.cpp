@@ -156,15 +156,11 @@ HttpResponse HistoryApi::history(const HttpRequest& request) {
               .dump();
     }
   } else {
-    const std::int64_t level = step == "1m"    ? store::kLevel1m
-                               : step == "15m" ? store::kLevel15m
-                               : step == "1h"  ? store::kLevel1h
-                               : step == "1d"  ? store::kLevel1d
-                                               : 0;
-    if (level == 0) {
+    const auto level = store::parse_rollup_step(step);
+    if (!level) {
       return json_error(400, "step must be raw, 1m, 15m, 1h or 1d");
     }
-    auto buckets = (*store)->read_rollup(q["series"], level, *from, *to);
+    auto buckets = (*store)->read_rollup(q["series"], *level, *from, *to);
     if (!buckets) {
       return not_found(buckets.error());
     }

@@ -13,7 +13,7 @@ namespace {
 constexpr std::array kCommands = {
     Command{"run", "run [--config FILE] [--data DIR]",
             "run the daemon (the demo house on the simulator without --config)", run_command},
-    Command{"history", "history list|read|energy|peak|stats ...",
+    Command{"history", "history list|read|energy|peak|stats|events ...",
             "read the history of a data directory (see 'kirchhoff history')", history_command},
     Command{"user", "user add|passwd|remove|list ...",
             "manage the accounts of the local API (see 'kirchhoff user')", user_command},

@@ -4,6 +4,7 @@
 //   energy --series KEY --from T --to T    a counter's growth (e.g. Wh imported)
 //   peak --series KEY --month YYYY-MM      the month's largest 15-minute mean
 //   stats                        disk use and bytes per point
+//   events [--from T] [--to T]   start, stop, relay switches, newest first (CSV)
 // The store is opened read-only: a running daemon keeps writing meanwhile.
 #include <array>
 #include <cstdio>
@@ -24,6 +25,7 @@ const char* kUsage =
     "       kirchhoff history energy --data DIR --series KEY --from T --to T\n"
     "       kirchhoff history peak --data DIR --series KEY --month YYYY-MM\n"
     "       kirchhoff history stats --data DIR\n"
+    "       kirchhoff history events --data DIR [--from T] [--to T]\n"
     "T: 2026-06-21, 2026-06-21T12:00:00Z or unix seconds\n";
 
 std::string number(double v) {
@@ -105,6 +107,23 @@ int history_command(const CommandContext& ctx) {
     }
     return kExitOk;
   }
+  if (action == "events") {
+    const auto from = time_option("from", 0);
+    const auto to = time_option("to", INT64_MAX / 2);
+    if (!from || !to) {
+      return kExitUnreadable;
+    }
+    auto events = (*store)->events(*from, *to, 10000);
+    if (!events) {
+      return fail(events.error());
+    }
+    ctx.out << "time,kind,user,message\n";
+    for (const auto& e : *events) {
+      ctx.out << format_utc_time(e.t_ms) << "," << e.kind << "," << e.user << ",\"" << e.message
+              << "\"\n";
+    }
+    return kExitOk;
+  }
   const auto key = options->get("series");
   if (!key) {
     ctx.err << "kirchhoff history " << action << ": --series KEY is required (see 'list')\n";
@@ -128,16 +147,12 @@ int history_command(const CommandContext& ctx) {
       }
       return kExitOk;
     }
-    const std::int64_t level = step == "1m"    ? store::kLevel1m
-                               : step == "15m" ? store::kLevel15m
-                               : step == "1h"  ? store::kLevel1h
-                               : step == "1d"  ? store::kLevel1d
-                                               : 0;
-    if (level == 0) {
+    const auto level = store::parse_rollup_step(step);
+    if (!level) {
       ctx.err << "kirchhoff history read: --step must be raw, 1m, 15m, 1h or 1d\n";
       return kExitUnreadable;
     }
-    auto buckets = (*store)->read_rollup(*key, level, *from, *to);
+    auto buckets = (*store)->read_rollup(*key, *level, *from, *to);
     if (!buckets) {
       return fail(buckets.error());
     }

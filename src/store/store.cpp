@@ -87,6 +87,14 @@ CREATE INDEX events_t ON events (t_ms);
 
 }  // namespace
 
+std::optional<std::int64_t> parse_rollup_step(std::string_view step) {
+  if (step == "1m") return kLevel1m;
+  if (step == "15m") return kLevel15m;
+  if (step == "1h") return kLevel1h;
+  if (step == "1d") return kLevel1d;
+  return std::nullopt;
+}
+
 struct Store::Series {
   int id = 0;
   std::string key;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -62,6 +63,10 @@ inline constexpr std::int64_t kLevel15m = 900'000;
 inline constexpr std::int64_t kLevel1h = 3'600'000;
 inline constexpr std::int64_t kLevel1d = 86'400'000;
 inline constexpr std::int64_t kLevels[] = {kLevel1m, kLevel15m, kLevel1h, kLevel1d};
+
+// The rollup level of a step name ("1m", "15m", "1h", "1d"); empty for any
+// other name ("raw" included).
+std::optional<std::int64_t> parse_rollup_step(std::string_view step);
 
 struct StoreOptions {
   std::int64_t raw_retention_ms = 35LL * 86'400'000;
