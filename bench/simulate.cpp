@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
 
   start = std::chrono::steady_clock::now();
   sim::SiteSimulator site(*installation, sim::SiteOptions{});
-  sim::KpiAccumulator kpis(site.installation(), sim::Tariff{});
+  sim::KpiAccumulator kpis(site.installation());
   for (std::int64_t i = 0; i < steps; ++i) {
     kpis.add(site.step(), 1.0);
   }

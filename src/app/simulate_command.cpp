@@ -7,6 +7,8 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "common/time.hpp"
+#include "control/controllers.hpp"
 #include "control/site_adapter.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/history_writer.hpp"
@@ -63,12 +65,13 @@ class Progress {
 }  // namespace
 
 int simulate_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 5> kKnown = {"config", "days", "seed", "strategy", "data"};
+  constexpr std::array<std::string_view, 6> kKnown = {"config",   "days", "seed",
+                                                      "strategy", "data", "start"};
   const auto options = Options::parse(ctx.args, kKnown);
   if (!options) {
     ctx.err << "kirchhoff simulate: " << options.error().message
-            << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S] [--strategy "
-               "none|managed]\n";
+            << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S] [--start DATE] "
+               "[--strategy none|managed] [--data DIR]\n";
     return kExitUnreadable;
   }
   const auto config = options->get("config");
@@ -97,13 +100,25 @@ int simulate_command(const CommandContext& ctx) {
   }
   sim::SiteOptions site_options;
   site_options.seed = static_cast<std::uint64_t>(*seed);
+  if (auto start = options->get("start")) {
+    const auto unix_s = common::parse_utc_time(*start);
+    if (!unix_s) {
+      ctx.err << "kirchhoff simulate: --start must be a date such as 2026-06-01 (UTC), not '"
+              << *start << "'\n";
+      return kExitUnreadable;
+    }
+    site_options.start_unix_s = *unix_s;
+  }
   sim::SiteSimulator site(*installation, site_options);
-  sim::KpiAccumulator kpis(site.installation(), sim::Tariff{});
+  sim::KpiAccumulator kpis(site.installation());
+  kpis.set_export_limit_w(
+      control::ExportLimitation::limit_w(site.installation().control, site.pv_peak_w()));
   const std::int64_t steps = *days * 86400;
   Progress progress(steps);
   // Managed: each second the manager decides on the state measured the second
   // before (one cycle of delay, as on a real site) and the devices obey.
-  control::EnergyManager manager = control::make_default_manager();
+  control::EnergyManager manager = control::make_default_manager(site.installation());
+  common::LocalClock clock;
   const bool managed = strategy == "managed";
   // With --data the run also writes its history (1 Hz, committed every
   // simulated minute), as the daemon would have.
@@ -140,8 +155,8 @@ int simulate_command(const CommandContext& ctx) {
   for (std::int64_t i = 0; i < steps; ++i) {
     if (managed && i > 0) {
       const std::int64_t now_ms = (site.state().unix_s + 1) * 1000;
-      const auto input =
-          control::input_from_site(site, site.state(), now_ms, site.state().unix_s * 1000, 1.0);
+      const auto input = control::input_from_site(site, site.state(), now_ms,
+                                                  site.state().unix_s * 1000, 1.0, clock);
       control::apply(site, manager.cycle(input).setpoints);
     }
     const sim::SiteState& state = site.step();

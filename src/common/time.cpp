@@ -41,4 +41,25 @@ std::string format_utc_time(std::int64_t unix_ms) {
   return buffer;
 }
 
+LocalClock::Local LocalClock::at(std::int64_t unix_s) {
+  const std::int64_t hour = unix_s / 3600;
+  if (hour != hour_) {
+    hour_ = hour;
+    const std::time_t t = static_cast<std::time_t>(unix_s);
+    std::tm local{};
+    localtime_r(&t, &local);
+    offset_s_ = local.tm_gmtoff;
+  }
+  const std::int64_t local_s = unix_s + offset_s_;
+  const std::int64_t day = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
+  if (day != day_) {
+    day_ = day;
+    const std::time_t t = static_cast<std::time_t>(day * 86400);
+    std::tm date{};
+    gmtime_r(&t, &date);
+    month_key_ = (date.tm_year + 1900) * 12 + date.tm_mon;
+  }
+  return {static_cast<int>((local_s - day * 86400) / 60), month_key_};
+}
+
 }  // namespace kirchhoff::common

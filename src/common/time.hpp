@@ -14,4 +14,23 @@ std::optional<std::int64_t> parse_utc_time(const std::string& text);
 // "2026-06-21T12:00:00Z" for unix milliseconds.
 std::string format_utc_time(std::int64_t unix_ms);
 
+// The box's local time of day and month, for tariff windows and billing
+// months. localtime_r is slow enough to matter a year of seconds at a time,
+// so the offset from UTC is looked up once per hour (zone changes happen on
+// the hour). Not thread-safe: one per user.
+class LocalClock {
+ public:
+  struct Local {
+    int minute_of_day = 0;  // 0..1439
+    int month_key = 0;      // year * 12 + month (0-based)
+  };
+  Local at(std::int64_t unix_s);
+
+ private:
+  std::int64_t hour_ = -1;
+  std::int64_t offset_s_ = 0;
+  std::int64_t day_ = -1;
+  int month_key_ = 0;
+};
+
 }  // namespace kirchhoff::common

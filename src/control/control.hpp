@@ -1,106 +1,123 @@
-// The energy manager's core: controllers as pure decisions over one cycle's
-// input, arbitrated in priority order into setpoints (docs/control.md).
-//
-// A controller keeps only its own small state (timers for hysteresis) and
-// never touches a device: it returns requests with a reason. Units in names:
-// amps per phase, watts, percent. Not thread-safe: the control loop owns it.
+// The energy manager's loop body: controllers as pure decisions over one
+// cycle's input, arbitrated in priority order into setpoints
+// (docs/control.md). A controller keeps only its own small state (timers for
+// hysteresis) and never touches a device: it returns claims with a reason.
+// Not thread-safe: the control loop owns the manager.
 #pragma once
 
-#include <array>
-#include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "control/arbitration.hpp"
+#include "control/input.hpp"
+#include "model/installation.hpp"
+
 namespace kirchhoff::control {
 
-// What the controllers see of the site in one cycle.
-struct ControlInput {
-  std::int64_t now_ms = 0;
-  std::int64_t measured_ms = 0;  // when the measurements below were taken
-  double cycle_s = 1.0;
-  int phase_count = 3;
-  double main_breaker_a = 25.0;    // per-phase rating
-  std::array<double, 3> grid_a{};  // grid conductor currents, + import
-  // The EV charger, when the site has one.
-  bool ev_present = false;
-  bool ev_plugged = false;
-  std::array<bool, 3> ev_on_phase{};  // conductors the charger draws on now
-  double ev_current_a = 0.0;          // what it draws per phase now
-  double ev_max_a = 32.0;             // the charger's rating
-};
-
-// Bounds and wishes of one controller for one cycle.
+// What one controller asks for in one cycle. Relay claims are 0/1 (off/on),
+// SG Ready claims 1-4; vectors are per configured relay (empty = no claim).
 struct Request {
-  std::optional<double> ev_max_a;   // upper bound on the EV current; 0 = pause
-  std::optional<double> battery_w;  // a setpoint (+ discharge)
-  std::string reason;               // for people: "car limited to 10 A: L2 at 24.6 of 25 A"
+  Claim<double> ev_a;  // per-phase current; 0 = pause
+  Claim<int> ev_phases;
+  Claim<double> battery_w;  // + discharge
+  Claim<double> inverter_pct;
+  Claim<int> sg_ready;
+  std::vector<Claim<int>> relays;
+  std::string reason;  // for people: "car limited to 10.0 A: L2 at 24.6 A of 25.0 A"
+  bool alarm = false;  // the reason is an alarm (fail-safe)
+
+  Claim<int>& relay(std::size_t index, std::size_t count) {
+    if (relays.size() < count) {
+      relays.resize(count);
+    }
+    return relays[index];
+  }
 };
 
 struct Decision {
   std::string controller;
   std::string reason;
+  bool alarm = false;
 };
 
 struct Setpoints {
-  std::optional<double> ev_current_a;  // empty: leave the charger as it is
-  std::optional<double> battery_w;
+  std::optional<double> ev_current_a;  // empty: leave the charger at its rating
+  std::optional<int> ev_phases;
+  std::optional<double> battery_w;  // empty: the battery's own logic
+  std::optional<double> inverter_limit_pct;
+  std::optional<int> sg_ready;
+  std::vector<std::optional<bool>> relays;  // per configured relay; empty: leave it
 };
 
 struct ControlResult {
   Setpoints setpoints;
-  std::vector<Decision> decisions;  // the controllers that asked for something, in priority order
+  std::vector<Decision> decisions;  // controllers that asked for something, in priority order
+  // Controllers whose decision started or ended this cycle, for the event history.
+  std::vector<Decision> engaged;
+  std::vector<std::string> released;
 };
 
 class Controller {
  public:
   virtual ~Controller() = default;
   virtual std::string name() const = 0;
+  // Safety controllers may switch a relay regardless of its minimum on/off
+  // times and switch budget.
+  virtual bool safety() const { return false; }
   virtual Request decide(const ControlInput& input) = 0;
 };
 
-// Runs the controllers in priority order (first = highest) and arbitrates:
-// the smallest EV bound wins; the first battery setpoint wins.
+// Holds relays to their minimum on and off times and to at most N switches
+// per sliding hour, except when a safety controller asks.
+class RelayGuard {
+ public:
+  explicit RelayGuard(std::vector<model::RelayControlConfig> relays);
+  // `wanted` is what arbitration chose; returns what may be done now.
+  std::optional<bool> filter(std::size_t index, std::optional<bool> wanted, bool is_on,
+                             bool by_safety, std::int64_t now_ms);
+  int switches(std::size_t index) const { return relays_[index].total; }
+
+ private:
+  struct State {
+    std::int64_t last_switch_ms = -1;
+    std::deque<std::int64_t> recent;  // switch times in the last hour
+    int total = 0;
+  };
+  std::vector<model::RelayControlConfig> config_;
+  std::vector<State> relays_;
+};
+
 class EnergyManager {
  public:
+  // Empty manager for an installation (relay defaults come from its control
+  // section); add controllers in priority order, highest first.
+  explicit EnergyManager(const model::Installation& installation);
   void add(std::unique_ptr<Controller> controller) {
     controllers_.push_back(std::move(controller));
   }
   ControlResult cycle(const ControlInput& input);
+  std::size_t size() const { return controllers_.size(); }
+  // A person's switch of a managed relay (over the API): it holds below the
+  // safety controllers and above every other until cleared (empty).
+  void set_manual(std::size_t relay, std::optional<bool> on);
+  // The index in control.relays of an Output module's output, if managed.
+  std::optional<std::size_t> relay_index(const std::string& module, int output) const;
+  int relay_switches(std::size_t relay) const { return guard_.switches(relay); }
 
  private:
+  model::ControlConfig config_;
+  std::vector<std::optional<bool>> manual_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  RelayGuard guard_;
+  std::vector<std::string> active_;  // controllers with a reason last cycle
 };
 
-// Priority 1: measurements older than three cycles (or none) put the devices
-// in their safe state: the charger paused, the battery idle.
-class FailSafe : public Controller {
- public:
-  std::string name() const override { return "fail-safe"; }
-  Request decide(const ControlInput& input) override;
-};
-
-// Priority 2: the main breaker's per-phase rating is never exceeded by the
-// charger: its current is the headroom on its most loaded phase, less a
-// 0.5 A margin for what the other loads drift within one cycle. Below 6 A it
-// pauses; it resumes when the headroom has been at least 7 A for 60 s.
-class OverloadProtection : public Controller {
- public:
-  static constexpr double kMarginA = 0.5;
-  static constexpr double kMinCurrentA = 6.0;
-  static constexpr double kResumeHysteresisA = 1.0;
-  static constexpr double kResumeDelayS = 60.0;
-
-  std::string name() const override { return "overload protection"; }
-  Request decide(const ControlInput& input) override;
-
- private:
-  bool paused_ = false;
-  double resume_ok_s_ = 0.0;
-};
-
-// The standard stack in priority order.
-EnergyManager make_default_manager();
+// The standard stack from the installation's control section, in the
+// documented priority order: fail-safe, overload protection, grid operator
+// signals, export limitation, peak shaving, self-consumption, time of use.
+EnergyManager make_default_manager(const model::Installation& installation);
 
 }  // namespace kirchhoff::control

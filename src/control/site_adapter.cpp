@@ -1,48 +1,144 @@
 #include "control/site_adapter.hpp"
 
+#include <algorithm>
+
 namespace kirchhoff::control {
 
+namespace {
+
+std::array<bool, 3> phases_of(const model::Load& load) {
+  std::array<bool, 3> on{};
+  for (const auto& channel : load.channels) {
+    on[static_cast<int>(channel.phase)] = true;
+  }
+  return on;
+}
+
+}  // namespace
+
 ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& state,
-                             std::int64_t now_ms, std::int64_t measured_ms, double cycle_s) {
+                             std::int64_t now_ms, std::int64_t measured_ms, double cycle_s,
+                             common::LocalClock& clock) {
   const model::Installation& inst = site.installation();
+  const model::ControlConfig& config = inst.control;
   ControlInput input;
   input.now_ms = now_ms;
   input.measured_ms = measured_ms;
   input.cycle_s = cycle_s;
-  input.phase_count = model::topology_info(inst.site.topology).phase_count;
+  const auto& topo = model::topology_info(inst.site.topology);
+  input.phase_count = topo.phase_count;
+  input.v_ln = state.v_ln[0] > 0.0 ? state.v_ln[0] : topo.v_ln_nominal;
   input.main_breaker_a = inst.site.main_breaker_a;
   input.grid_a = state.grid_phase_a;
-  if (sim::SimEvCharger* ev = site.ev_charger()) {
-    input.ev_present = true;
-    input.ev_plugged = ev->plugged();
-    input.ev_max_a = 32.0;
-    // The charger's conductors: the phases of the EV load's CTs, the first
-    // one only while it charges on one phase.
-    for (const auto& load : inst.loads) {
-      if (load.kind != model::LoadKind::kEv) {
-        continue;
-      }
-      for (std::size_t c = 0; c < load.channels.size(); ++c) {
-        if (c == 0 || ev->phases() == 3) {
-          input.ev_on_phase[static_cast<int>(load.channels[c].phase)] = true;
+  input.grid_w = state.grid_w;
+  const auto local = clock.at(now_ms / 1000);
+  input.minute_of_day = local.minute_of_day;
+  input.month_key = local.month_key;
+  // Sub-circuits: the currents of their loads (and of their child circuits').
+  for (const auto& circuit : config.circuits) {
+    std::array<double, 3> amps{};
+    std::vector<const model::CircuitConfig*> todo{&circuit};
+    while (!todo.empty()) {
+      const auto* at = todo.back();
+      todo.pop_back();
+      for (const auto& name : at->loads) {
+        for (std::size_t i = 0; i < inst.loads.size(); ++i) {
+          if (inst.loads[i].name == name) {
+            for (int p = 0; p < 3; ++p) {
+              amps[p] += state.v_ln[p] > 0.0 ? state.loads[i].p_w[p] / state.v_ln[p] : 0.0;
+            }
+          }
         }
       }
-      break;
+      for (const auto& child : config.circuits) {
+        if (child.parent == at->name) {
+          todo.push_back(&child);
+        }
+      }
     }
-    input.ev_current_a = ev->current_a();
+    input.circuit_a.push_back(amps);
+  }
+  if (sim::SimEvCharger* ev = site.ev_charger()) {
+    input.ev.present = true;
+    input.ev.plugged = ev->plugged();
+    input.ev.max_a = ev->params().charger_max_a;
+    input.ev.phases = ev->phases();
+    input.ev.can_switch_phases = ev->params().charger_phases == 3;
+    input.ev.current_a = ev->current_a();
+    input.ev.power_w = state.ev_w;
+    for (const auto& load : inst.loads) {
+      if (load.kind == model::LoadKind::kEv) {
+        input.ev.wired = phases_of(load);
+        break;
+      }
+    }
+  }
+  if (sim::SimBattery* battery = site.battery()) {
+    const auto& p = battery->params();
+    input.battery.present = true;
+    input.battery.power_w = state.battery_w;
+    input.battery.soc_pct = state.battery_soc * 100.0;
+    input.battery.soc_min_pct = p.soc_min * 100.0;
+    input.battery.soc_max_pct = p.soc_max * 100.0;
+    input.battery.max_charge_w = p.max_charge_w;
+    input.battery.max_discharge_w = p.max_discharge_w;
+  }
+  if (sim::SimHeatPump* hp = site.heat_pump()) {
+    input.heat_pump.present = true;
+    input.heat_pump.running = hp->running();
+    input.heat_pump.power_w = state.heat_pump_w;
+    input.heat_pump.sg_state = static_cast<int>(hp->sg_ready());
+    for (const auto& load : inst.loads) {
+      if (load.kind == model::LoadKind::kHeatpump) {
+        input.heat_pump.phases = phases_of(load);
+        break;
+      }
+    }
+  }
+  if (sim::SimInverter* inverter = site.inverter()) {
+    input.inverter.present = true;
+    input.inverter.pv_w = state.pv_w;
+    input.inverter.peak_w = site.inverter_rated_w();
+    input.inverter.panel_peak_w = site.pv_peak_w();
+    input.inverter.limit_pct = inverter->limit_pct();
+  }
+  for (const auto& relay : config.relays) {
+    const sim::SimRelay* r = site.relay(relay.module, relay.number);
+    input.relay_on.push_back(r != nullptr && r->energised());
+  }
+  for (const auto& s : site.status_inputs()) {
+    input.status_closed[s.module_id + "/" + std::to_string(s.input)] = s.closed;
   }
   return input;
 }
 
 void apply(sim::SiteSimulator& site, const Setpoints& setpoints) {
+  const model::ControlConfig& config = site.installation().control;
   if (sim::SimEvCharger* ev = site.ev_charger()) {
-    ev->set_current_limit_a(setpoints.ev_current_a.value_or(32.0));
+    ev->set_current_limit_a(setpoints.ev_current_a.value_or(ev->params().charger_max_a));
+    if (setpoints.ev_phases) {
+      ev->set_phases(*setpoints.ev_phases);
+    }
   }
   if (sim::SimBattery* battery = site.battery()) {
     if (setpoints.battery_w) {
       battery->set_power_w(*setpoints.battery_w);
     } else {
       battery->release();
+    }
+  }
+  if (sim::SimInverter* inverter = site.inverter()) {
+    inverter->set_limit_pct(setpoints.inverter_limit_pct.value_or(100.0));
+  }
+  if (sim::SimHeatPump* hp = site.heat_pump()) {
+    hp->set_sg_ready(
+        static_cast<devices::SgReadyState>(std::clamp(setpoints.sg_ready.value_or(2), 1, 4)));
+  }
+  for (std::size_t i = 0; i < setpoints.relays.size() && i < config.relays.size(); ++i) {
+    if (setpoints.relays[i]) {
+      if (sim::SimRelay* r = site.relay(config.relays[i].module, config.relays[i].number)) {
+        r->set_energised(*setpoints.relays[i]);
+      }
     }
   }
 }

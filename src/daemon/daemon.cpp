@@ -245,7 +245,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
   auto deadline = std::chrono::steady_clock::now();
   std::int64_t cycles = 0;
   std::int64_t failures = 0;
-  control::EnergyManager manager = control::make_default_manager();
+  control::EnergyManager manager = control::make_default_manager(installation_);
+  common::LocalClock clock;
   const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
   while (!stop.load()) {
     // Relay switches asked for since the last cycle, each an event with its user.
@@ -262,6 +263,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
           continue;
         }
         relay->set_energised(c.energised);
+        // A managed relay keeps the person's choice until they switch it again.
+        if (auto index = manager.relay_index(c.module, c.output)) {
+          manager.set_manual(*index, c.energised);
+        }
         const std::string what =
             c.module + "/" + std::to_string(c.output) + " switched " + (c.energised ? "on" : "off");
         (void)(*history)->add_event({unix_ms_now(), "relay", c.user, what});
@@ -274,12 +279,21 @@ int Daemon::run(const std::atomic<bool>& stop) {
     std::vector<snapshot::ControlDecision> decisions;
     if (sim::SiteSimulator* site = source->simulator(); site != nullptr && cycles > 0) {
       const std::int64_t measured_ms = latest() ? latest()->unix_ms : 0;
+      const std::int64_t now_ms = unix_ms_now();
       const auto input =
-          control::input_from_site(*site, site->state(), unix_ms_now(), measured_ms, cycle_s);
+          control::input_from_site(*site, site->state(), now_ms, measured_ms, cycle_s, clock);
       const control::ControlResult result = manager.cycle(input);
       control::apply(*site, result.setpoints);
       for (const auto& d : result.decisions) {
         decisions.push_back({d.controller, d.reason});
+      }
+      // Limits engaging and releasing are part of the history.
+      for (const auto& d : result.engaged) {
+        (void)(*history)->add_event(
+            {now_ms, d.alarm ? "alarm" : "control", "", d.controller + ": " + d.reason});
+      }
+      for (const auto& name : result.released) {
+        (void)(*history)->add_event({now_ms, "control", "", name + ": released"});
       }
     }
     auto snap = source->next(unix_ms_now());

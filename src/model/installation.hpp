@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/catalog.hpp"
+#include "model/control_config.hpp"
 
 namespace kirchhoff::model {
 
@@ -138,6 +139,7 @@ struct Installation {
   std::vector<BusDevice> bus;  // A-bus, in cable order from the Power Box
   std::vector<Load> loads;
   std::vector<Module> modules;  // B-bus
+  ControlConfig control;        // the energy manager's settings
 
   const BusDevice* find_device(std::string_view id) const;
   const CtInput* find_input(const InputRef& ref) const;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/text.hpp"
+#include "model/control_parser.hpp"
 #include "model/yaml_reader.hpp"
 
 namespace kirchhoff::model {
@@ -19,7 +20,8 @@ using detail::YamlReader;
 // would only cost memory to parse.
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 
-constexpr std::array<std::string_view, 5> kTopKeys = {"site", "gateway", "bus", "loads", "modules"};
+constexpr std::array<std::string_view, 6> kTopKeys = {"site",  "gateway", "bus",
+                                                      "loads", "modules", "control"};
 constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
                                                        "main_breaker_a", "latitude", "longitude"};
 constexpr std::array<std::string_view, 8> kLoadKeys = {
@@ -77,6 +79,9 @@ class InstallationParser {
     }
     if (auto modules = r_.child(root, "modules", "the installation file", false)) {
       parse_modules(*modules, inst.modules);
+    }
+    if (auto control = r_.child(root, "control", "the installation file", false)) {
+      detail::parse_control(*control, r_, inst.control);
     }
     return inst;
   }

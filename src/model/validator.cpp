@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "model/control_parser.hpp"
 #include "model/loader.hpp"
 
 namespace kirchhoff::model {
@@ -23,6 +24,8 @@ class Validator {
     check_loads();
     check_unused_inputs();
     check_modules();
+    auto control = detail::validate_control(inst_);
+    out_.insert(out_.end(), control.begin(), control.end());
     return std::move(out_);
   }
 

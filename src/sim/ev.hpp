@@ -42,6 +42,7 @@ class SimEvCharger : public devices::EvCharger {
   double delivered_wh() const { return delivered_total_wh_; }
   double unmet_wh() const { return unmet_total_wh_; }
   int sessions() const { return sessions_; }
+  const EvParams& params() const { return params_; }
 
  private:
   void plan_next_session(std::int64_t after_unix_s);

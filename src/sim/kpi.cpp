@@ -1,6 +1,7 @@
 #include "sim/kpi.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace kirchhoff::sim {
@@ -17,18 +18,39 @@ double round_to(double value, double step) {
 
 }  // namespace
 
-KpiAccumulator::KpiAccumulator(const model::Installation& installation, Tariff tariff)
-    : installation_(installation), tariff_(tariff), loads_(installation.loads.size()) {}
+KpiAccumulator::KpiAccumulator(const model::Installation& installation)
+    : installation_(installation),
+      breaker_(installation.site.main_breaker_a,
+               installation.control.breaker_curve == model::BreakerCurve::kB ? TripCurve::kB
+                                                                             : TripCurve::kC),
+      loads_(installation.loads.size()) {}
+
+void KpiAccumulator::set_export_limit_w(double limit_w) { export_limit_w_ = limit_w; }
 
 void KpiAccumulator::add(const SiteState& s, double dt_s) {
   const double hours = dt_s / 3600.0;
   seconds_ += dt_s;
+  const int minute = clock_.at(s.unix_s).minute_of_day;
+  const auto& tariff = installation_.control.tariff;
   if (s.grid_w >= 0.0) {
     import_wh_.add(s.grid_w * hours);
+    cost_.add(s.grid_w * hours / 1000.0 * tariff.import_price(minute));
   } else {
     export_wh_.add(-s.grid_w * hours);
+    cost_.add(s.grid_w * hours / 1000.0 * tariff.export_price(minute));
     max_export_w_ = std::max(max_export_w_, -s.grid_w);
+    if (export_limit_w_ >= 0.0 && -s.grid_w > export_limit_w_) {
+      export_above_limit_s_ += dt_s;
+    }
   }
+  if (breaker_.step(s.grid_phase_a, dt_s)) {
+    ++breaker_trips_;
+  }
+  if (!first_) {
+    relay_switches_ += std::popcount(s.relays_energised ^ relays_);
+  }
+  relays_ = s.relays_energised;
+  first_ = false;
   production_wh_.add(s.pv_w * hours);
   consumption_wh_.add(s.consumption_w * hours);
   if (s.battery_w >= 0.0) {
@@ -101,10 +123,12 @@ nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
   out["peak_import_kw_15min"] = round_to(std::max(peak_w, 0.0) / 1000.0, 1e-3);
   out["max_export_w"] = round_to(max_export_w_, 0.1);
   out["max_phase_current_a"] = round_to(max_phase_current_a_, 0.01);
-  out["cost"] =
-      round_to(import_kwh * tariff_.import_per_kwh - export_kwh * tariff_.export_per_kwh, 0.01);
-  out["currency"] = "EUR";
+  out["cost"] = round_to(cost_.value(), 0.01);
+  out["currency"] = installation_.control.tariff.currency;
   out["fuse_overload_s"] = fuse_overload_s_;
+  out["breaker_trips"] = breaker_trips_;
+  out["export_above_limit_s"] = export_above_limit_s_;
+  out["relay_switches"] = relay_switches_;
   out["battery_sign_changes"] = battery_sign_changes_;
   const SimEvCharger* ev = site.ev_charger();
   out["ev_energy_kwh"] = ev ? round_to(ev->delivered_wh() / 1000.0, 1e-3) : 0.0;

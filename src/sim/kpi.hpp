@@ -9,7 +9,12 @@
 //   peak_import_kw_15min = the largest mean grid import over a quarter hour
 //     aligned on the clock (:00, :15, :30, :45);
 //   fuse_overload_s = seconds in which a phase carried more than the main
-//     breaker's rating (the thermal trip model comes with the energy manager);
+//     breaker's rating; breaker_trips = trips of the breaker's thermal-magnetic
+//     model (sim/breaker.hpp) with the control section's curve;
+//   cost = import * import price - export * export price, each second at the
+//     price of the tariff window in force (control.tariff, local time);
+//   export_above_limit_s = seconds exporting more than the export limit;
+//   relay_switches = changes of state of the Output modules' relays;
 //   balance_error_pct = (import - export + production + discharge - charge
 //     - consumption) / consumption * 100, which the physics keeps at zero.
 // Sums are compensated (Neumaier) so a year of seconds adds up exactly.
@@ -21,21 +26,21 @@
 #include <vector>
 
 #include "common/compensated_sum.hpp"
+#include "common/time.hpp"
 #include "model/installation.hpp"
+#include "sim/breaker.hpp"
 #include "sim/site.hpp"
 
 namespace kirchhoff::sim {
-
-struct Tariff {
-  double import_per_kwh = 0.30;  // EUR
-  double export_per_kwh = 0.05;
-};
 
 using common::CompensatedSum;
 
 class KpiAccumulator {
  public:
-  KpiAccumulator(const model::Installation& installation, Tariff tariff);
+  explicit KpiAccumulator(const model::Installation& installation);
+
+  // The export limit (W) to count seconds above; negative: none.
+  void set_export_limit_w(double limit_w);
 
   // Adds one step of `dt_s` seconds.
   void add(const SiteState& state, double dt_s);
@@ -49,7 +54,15 @@ class KpiAccumulator {
     CompensatedSum export_wh;
   };
   const model::Installation& installation_;
-  Tariff tariff_;
+  common::LocalClock clock_;
+  BreakerModel breaker_;
+  double export_limit_w_ = -1.0;
+  CompensatedSum cost_;
+  std::int64_t breaker_trips_ = 0;
+  double export_above_limit_s_ = 0.0;
+  std::int64_t relay_switches_ = 0;
+  std::uint32_t relays_ = 0;
+  bool first_ = true;
   double seconds_ = 0.0;
   CompensatedSum import_wh_, export_wh_, production_wh_, consumption_wh_;
   CompensatedSum charge_wh_, discharge_wh_;

@@ -94,6 +94,8 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
       if (input.kind == model::ModuleInputKind::kPulse) {
         meters_.push_back(
             {module.id, input.number, input.name, input.unit, input.pulses_per_unit, 0.0, 0});
+      } else {
+        status_.push_back({module.id, input.number, input.name, false});
       }
     }
   }
@@ -151,6 +153,16 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
   state_.unix_s = options.start_unix_s - 1;
 }
 
+bool SiteSimulator::set_status_input(const std::string& module_id, int input, bool closed) {
+  for (auto& s : status_) {
+    if (s.module_id == module_id && s.input == input) {
+      s.closed = closed;
+      return true;
+    }
+  }
+  return false;
+}
+
 SimRelay* SiteSimulator::relay(const std::string& module_id, int output) {
   for (std::size_t i = 0; i < relay_keys_.size(); ++i) {
     if (relay_keys_[i].first == module_id && relay_keys_[i].second == output) {
@@ -204,8 +216,10 @@ const SiteState& SiteSimulator::step() {
   s.pv_w = 0.0;
   if (pv_) {
     const double poa = plane_of_array_irradiance(sun, pv_->panel, weather_.clear_sky_index());
-    s.pv_w = pv_ac_power_w(*pv_, poa, s.outdoor_c) * std::clamp(inverter_.limit_pct(), 0.0, 100.0) /
-             100.0;
+    // An active power limit caps the inverter's output at a share of its
+    // rated power (it does not scale what the sun gives below that).
+    s.pv_w = std::min(pv_ac_power_w(*pv_, poa, s.outdoor_c),
+                      std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0 * pv_->inverter_max_w);
   }
   s.ev_w = 0.0;
   if (ev_) {
@@ -306,6 +320,10 @@ const SiteState& SiteSimulator::step() {
     }
   }
 
+  s.relays_energised = 0;
+  for (std::size_t i = 0; i < relays_.size() && i < 32; ++i) {
+    s.relays_energised |= relays_[i]->energised() ? (1u << i) : 0u;
+  }
   // Pulse meters count what the household used.
   for (PulseMeter& meter : meters_) {
     const std::string unit = lower(meter.unit);

@@ -65,6 +65,7 @@ struct SiteState {
   double outdoor_c = 0.0;
   double indoor_c = 0.0;
   double battery_soc = 0.0;
+  std::uint32_t relays_energised = 0;  // bit i: the i-th relay of the Output modules
 };
 
 class SimRelay : public devices::Relay {
@@ -114,8 +115,20 @@ class SiteSimulator {
   };
   const std::vector<PulseMeter>& pulse_meters() const { return meters_; }
 
+  // Status inputs of Input modules (a ripple-control receiver's contacts):
+  // open at start; set by tests, scenarios and `simulate --signal`.
+  bool set_status_input(const std::string& module_id, int input, bool closed);
+  struct StatusInput {
+    std::string module_id;
+    int input = 0;
+    std::string name;
+    bool closed = false;
+  };
+  const std::vector<StatusInput>& status_inputs() const { return status_; }
+
   // Rated values the models were sized with, for reports.
   double pv_peak_w() const { return pv_ ? pv_->peak_w : 0.0; }
+  double inverter_rated_w() const { return pv_ ? pv_->inverter_max_w : 0.0; }
 
  private:
   struct Assignment {
@@ -139,6 +152,7 @@ class SiteSimulator {
   std::vector<std::unique_ptr<SimRelay>> relays_;
   std::vector<std::pair<std::string, int>> relay_keys_;
   std::vector<PulseMeter> meters_;
+  std::vector<StatusInput> status_;
   std::vector<Assignment> assignments_;  // per load
   std::vector<std::size_t> of_kind_[6];  // load indices by kind
   std::vector<ApplianceGroup> unmeasured_groups_;

@@ -81,7 +81,7 @@ TEST(Site, EnergyBalanceHoldsEverySecond) {
 TEST(Site, KpiBalanceAndPulseCountersNeverGoBack) {
   const auto inst = example("demo.yaml");
   SiteSimulator site(inst, options(9, kJune1));
-  KpiAccumulator kpis(site.installation(), Tariff{});
+  KpiAccumulator kpis(site.installation());
   std::vector<std::uint64_t> last(site.pulse_meters().size(), 0);
   for (int i = 0; i < 7 * 86400; ++i) {
     kpis.add(site.step(), 1.0);

@@ -1,0 +1,89 @@
+// What the controllers see of the site in one cycle: measurements (with the
+// time they were taken), the state of each controllable device, the status
+// inputs and the local time for tariffs. Built by site_adapter.hpp from a
+// site; built by hand in scenario tests. Units in names; currents per phase,
+// + import for the grid; battery + discharge.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kirchhoff::control {
+
+struct EvInput {
+  bool present = false;
+  bool plugged = false;
+  bool responding = true;
+  std::array<bool, 3> wired{};  // conductors the charger is connected to
+  int phases = 3;               // phases it charges on now: 1 (the first wired) or 3
+  bool can_switch_phases = false;
+  double current_a = 0.0;  // drawn per phase now
+  double max_a = 32.0;     // the charger's rating
+  double power_w = 0.0;
+
+  // The conductors it draws on now: all wired ones, or the first on one phase.
+  std::array<bool, 3> active() const {
+    std::array<bool, 3> on = wired;
+    if (phases == 1) {
+      bool first = true;
+      for (bool& p : on) {
+        p = p && first;
+        first = first && !p;
+      }
+    }
+    return on;
+  }
+};
+
+struct BatteryInput {
+  bool present = false;
+  bool responding = true;
+  double power_w = 0.0;  // + discharge
+  double soc_pct = 0.0;
+  double soc_min_pct = 10.0;
+  double soc_max_pct = 95.0;
+  double max_charge_w = 0.0;
+  double max_discharge_w = 0.0;
+};
+
+struct HeatPumpInput {
+  bool present = false;
+  bool running = false;
+  double power_w = 0.0;
+  std::array<bool, 3> phases{};
+  int sg_state = 2;  // 1 blocked, 2 normal, 3 recommended, 4 forced
+};
+
+struct InverterInput {
+  bool present = false;
+  double pv_w = 0.0;
+  double peak_w = 0.0;        // rated AC power: the base of the limit in %
+  double panel_peak_w = 0.0;  // the panels' peak (kWp), base of an export limit in %
+  double limit_pct = 100.0;
+};
+
+struct ControlInput {
+  std::int64_t now_ms = 0;
+  std::int64_t measured_ms = 0;  // when the measurements below were taken; 0 = never
+  double cycle_s = 1.0;
+  int phase_count = 3;
+  double v_ln = 230.0;
+  double main_breaker_a = 25.0;
+  std::array<double, 3> grid_a{};  // per phase, + import
+  double grid_w = 0.0;             // + import
+  // Per configured circuit (control.circuits, same order): its current per phase.
+  std::vector<std::array<double, 3>> circuit_a;
+  EvInput ev;
+  BatteryInput battery;
+  HeatPumpInput heat_pump;
+  InverterInput inverter;
+  std::vector<bool> relay_on;                 // per configured relay (control.relays order)
+  std::map<std::string, bool> status_closed;  // "in1/3" -> contact closed
+  int minute_of_day = 0;                      // local time
+  int month_key = 0;                          // year * 12 + month: the billing month
+};
+
+}  // namespace kirchhoff::control

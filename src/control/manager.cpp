@@ -1,0 +1,154 @@
+#include <algorithm>
+#include <cmath>
+
+#include "control/control.hpp"
+#include "control/controllers.hpp"
+
+namespace kirchhoff::control {
+
+namespace {
+constexpr std::int64_t kHourMs = 3'600'000;
+}
+
+RelayGuard::RelayGuard(std::vector<model::RelayControlConfig> relays)
+    : config_(std::move(relays)), relays_(config_.size()) {}
+
+std::optional<bool> RelayGuard::filter(std::size_t index, std::optional<bool> wanted, bool is_on,
+                                       bool by_safety, std::int64_t now_ms) {
+  if (!wanted || *wanted == is_on) {
+    return wanted;
+  }
+  State& s = relays_[index];
+  const auto& c = config_[index];
+  while (!s.recent.empty() && s.recent.front() <= now_ms - kHourMs) {
+    s.recent.pop_front();
+  }
+  if (!by_safety) {
+    const double since_s =
+        s.last_switch_ms < 0 ? 1e18 : static_cast<double>(now_ms - s.last_switch_ms) / 1000.0;
+    const double minimum = is_on ? c.min_on_s : c.min_off_s;
+    if (since_s < minimum || static_cast<int>(s.recent.size()) >= c.max_switches_per_hour) {
+      return is_on;  // hold the present state
+    }
+  }
+  s.last_switch_ms = now_ms;
+  s.recent.push_back(now_ms);
+  ++s.total;
+  return wanted;
+}
+
+EnergyManager::EnergyManager(const model::Installation& installation)
+    : config_(installation.control),
+      manual_(installation.control.relays.size()),
+      guard_(installation.control.relays) {}
+
+void EnergyManager::set_manual(std::size_t relay, std::optional<bool> on) {
+  if (relay < manual_.size()) {
+    manual_[relay] = on;
+  }
+}
+
+std::optional<std::size_t> EnergyManager::relay_index(const std::string& module, int output) const {
+  for (std::size_t i = 0; i < config_.relays.size(); ++i) {
+    if (config_.relays[i].module == module && config_.relays[i].number == output) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+ControlResult EnergyManager::cycle(const ControlInput& input) {
+  const std::size_t relay_count = config_.relays.size();
+  Arbiter<double> ev(0.0, input.ev.max_a);
+  Arbiter<int> ev_phases(1, 3);
+  Arbiter<double> battery(-input.battery.max_charge_w, input.battery.max_discharge_w);
+  Arbiter<double> inverter(0.0, 100.0);
+  Arbiter<int> sg(1, 4);
+  std::vector<Arbiter<int>> relays(relay_count, Arbiter<int>(0, 1));
+  std::vector<bool> relay_by_safety(relay_count, false);
+  ControlResult result;
+  std::vector<std::string> active;
+  bool manual_applied = false;
+  auto apply_manual = [&] {
+    for (std::size_t i = 0; i < relay_count; ++i) {
+      if (manual_[i]) {
+        relays[i].apply(Claim<int>{{}, {}, *manual_[i] ? 1 : 0, false});
+      }
+    }
+    manual_applied = true;
+  };
+  for (const auto& controller : controllers_) {
+    if (!manual_applied && !controller->safety()) {
+      apply_manual();
+    }
+    Request r = controller->decide(input);
+    ev.apply(r.ev_a);
+    ev_phases.apply(r.ev_phases);
+    battery.apply(r.battery_w);
+    inverter.apply(r.inverter_pct);
+    sg.apply(r.sg_ready);
+    for (std::size_t i = 0; i < std::min(relay_count, r.relays.size()); ++i) {
+      if (controller->safety() && !r.relays[i].empty()) {
+        relay_by_safety[i] = true;
+      }
+      relays[i].apply(r.relays[i]);
+    }
+    if (!r.reason.empty()) {
+      active.push_back(controller->name());
+      result.decisions.push_back({controller->name(), std::move(r.reason), r.alarm});
+    }
+  }
+  if (!manual_applied) {
+    apply_manual();
+  }
+  Setpoints& s = result.setpoints;
+  // A charger bound without a wish charges as fast as the bound allows;
+  // between 0 and 6 A a car cannot charge (IEC 61851): that is a pause.
+  s.ev_current_a = ev.result(input.ev.max_a);
+  if (s.ev_current_a && *s.ev_current_a < 6.0) {
+    s.ev_current_a = 0.0;
+  }
+  s.ev_phases = ev_phases.result(input.ev.phases);
+  s.battery_w = battery.result(0.0);
+  s.inverter_limit_pct = inverter.result(100.0);
+  s.sg_ready = sg.result(2);
+  s.relays.resize(relay_count);
+  for (std::size_t i = 0; i < relay_count; ++i) {
+    const bool is_on = i < input.relay_on.size() && input.relay_on[i];
+    // Without a claim a shed relay's device runs (it is only switched off to
+    // save the breaker); a surplus relay's waits for surplus.
+    const int fallback = config_.relays[i].use == model::RelayUse::kShed ? 1 : 0;
+    std::optional<int> chosen = relays[i].result(fallback);
+    if (!chosen) {
+      chosen = fallback;
+    }
+    s.relays[i] = guard_.filter(i, *chosen == 1, is_on, relay_by_safety[i], input.now_ms);
+  }
+  for (const auto& d : result.decisions) {
+    if (std::find(active_.begin(), active_.end(), d.controller) == active_.end()) {
+      result.engaged.push_back(d);
+    }
+  }
+  for (const auto& name : active_) {
+    if (std::find(active.begin(), active.end(), name) == active.end()) {
+      result.released.push_back(name);
+    }
+  }
+  active_ = std::move(active);
+  return result;
+}
+
+EnergyManager make_default_manager(const model::Installation& installation) {
+  const model::ControlConfig& c = installation.control;
+  EnergyManager manager(installation);
+  manager.add(std::make_unique<FailSafe>(c));
+  manager.add(std::make_unique<OverloadProtection>(installation));
+  manager.add(std::make_unique<GridOperatorSignals>(c));
+  manager.add(std::make_unique<ExportLimitation>(c));
+  manager.add(std::make_unique<PeakShaving>(c));
+  manager.add(std::make_unique<SelfConsumption>(c));
+  manager.add(std::make_unique<TimeOfUse>(c));
+  return manager;
+}
+
+}  // namespace kirchhoff::control

@@ -1,0 +1,80 @@
+#include <algorithm>
+
+#include "control/controllers.hpp"
+
+namespace kirchhoff::control {
+
+Request TimeOfUse::decide(const ControlInput& input) {
+  Request request;
+  const model::TariffConfig& tariff = config_.tariff;
+  const model::TariffWindow* window = tariff.window_at(input.minute_of_day);
+  const std::size_t relay_count = config_.relays.size();
+  const BatteryInput& b = input.battery;
+  const EvInput& ev = input.ev;
+  const bool ev_allowed = ev.present && ev.plugged && config_.ev.mode != model::EvMode::kOff;
+  std::vector<std::string> parts;
+  const double export_price = tariff.export_price(input.minute_of_day);
+  const double import_price = tariff.import_price(input.minute_of_day);
+  if (export_price < 0.0 || import_price < 0.0) {
+    // Negative prices: no export (the inverter follows the house), and every
+    // flexible load runs.
+    if (input.inverter.present && input.inverter.peak_w > 0.0) {
+      const double cap_w = cap_pct_ / 100.0 * input.inverter.peak_w;
+      const double export_w = -input.grid_w;
+      if (export_w > 0.0) {
+        const double produced = std::min(input.inverter.pv_w, cap_w);
+        cap_pct_ = std::max(0.0, (produced - export_w) / input.inverter.peak_w * 100.0);
+      } else {
+        cap_pct_ = std::min(100.0, (cap_w - export_w) / input.inverter.peak_w * 100.0);
+      }
+      if (export_price < 0.0) {
+        request.inverter_pct.max = cap_pct_;
+      }
+    }
+    if (b.present && b.soc_pct < b.soc_max_pct) {
+      request.battery_w.want = -b.max_charge_w;
+    }
+    if (ev_allowed) {
+      request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
+    }
+    request.sg_ready.want = 3;
+    for (std::size_t r = 0; r < relay_count; ++r) {
+      if (config_.relays[r].use == model::RelayUse::kSurplus) {
+        request.relay(r, relay_count).want = 1;
+      }
+    }
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "negative price (%.3f %s/kWh): no export, loads on",
+                  std::min(export_price, import_price), tariff.currency.c_str());
+    request.reason = buffer;
+    return request;
+  }
+  cap_pct_ = 100.0;
+  if (window != nullptr && window->action == model::WindowAction::kCharge) {
+    if (b.present && b.soc_pct < config_.battery.charge_to_pct) {
+      request.battery_w.want = -b.max_charge_w;
+      parts.push_back("battery charging from the grid");
+    }
+    if (ev_allowed && config_.ev.cheap_charging) {
+      request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
+      parts.push_back("car charging");
+    }
+    if (!parts.empty()) {
+      parts.front() = "cheap window: " + parts.front();
+    }
+  } else if (window == nullptr || window->action != model::WindowAction::kHold) {
+    const bool has_hold =
+        std::any_of(tariff.windows.begin(), tariff.windows.end(),
+                    [](const auto& w) { return w.action == model::WindowAction::kHold; });
+    if (has_hold && b.present && b.soc_pct <= config_.battery.reserve_pct) {
+      request.battery_w.max = 0.0;
+      parts.push_back("battery reserve kept for the expensive hours");
+    }
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    request.reason += (i == 0 ? "" : ", ") + parts[i];
+  }
+  return request;
+}
+
+}  // namespace kirchhoff::control
