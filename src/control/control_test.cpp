@@ -93,6 +93,7 @@ ControlInput input_from(const json& st, std::int64_t now_ms, int repeat_index) {
     input.battery.soc_pct = b.value("soc_pct", 50.0);
     input.battery.max_charge_w = b.value("max_w", 5000.0);
     input.battery.max_discharge_w = b.value("max_w", 5000.0);
+    input.battery.phases = flags(b.value("on", json::array({1, 0, 0})));
   }
   if (st.contains("hp")) {
     const json& hp = st["hp"];
@@ -112,7 +113,7 @@ ControlInput input_from(const json& st, std::int64_t now_ms, int repeat_index) {
   }
   const json inputs = st.value("inputs", json::object());
   for (auto it = inputs.begin(); it != inputs.end(); ++it) {
-    input.status_closed[it.key()] = it->get<bool>();
+    input.status_closed.emplace_back(it.key(), it->get<bool>());
   }
   for (const auto& c : st.value("circuits_a", json::array())) {
     input.circuit_a.push_back({c[0], c[1], c[2]});

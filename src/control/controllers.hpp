@@ -37,6 +37,8 @@ class FailSafe : public Controller {
 
 // 2. No phase of the main breaker or of a configured sub-circuit above its
 // rating: the charger gets the headroom of its most loaded conductor less a
+// margin (a battery charging from the grid yields to it: its charge power is
+// bounded by what the car leaves on its phase), less a
 // 0.5 A margin (all its wired conductors when it may switch 1p<->3p, so a
 // switch cannot overload a phase), paused below 6 A and resumed after 60 s
 // with 7 A; when the paused charger is not enough, relays are shed by
@@ -61,6 +63,7 @@ class OverloadProtection : public Controller {
     int input_index = -1;  // -1: the main breaker (grid currents)
     bool has_ev = false;
     bool has_heat_pump = false;
+    bool has_battery = false;
     std::vector<std::size_t> relays;  // configured relays on it
   };
   std::vector<Circuit> circuits_;
@@ -104,7 +107,8 @@ class ExportLimitation : public Controller {
 
 // 5. The 15-minute average import stays under peak_limit_kw (or under the
 // month's peak so far when that is already higher: it is billed anyway):
-// the battery discharges and the car and surplus relays wait.
+// the battery discharges (for the car only down to its reserve) and the car
+// and surplus relays wait.
 class PeakShaving : public Controller {
  public:
   explicit PeakShaving(const model::ControlConfig& config) : config_(config) {}
@@ -119,6 +123,7 @@ class PeakShaving : public Controller {
   double quarter_s_ = 0.0;
   int month_key_ = -1;
   double month_peak_w_ = 0.0;
+  bool battery_backs_car_ = false;
 };
 
 // 6. PV surplus to the devices in order: the car (modes off, now, min+pv,
@@ -159,6 +164,8 @@ class TimeOfUse : public Controller {
  private:
   model::ControlConfig config_;
   double cap_pct_ = 100.0;
+  bool grid_charging_ = false;
+  const model::TariffWindow* last_window_ = nullptr;
 };
 
 }  // namespace kirchhoff::control

@@ -8,10 +8,14 @@ namespace kirchhoff::control {
 namespace {
 
 bool signal_active(const ControlInput& input, const std::string& ref, bool active_closed) {
-  const auto it = input.status_closed.find(ref);
   // An input the site does not report is not a signal (the fail-safe handles
   // missing measurements as a whole).
-  return it != input.status_closed.end() && it->second == active_closed;
+  for (const auto& [name, closed] : input.status_closed) {
+    if (name == ref) {
+      return closed == active_closed;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -131,7 +135,9 @@ Request ExportLimitation::decide(const ControlInput& input) {
   if (cap_pct_ < 100.0 && has_inverter) {
     request.inverter_pct.max = cap_pct_;
   }
-  if (request.inverter_pct.max || !used.empty()) {
+  if ((request.inverter_pct.max || !used.empty()) && !input.explain) {
+    request.reason = "active";
+  } else if (request.inverter_pct.max || !used.empty()) {
     char buffer[160];
     std::snprintf(buffer, sizeof buffer, "export held under %s (now %s)", watts_text(limit).c_str(),
                   watts_text(std::max(0.0, export_w)).c_str());
@@ -176,31 +182,47 @@ Request PeakShaving::decide(const ControlInput& input) {
   const double left_s = std::max(input.cycle_s, 900.0 - quarter_s_);
   const double allowed_w =
       std::max(0.0, 0.98 * (threshold_w * 900.0 - quarter_wh_ * 3600.0) / left_s);
-  double deficit = input.grid_w - allowed_w;
-  if (deficit <= 0.0) {
-    // Room left: grid charging below stays inside it.
-    const BatteryInput& b = input.battery;
-    if (b.present) {
-      request.battery_w.min = b.power_w - (allowed_w - input.grid_w);
-    }
-    return request;
+  // Shares are computed from the import without the car and the battery,
+  // not from what they drew last cycle, so the bounds do not chase their own
+  // effect (which made car and battery take turns).
+  const BatteryInput& b = input.battery;
+  const EvInput& ev = input.ev;
+  const double base_w =
+      input.grid_w - (ev.present ? ev.power_w : 0.0) + (b.present ? b.power_w : 0.0);
+  const double battery_can_w = b.present && b.soc_pct > b.soc_min_pct ? b.max_discharge_w : 0.0;
+  // The battery backs the car only down to its reserve (on again 5 points
+  // above), or the two take turns at the edge of what the battery can give.
+  if (!b.present || b.soc_pct <= config_.battery.reserve_pct) {
+    battery_backs_car_ = false;
+  } else if (b.soc_pct > config_.battery.reserve_pct + 5.0) {
+    battery_backs_car_ = true;
   }
   std::string used;
-  const BatteryInput& b = input.battery;
-  if (b.present && b.soc_pct > b.soc_min_pct) {
-    const double need = std::min(b.max_discharge_w, b.power_w + deficit);
-    request.battery_w.min = need;
-    deficit -= need - b.power_w;
-    used = "battery discharging";
-  }
-  const EvInput& ev = input.ev;
-  if (deficit > 0.0 && ev.present && ev.plugged && ev.current_a > 0.0) {
+  double ev_w = ev.present ? ev.power_w : 0.0;
+  if (ev.present && ev.plugged) {
+    // The car may use what the threshold leaves plus what the battery can give.
     const double per_a = input.v_ln * ev.phases;
-    const double a = std::floor((ev.current_a - deficit / per_a) * 10.0) / 10.0;
-    request.ev_a.max = a < 6.0 ? 0.0 : a;
-    deficit -= (ev.current_a - *request.ev_a.max) * per_a;
-    used +=
-        std::string(used.empty() ? "" : ", ") + (a < 6.0 ? "car paused" : "car at " + amps_text(a));
+    const double budget_w = allowed_w - base_w + (battery_backs_car_ ? battery_can_w : 0.0);
+    const double a = std::floor(budget_w / per_a * 10.0) / 10.0;
+    if (a < ev.max_a) {
+      request.ev_a.max = a < 6.0 ? 0.0 : a;
+      ev_w = std::min(ev_w, *request.ev_a.max * per_a);
+      if (ev.current_a > *request.ev_a.max + 0.05) {
+        used = a < 6.0 ? "car paused" : (input.explain ? "car at " + amps_text(a) : "car");
+      }
+    }
+  }
+  const double deficit = base_w + ev_w - allowed_w;
+  if (b.present) {
+    // Positive: the battery must discharge at least that; negative: it may
+    // charge from the grid at most that.
+    request.battery_w.min = std::min(deficit, battery_can_w);
+    if (deficit > 0.0 && battery_can_w > 0.0) {
+      used = "battery discharging" + std::string(used.empty() ? "" : ", ") + used;
+    }
+  }
+  if (deficit <= 0.0 && used.empty()) {
+    return request;
   }
   const std::size_t relay_count = config_.relays.size();
   for (std::size_t r = 0; r < relay_count; ++r) {
@@ -208,8 +230,10 @@ Request PeakShaving::decide(const ControlInput& input) {
       request.relay(r, relay_count).max = 0;
     }
   }
-  request.reason = "15-min import held under " + kw_text(threshold_w) + " (now " +
-                   kw_text(input.grid_w) + ")" + (used.empty() ? "" : ": " + used);
+  request.reason = !input.explain
+                       ? "active"
+                       : "15-min import held under " + kw_text(threshold_w) + " (now " +
+                             kw_text(input.grid_w) + ")" + (used.empty() ? "" : ": " + used);
   return request;
 }
 

@@ -7,8 +7,8 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kirchhoff::control {
@@ -47,6 +47,7 @@ struct BatteryInput {
   double soc_max_pct = 95.0;
   double max_charge_w = 0.0;
   double max_discharge_w = 0.0;
+  std::array<bool, 3> phases{true, false, false};  // conductors of its inverter
 };
 
 struct HeatPumpInput {
@@ -80,10 +81,14 @@ struct ControlInput {
   BatteryInput battery;
   HeatPumpInput heat_pump;
   InverterInput inverter;
-  std::vector<bool> relay_on;                 // per configured relay (control.relays order)
-  std::map<std::string, bool> status_closed;  // "in1/3" -> contact closed
-  int minute_of_day = 0;                      // local time
-  int month_key = 0;                          // year * 12 + month: the billing month
+  std::vector<bool> relay_on;  // per configured relay (control.relays order)
+  // Status inputs, "in1/3" -> contact closed (a few entries: a list, not a map).
+  std::vector<std::pair<std::string, bool>> status_closed;
+  int minute_of_day = 0;  // local time
+  // Reasons for people cost string formatting; a batch simulation turns them
+  // off and gets "active" from each controller that acted instead.
+  bool explain = true;
+  int month_key = 0;  // year * 12 + month: the billing month
 };
 
 }  // namespace kirchhoff::control

@@ -21,6 +21,7 @@ OverloadProtection::OverloadProtection(const model::Installation& installation)
   main.limit_a = installation.site.main_breaker_a;
   main.has_ev = true;
   main.has_heat_pump = true;
+  main.has_battery = true;
   for (std::size_t r = 0; r < c.relays.size(); ++r) {
     main.relays.push_back(r);
   }
@@ -51,6 +52,7 @@ OverloadProtection::OverloadProtection(const model::Installation& installation)
       if (in_subtree(c.circuits[i], load.name)) {
         circuit.has_ev = circuit.has_ev || load.kind == model::LoadKind::kEv;
         circuit.has_heat_pump = circuit.has_heat_pump || load.kind == model::LoadKind::kHeatpump;
+        circuit.has_battery = circuit.has_battery || load.kind == model::LoadKind::kBattery;
       }
     }
     for (std::size_t r = 0; r < c.relays.size(); ++r) {
@@ -69,8 +71,16 @@ Request OverloadProtection::decide(const ControlInput& input) {
   // Conductors the charger may draw on before the next decision.
   std::array<bool, 3> ev_on = ev.can_switch_phases ? ev.wired : ev.active();
   const double ev_now_a = ev.plugged ? ev.current_a : 0.0;
+  // The current a battery charging from the grid draws per phase; it yields
+  // to the car, so the car's headroom is counted without it.
+  const BatteryInput& b = input.battery;
+  const int battery_phases = b.phases[0] + b.phases[1] + b.phases[2];
+  const double charge_a = b.present && b.power_w < 0.0 && battery_phases > 0
+                              ? -b.power_w / (input.v_ln * battery_phases)
+                              : 0.0;
   double allowed = ev.max_a;
-  std::string worst_where;
+  std::size_t worst_c = 0;
+  int worst_p = -1;
   double worst_load = 0.0;
   double worst_limit = 0.0;
   // Per circuit and phase, the current without the charger.
@@ -86,14 +96,16 @@ Request OverloadProtection::decide(const ControlInput& input) {
         circuit.input_index < 0 ? input.grid_a : input.circuit_a[circuit.input_index];
     for (int p = 0; p < input.phase_count; ++p) {
       const bool ev_here = ev.present && circuit.has_ev && ev.active()[p];
-      others[c][p] = now_a[p] - (ev_here ? ev_now_a : 0.0);
+      const bool battery_here = circuit.has_battery && b.phases[p];
+      others[c][p] = now_a[p] - (ev_here ? ev_now_a : 0.0) - (battery_here ? charge_a : 0.0);
       if (!ev.present || !circuit.has_ev || !ev_on[p]) {
         continue;
       }
       const double headroom = circuit.limit_a - kMarginA - others[c][p];
       if (headroom < allowed) {
         allowed = headroom;
-        worst_where = phase_name(p) + (c == 0 ? "" : " of " + circuit.name);
+        worst_c = c;
+        worst_p = p;
         worst_load = now_a[p];
         worst_limit = circuit.limit_a;
       }
@@ -110,24 +122,59 @@ Request OverloadProtection::decide(const ControlInput& input) {
           allowed >= kMinCurrentA + kResumeHysteresisA ? resume_ok_s_ + input.cycle_s : 0.0;
       paused_ = resume_ok_s_ < kResumeDelayS;
     }
-    const std::string where =
-        worst_where + " at " + amps_text(worst_load) + " of " + amps_text(worst_limit);
+    auto where = [&] {
+      const std::string at =
+          phase_name(worst_p) + (worst_c == 0 ? std::string() : " of " + circuits_[worst_c].name);
+      return at + " at " + amps_text(worst_load) + " of " + amps_text(worst_limit);
+    };
     if (paused_) {
       request.ev_a.max = 0.0;
-      reason = std::string(ev.plugged ? "car paused: " : "charger held: ") +
-               (worst_where.empty() ? std::string("waiting for headroom") : where);
+      reason = !input.explain ? "active"
+                              : std::string(ev.plugged ? "car paused: " : "charger held: ") +
+                                    (worst_p < 0 ? "waiting for headroom" : where());
     } else if (allowed < ev.max_a) {
       request.ev_a.max = allowed;
       // Without a car the bound still stands (a car that plugs in starts
       // within it), but there is nothing to tell anyone.
       if (ev.plugged) {
-        reason = "car limited to " + amps_text(allowed) + ": " + where;
+        reason =
+            !input.explain ? "active" : "car limited to " + amps_text(allowed) + ": " + where();
       }
     }
   }
   // What is left over each limit once the charger obeys: shed relays by
   // priority, least important first, then block the heat pump.
   const double ev_next_a = request.ev_a.max ? std::min(*request.ev_a.max, ev_now_a) : ev_now_a;
+  // The battery may charge with what the car leaves on its phases.
+  double charge_room_a = b.present ? b.max_charge_w : 0.0;
+  if (b.present && battery_phases > 0) {
+    charge_room_a = 1e9;
+    for (std::size_t c = 0; c < circuits_.size(); ++c) {
+      const Circuit& circuit = circuits_[c];
+      if (!circuit.has_battery ||
+          (circuit.input_index >= 0 &&
+           static_cast<std::size_t>(circuit.input_index) >= input.circuit_a.size())) {
+        continue;
+      }
+      for (int p = 0; p < input.phase_count; ++p) {
+        if (b.phases[p]) {
+          const bool ev_here = ev.present && circuit.has_ev && ev.active()[p];
+          charge_room_a = std::min(charge_room_a, circuit.limit_a - kMarginA - others[c][p] -
+                                                      (ev_here ? ev_next_a : 0.0));
+        }
+      }
+    }
+    charge_room_a = std::max(0.0, charge_room_a);
+    const double room_w = charge_room_a * input.v_ln * battery_phases;
+    if (room_w < b.max_charge_w) {
+      request.battery_w.min = -room_w;
+      if (charge_a > charge_room_a + 0.05) {
+        reason += std::string(reason.empty() ? "" : "; ") + "battery charging held to " +
+                  watts_text(room_w);
+      }
+    }
+  }
+  const double charge_next_a = std::min(charge_a, charge_room_a);
   std::vector<bool> keep_shed(relay_count, false);
   bool keep_hp_blocked = false;
   for (std::size_t c = 0; c < circuits_.size(); ++c) {
@@ -139,13 +186,15 @@ Request OverloadProtection::decide(const ControlInput& input) {
     }
     for (int p = 0; p < input.phase_count; ++p) {
       const bool ev_here = ev.present && circuit.has_ev && ev.active()[p];
-      double predicted = others[c][p] + (ev_here ? ev_next_a : 0.0);
+      const bool battery_here = circuit.has_battery && b.phases[p];
+      double predicted =
+          others[c][p] + (ev_here ? ev_next_a : 0.0) + (battery_here ? charge_next_a : 0.0);
       const double limit = circuit.limit_a - kMarginA;
       // Relays already shed on this phase stay shed while their load would
       // not fit back with 1 A to spare for 60 s.
       std::vector<std::size_t> order = circuit.relays;
-      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return config_.relays[a].priority > config_.relays[b].priority;
+      std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        return config_.relays[x].priority > config_.relays[y].priority;
       });
       for (std::size_t r : order) {
         const auto& relay = config_.relays[r];

@@ -70,7 +70,9 @@ double SelfConsumption::ev_surplus_current(const ControlInput& input, double sur
     }
   }
   if (!ev_charging_) {
-    why = "car waits for " + watts_text(switching ? min_1p_w : min_w) + " of surplus";
+    if (input.explain) {
+      why = "car waits for " + watts_text(switching ? min_1p_w : min_w) + " of surplus";
+    }
     return 0.0;
   }
   const double a = std::floor(surplus_w / (v * ev_phases_) * 10.0) / 10.0;
@@ -95,6 +97,13 @@ Request SelfConsumption::decide(const ControlInput& input) {
   }
   double surplus = -(input.grid_w - flexible_w);
   std::vector<std::string> parts;
+  bool acted = false;
+  auto note = [&](auto&& make) {
+    acted = true;
+    if (input.explain) {
+      parts.push_back(make());
+    }
+  };
 
   // The car.
   const EvInput& ev = input.ev;
@@ -106,7 +115,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
       ev_timer_s_ = 0.0;
     } else if (mode == EvMode::kOff) {
       request.ev_a.want = 0.0;
-      parts.push_back("car off");
+      note([] { return std::string("car off"); });
     } else if (mode == EvMode::kNow) {
       ev_a = std::min(config_.ev.max_a, ev.max_a);
       request.ev_a.want = ev_a;
@@ -123,10 +132,12 @@ Request SelfConsumption::decide(const ControlInput& input) {
         request.ev_phases.want = ev_phases_;
         request.ev_phases.weak = true;
       }
-      parts.push_back(why + (ev_a > 0.0 ? " at " + amps_text(ev_a) : "") +
-                      (ev.can_switch_phases && ev_a > 0.0
-                           ? (ev_phases_ == 1 ? " on 1 phase" : " on 3 phases")
-                           : ""));
+      note([&] {
+        return why + (ev_a > 0.0 ? " at " + amps_text(ev_a) : "") +
+               (ev.can_switch_phases && ev_a > 0.0
+                    ? (ev_phases_ == 1 ? " on 1 phase" : " on 3 phases")
+                    : "");
+      });
     }
     surplus -= ev_a * v * (ev.can_switch_phases ? ev_phases_ : ev.phases);
   }
@@ -187,7 +198,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
     request.sg_ready.want = hp_boost_ ? 3 : 2;
     request.sg_ready.weak = true;
     if (hp_boost_) {
-      parts.push_back("heat pump boosted (SG Ready 3)");
+      note([] { return std::string("heat pump boosted (SG Ready 3)"); });
       if (hp.running) {
         surplus -= hp.power_w;
       }
@@ -204,11 +215,14 @@ Request SelfConsumption::decide(const ControlInput& input) {
     request.relay(r, relay_count).weak = true;
     if (feed) {
       surplus -= relay.power_w;
-      parts.push_back(relay.output + " on surplus");
+      note([&] { return relay.output + " on surplus"; });
     }
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     request.reason += (i == 0 ? "" : "; ") + parts[i];
+  }
+  if (acted && !input.explain) {
+    request.reason = "active";
   }
   return request;
 }

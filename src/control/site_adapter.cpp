@@ -82,6 +82,12 @@ ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& sta
     input.battery.soc_max_pct = p.soc_max * 100.0;
     input.battery.max_charge_w = p.max_charge_w;
     input.battery.max_discharge_w = p.max_discharge_w;
+    for (const auto& load : inst.loads) {
+      if (load.kind == model::LoadKind::kBattery) {
+        input.battery.phases = phases_of(load);
+        break;
+      }
+    }
   }
   if (sim::SimHeatPump* hp = site.heat_pump()) {
     input.heat_pump.present = true;
@@ -107,7 +113,7 @@ ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& sta
     input.relay_on.push_back(r != nullptr && r->energised());
   }
   for (const auto& s : site.status_inputs()) {
-    input.status_closed[s.module_id + "/" + std::to_string(s.input)] = s.closed;
+    input.status_closed.emplace_back(s.module_id + "/" + std::to_string(s.input), s.closed);
   }
   return input;
 }

@@ -50,10 +50,22 @@ Request TimeOfUse::decide(const ControlInput& input) {
     return request;
   }
   cap_pct_ = 100.0;
-  if (window != nullptr && window->action == model::WindowAction::kCharge) {
-    if (b.present && b.soc_pct < config_.battery.charge_to_pct) {
+  const bool charge_window = window != nullptr && window->action == model::WindowAction::kCharge;
+  // Charging stops at charge_to_pct and starts again 5 points below it, so
+  // the house's use does not toggle it every few seconds.
+  if (!charge_window || !b.present || b.soc_pct >= config_.battery.charge_to_pct) {
+    grid_charging_ = false;
+  } else if (b.soc_pct < config_.battery.charge_to_pct - 5.0 || window != last_window_) {
+    grid_charging_ = true;
+  }
+  last_window_ = window;
+  if (charge_window) {
+    if (grid_charging_) {
       request.battery_w.want = -b.max_charge_w;
       parts.push_back("battery charging from the grid");
+    } else if (b.present) {
+      // Cheap hours: the house runs on the grid and the battery keeps its charge.
+      request.battery_w.max = 0.0;
     }
     if (ev_allowed && config_.ev.cheap_charging) {
       request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
@@ -73,6 +85,9 @@ Request TimeOfUse::decide(const ControlInput& input) {
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     request.reason += (i == 0 ? "" : ", ") + parts[i];
+  }
+  if (!parts.empty() && !input.explain) {
+    request.reason = "active";
   }
   return request;
 }
