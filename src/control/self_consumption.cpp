@@ -119,6 +119,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
     } else if (mode == EvMode::kNow) {
       ev_a = std::min(config_.ev.max_a, ev.max_a);
       request.ev_a.want = ev_a;
+      request.ev_phases.want = 3;
     } else {
       std::string why;
       ev_a = ev_surplus_current(input, surplus, why);

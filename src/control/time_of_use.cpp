@@ -36,6 +36,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
     }
     if (ev_allowed) {
       request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
+      request.ev_phases.want = 3;  // full power: every phase the charger has
     }
     request.sg_ready.want = 3;
     for (std::size_t r = 0; r < relay_count; ++r) {
@@ -69,6 +70,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
     }
     if (ev_allowed && config_.ev.cheap_charging) {
       request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
+      request.ev_phases.want = 3;
       parts.push_back("car charging");
     }
     if (!parts.empty()) {

@@ -221,5 +221,49 @@ TEST(Loader, MissingFileIsAnIoError) {
   EXPECT_EQ(inst.error().kind, common::ErrorKind::kIoError);
 }
 
+// The demo's control section, value by value as written in examples/demo.yaml.
+TEST(Loader, ReadsTheControlSection) {
+  const auto inst =
+      load_installation_file(std::string(KIRCHHOFF_SOURCE_DIR) + "/examples/demo.yaml");
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  const ControlConfig& c = inst->control;
+  EXPECT_TRUE(c.present);
+  EXPECT_EQ(c.breaker_curve, BreakerCurve::kC);
+  EXPECT_EQ(c.ev.mode, EvMode::kMinPv);
+  EXPECT_EQ(c.battery.reserve_pct, 20.0);
+  EXPECT_EQ(c.battery.charge_to_pct, 40.0);
+  ASSERT_EQ(c.relays.size(), 1u);
+  EXPECT_EQ(c.relays[0].module, "out1");
+  EXPECT_EQ(c.relays[0].number, 1);
+  EXPECT_EQ(c.relays[0].use, RelayUse::kShed);
+  EXPECT_EQ(c.relays[0].power_w, 2400.0);
+  EXPECT_EQ(c.relays[0].phases, (std::array<bool, 3>{true, true, true}));
+  EXPECT_EQ(c.grid.export_limit_pct, 70.0);
+  EXPECT_EQ(c.grid.peak_limit_kw, 7.5);
+  ASSERT_EQ(c.grid.ripple.size(), 2u);
+  EXPECT_EQ(c.grid.ripple[1].input, "in1/4");
+  EXPECT_EQ(c.grid.ripple[1].limit_pct, 0.0);
+  EXPECT_TRUE(c.grid.ripple[1].active_closed);
+  ASSERT_EQ(c.tariff.windows.size(), 2u);
+  EXPECT_EQ(c.tariff.windows[0].from_min, 22 * 60);
+  EXPECT_EQ(c.tariff.windows[0].to_min, 7 * 60);
+  // 23:00 and 06:59 are in the night window (it wraps past midnight), 07:00 is not.
+  EXPECT_EQ(c.tariff.import_price(23 * 60), 0.24);
+  EXPECT_EQ(c.tariff.import_price(6 * 60 + 59), 0.24);
+  EXPECT_EQ(c.tariff.import_price(7 * 60), 0.32);
+  EXPECT_EQ(c.tariff.import_price(18 * 60), 0.40);
+  EXPECT_EQ(c.tariff.export_price(18 * 60), 0.04);
+}
+
+TEST(Loader, NoControlSectionMeansDefaults) {
+  const auto inst =
+      load_installation_file(std::string(KIRCHHOFF_SOURCE_DIR) + "/examples/3pn-400.yaml");
+  ASSERT_TRUE(inst.ok());
+  EXPECT_FALSE(inst->control.present);
+  EXPECT_EQ(inst->control.ev.mode, EvMode::kMinPv);
+  EXPECT_EQ(inst->control.tariff.import_price(600), 0.30);
+  EXPECT_TRUE(inst->control.relays.empty());
+}
+
 }  // namespace
 }  // namespace kirchhoff::model

@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "sim/battery.hpp"
+#include "sim/breaker.hpp"
 #include "sim/ev.hpp"
 #include "sim/heat_pump.hpp"
 #include "sim/household.hpp"
@@ -187,6 +188,43 @@ TEST(Rng, UniformAndNormalMoments) {
   // Mean 0 and variance 1 within ~5 standard errors (1/sqrt(N) = 0.0022).
   EXPECT_NEAR(sum / kN, 0.0, 0.011);
   EXPECT_NEAR(sum_sq / kN, 1.0, 0.02);
+}
+
+// IEC 60898-1 conventional currents: 1.13 In must not trip within an hour,
+// 1.45 In must trip within an hour, 2.55 In trips between 1 and 60 s (In <= 32 A).
+// Expected times from t = -tau ln(1 - 1.29^2 / m^2) with tau = 120 s.
+TEST(Breaker, ThermalTripTimes) {
+  EXPECT_TRUE(std::isinf(BreakerModel::thermal_trip_s(1.13)));
+  EXPECT_NEAR(BreakerModel::thermal_trip_s(1.45), 188.13, 0.01);
+  EXPECT_NEAR(BreakerModel::thermal_trip_s(2.55), 35.47, 0.01);
+  // Stepped once a second from cold at 2.55 In: the 36th second trips.
+  BreakerModel breaker(25.0, TripCurve::kC);
+  int seconds = 0;
+  while (!breaker.step({2.55 * 25.0, 0.0, 0.0}, 1.0) && seconds < 100) {
+    ++seconds;
+  }
+  EXPECT_EQ(seconds + 1, 36);
+  // 1.13 In for ten hours never trips.
+  BreakerModel steady(25.0, TripCurve::kB);
+  bool tripped = false;
+  for (int s = 0; s < 36000; ++s) {
+    tripped = tripped || steady.step({1.13 * 25.0, 1.13 * 25.0, 0.0}, 1.0);
+  }
+  EXPECT_FALSE(tripped);
+}
+
+TEST(Breaker, MagneticReleaseByCurve) {
+  // 5 In: a B curve trips at once; a C curve only thermally, after
+  // -120 ln(1 - 1.6641 / 25) = 8.26 s, so in its 9th second.
+  BreakerModel b(16.0, TripCurve::kB);
+  EXPECT_TRUE(b.step({0.0, 80.0, 0.0}, 1.0));
+  BreakerModel c(16.0, TripCurve::kC);
+  int seconds = 1;
+  while (!c.step({0.0, 80.0, 0.0}, 1.0)) {
+    ++seconds;
+  }
+  EXPECT_EQ(seconds, 9);
+  EXPECT_TRUE(c.step({0.0, 0.0, -160.0}, 0.1));  // 10 In, exporting: instantly
 }
 
 }  // namespace
