@@ -68,6 +68,11 @@ check "an unknown output is 404" grep -q '^404 ' <<<"$(api POST /api/v1/outputs/
 sleep 1.5
 check "the switch shows in live values" grep -q '"name":"Garden lights","output":2' <<<"$(api GET /api/v1/live "" "$token" | grep -o '"energised":false,"module":"out1","name":"Garden lights","output":2')"
 check "and as an event" grep -q 'out1/2 switched off' <<<"$(api GET /api/v1/events "" "$token")"
+# The boiler relay is managed by the energy manager (use: shed, so it runs
+# unless the breaker needs it off); a person's switch holds over it.
+check "an owner switches the managed boiler off" grep -q '^202 ' <<<"$(api POST /api/v1/outputs/out1/1 '{"on":false}' "$token")"
+sleep 2.5
+check "the manager keeps the person's choice" grep -q '"energised":false,"module":"out1","name":"Boiler","output":1' <<<"$(api GET /api/v1/live "" "$token")"
 
 # Accounts changed while the daemon runs take effect at once.
 printf 'a new password 1\n' | "$bin" user add vera --role viewer --data "$work/data" 2>/dev/null

@@ -59,19 +59,20 @@ int run_command(const CommandContext& ctx) {
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR]\n";
     return kExitUnreadable;
   }
-  const auto cycle_ms = options->integer("cycle-ms", 1000, 100, 1000);
-  const auto seconds = options->integer("seconds", 0, 0, 1LL << 40);
-  if (!cycle_ms || !seconds) {
-    ctx.err << "kirchhoff run: " << (!cycle_ms ? cycle_ms.error() : seconds.error()).message
-            << "\n";
-    return kExitUnreadable;
-  }
   const auto config = options->get("config");
   const auto installation = config ? model::load_installation_file(*config)
                                    : model::load_installation_text(kDemoInstallationYaml,
                                                                    "examples/demo.yaml (built in)");
   if (!installation) {
     return report_installation_error(ctx, installation.error());
+  }
+  // The control cycle: --cycle-ms, else the installation's control.cycle_ms.
+  const auto cycle_ms = options->integer("cycle-ms", installation->control.cycle_ms, 100, 1000);
+  const auto seconds = options->integer("seconds", 0, 0, 1LL << 40);
+  if (!cycle_ms || !seconds) {
+    ctx.err << "kirchhoff run: " << (!cycle_ms ? cycle_ms.error() : seconds.error()).message
+            << "\n";
+    return kExitUnreadable;
   }
   daemon::DaemonOptions daemon_options;
   daemon_options.data_dir = options->get("data").value_or(default_data_dir());
