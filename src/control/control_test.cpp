@@ -245,6 +245,31 @@ TEST(Arbitration, HigherBoundsHoldAndTheFirstStrongWishPins) {
   EXPECT_FALSE(c.result(100.0).has_value());  // nobody had an opinion
 }
 
+// A controller's decision starting and ending are reported once each, for
+// the event history.
+TEST(EnergyManagerTest, ReportsDecisionsEngagingAndReleasing) {
+  const model::Installation inst = installation_with(json());
+  EnergyManager manager(inst);
+  manager.add(std::make_unique<FailSafe>(inst.control));
+  ControlInput input;
+  input.now_ms = 1'000'000;
+  input.measured_ms = 999'000;
+  input.grid_a = {1.0, 2.0, 3.0};
+  EXPECT_TRUE(manager.cycle(input).engaged.empty());
+  input.now_ms += 5000;  // measurements now 6 s old
+  ControlResult stale = manager.cycle(input);
+  ASSERT_EQ(stale.engaged.size(), 1u);
+  EXPECT_EQ(stale.engaged[0].controller, "fail-safe");
+  EXPECT_TRUE(stale.engaged[0].alarm);
+  input.now_ms += 1000;
+  EXPECT_TRUE(manager.cycle(input).engaged.empty());  // still stale: nothing new
+  input.measured_ms = input.now_ms - 1000;
+  input.grid_a = {1.1, 2.0, 3.0};
+  ControlResult fresh = manager.cycle(input);
+  ASSERT_EQ(fresh.released.size(), 1u);
+  EXPECT_EQ(fresh.released[0], "fail-safe");
+}
+
 TEST(RelayGuardTest, MinimumTimesAndSwitchBudget) {
   model::RelayControlConfig relay;
   relay.min_on_s = 300;

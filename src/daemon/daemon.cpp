@@ -285,7 +285,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       const control::ControlResult result = manager.cycle(input);
       control::apply(*site, result.setpoints);
       for (const auto& d : result.decisions) {
-        decisions.push_back({d.controller, d.reason});
+        decisions.push_back({d.controller, d.reason, d.alarm});
       }
       // Limits engaging and releasing are part of the history.
       for (const auto& d : result.engaged) {

@@ -69,7 +69,7 @@ nlohmann::json to_json(const SiteSnapshot& s) {
   out["outputs"] = outputs;
   json control = json::array();
   for (const auto& d : s.control) {
-    control.push_back({{"controller", d.controller}, {"reason", d.reason}});
+    control.push_back({{"controller", d.controller}, {"reason", d.reason}, {"alarm", d.alarm}});
   }
   out["control"] = control;
   return out;

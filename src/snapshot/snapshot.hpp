@@ -65,6 +65,7 @@ struct OutputValues {
 struct ControlDecision {
   std::string controller;
   std::string reason;
+  bool alarm = false;  // the fail-safe: something needs a person's attention
 };
 
 struct SiteSnapshot {

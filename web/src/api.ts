@@ -31,7 +31,7 @@ export interface Snapshot {
   loads: LoadValues[];
   inputs: { module: string; input: number; name: string; kind: string; total?: number; unit?: string; closed?: boolean }[];
   outputs: { module: string; output: number; name: string; energised: boolean }[];
-  control: { controller: string; reason: string }[];
+  control: { controller: string; reason: string; alarm?: boolean }[];
 }
 
 export class ApiError extends Error {

@@ -81,6 +81,9 @@ function render(snapshot: Snapshot): void {
   const decisions = snapshot.control.map((d) => {
     const li = document.createElement("li");
     li.textContent = `${d.controller}: ${d.reason}`;
+    if (d.alarm) {
+      li.className = "alarm";
+    }
     return li;
   });
   if (decisions.length === 0) {
