@@ -74,6 +74,32 @@ check "an owner switches the managed boiler off" grep -q '^202 ' <<<"$(api POST 
 sleep 2.5
 check "the manager keeps the person's choice" grep -q '"energised":false,"module":"out1","name":"Boiler","output":1' <<<"$(api GET /api/v1/live "" "$token")"
 
+# The installer edits the installation: checked exactly like `kirchhoff
+# check`, refused with its messages, else applied without a restart.
+root=$(cd "$(dirname "$0")/.." && pwd)
+installer_pw=$(sed -n 's/^  installer \/ \([0-9a-f]*\)$/\1/p' "$work/terminal")
+ilogin=$(api POST /api/v1/login "{\"username\":\"installer\",\"password\":\"$installer_pw\"}")
+itoken=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1)[1])["token"])' "$ilogin")
+sed 's/main_breaker_a: 25/main_breaker_a: -5/' "$root/examples/demo.yaml" >"$work/bad.yaml"
+bad_line=$(grep -n 'main_breaker_a: -5' "$work/bad.yaml" | cut -d: -f1)
+check_message=$("$bin" check "$work/bad.yaml" | sed -n "s/^.*bad.yaml:$bad_line:[0-9]*: error: //p")
+check "check finds the bad breaker on line $bad_line" test -n "$check_message"
+check "an owner may not change the installation" grep -q '^403 ' <<<"$(api PUT /api/v1/installation "$(cat "$work/bad.yaml")" "$token")"
+refused=$(api PUT /api/v1/installation "$(cat "$work/bad.yaml")" "$itoken")
+check "a bad installation is refused (422)" grep -q '^422 ' <<<"$refused"
+check "with check's message at its line" python3 -c "
+import json, sys
+body = json.loads(sys.argv[1].split(' ', 1)[1])
+assert any(p['line'] == int(sys.argv[2]) and p['message'] == sys.argv[3] for p in body['problems']), body
+" "$refused" "$bad_line" "$check_message"
+check "the dry run says the same without applying" grep -q '"valid":false' <<<"$(api POST /api/v1/installation/check "$(cat "$work/bad.yaml")" "$itoken")"
+sed 's/{name: Sockets,/{name: Plugs,/' "$root/examples/demo.yaml" >"$work/good.yaml"
+check "a good installation is accepted (202)" grep -q '^202 ' <<<"$(api PUT /api/v1/installation "$(cat "$work/good.yaml")" "$itoken")"
+sleep 2.5
+check "live values follow it without a restart" grep -q '"name":"Plugs"' <<<"$(api GET /api/v1/live "" "$itoken")"
+check "the change is an event with its user" grep -q 'installation changed' <<<"$(api GET /api/v1/events "" "$itoken")"
+check "it is saved in the data directory" test "$(cat "$work/good.yaml")" == "$(cat "$work/data/installation.yaml")"
+
 # Accounts changed while the daemon runs take effect at once.
 printf 'a new password 1\n' | "$bin" user add vera --role viewer --data "$work/data" 2>/dev/null
 check "user add works beside a running daemon" grep -q '^200 ' <<<"$(api POST /api/v1/login '{"username":"vera","password":"a new password 1"}')"
@@ -96,7 +122,8 @@ check "it logs a clean stop" grep -q "msg=stopped" "$work/log"
 check "history lists the series" grep -q "load/Grid/energy_import_wh,counter" <<<"$("$bin" history list --data "$work/data")"
 "$bin" run --data "$work/data" --listen 127.0.0.1:0 --seconds 3 >/dev/null 2>"$work/again.log"
 check "a second run exits cleanly" grep -q "msg=stopped" "$work/again.log"
-for series in "load/Battery/energy_export_wh" "load/Sockets/energy_import_wh" "load/Grid/energy_import_wh"; do
+check "it runs the installation saved over the API" grep -q "installation saved over the API" "$work/again.log"
+for series in "load/Battery/energy_export_wh" "load/Plugs/energy_import_wh" "load/Grid/energy_import_wh"; do
   values=$("$bin" history read --data "$work/data" --series "$series" | tail -n +2 | cut -d, -f2)
   check "$series never goes back across the restart" python3 -c "
 import sys
@@ -108,6 +135,7 @@ done
 events=$("$bin" history events --data "$work/data")
 check "start and stop of both runs are events" test "$(grep -c ',start,,' <<<"$events")" -eq 2 -a "$(grep -c ',stop,,' <<<"$events")" -eq 2
 check "the relay switch is an event with its user" grep -q ',relay,owner,"out1/2 switched off"' <<<"$events"
+check "the installation change is an event with its user" grep -q ',config,installer,"installation changed' <<<"$events"
 
 "$bin" run --config /nonexistent.yaml --data "$work/data" 2>"$work/bad.log"
 check "a missing config exits 2" test $? -eq 2

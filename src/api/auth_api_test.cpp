@@ -47,7 +47,7 @@ class AuthApiTest : public ::testing::Test {
 
   HttpResponse call(const std::string& method, const std::string& path, const std::string& body,
                     std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HttpRequest r{method, path, "", body, std::move(headers), "10.0.0.1"};
+    HttpRequest r{method, path, "", body, std::move(headers), "10.0.0.1", {}};
     return router_.dispatch(r);
   }
 

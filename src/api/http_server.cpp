@@ -296,13 +296,47 @@ void Router::add(std::string method, std::string path, Handler handler) {
   routes_.push_back({std::move(method), std::move(path), std::move(handler)});
 }
 
+namespace {
+
+// Matches a route's path against a request's, collecting {name} segments.
+bool path_matches(const std::string& route, const std::string& path,
+                  std::vector<std::string>& params) {
+  params.clear();
+  std::size_t r = 0;
+  std::size_t p = 0;
+  while (r < route.size() && p < path.size()) {
+    if (route[r] == '{') {
+      const std::size_t close = route.find('}', r);
+      const std::size_t end = path.find('/', p);
+      const std::string segment = path.substr(p, end == std::string::npos ? end : end - p);
+      if (close == std::string::npos || segment.empty()) {
+        return false;
+      }
+      params.push_back(segment);
+      r = close + 1;
+      p = end == std::string::npos ? path.size() : end;
+    } else if (route[r++] != path[p++]) {
+      return false;
+    }
+  }
+  return r == route.size() && p == path.size();
+}
+
+}  // namespace
+
 HttpResponse Router::dispatch(const HttpRequest& request) const {
   bool path_known = false;
+  std::vector<std::string> params;
   for (const Route& route : routes_) {
-    if (route.path == request.path) {
+    if (path_matches(route.path, request.path, params)) {
       path_known = true;
       if (route.method == request.method) {
-        return route.handler(request);
+        if (params.empty()) {
+          return route.handler(request);
+        }
+        HttpRequest with_params = request;
+        with_params.path_params = std::move(params);
+        return route.handler(with_params);
       }
     }
   }

@@ -36,6 +36,8 @@ struct HttpRequest {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string remote;                                        // client address, for throttling
+  // Segments of the path that matched a route's {name} parts, in order.
+  std::vector<std::string> path_params = {};
 
   // The first header of that (lower-case) name, or "".
   std::string header(std::string_view name) const;
@@ -79,6 +81,9 @@ using UpgradeCheck = std::function<std::optional<HttpResponse>(const HttpRequest
 
 class Router {
  public:
+  // `path` may hold {name} segments that match any one non-empty segment
+  // ("/api/v1/outputs/{module}/{output}"); the handler finds them in
+  // HttpRequest::path_params.
   void add(std::string method, std::string path, Handler handler);
   // Answers requests for paths outside /api/ that no route matches (the
   // dashboard's files).

@@ -10,6 +10,7 @@
 #include "app/cli.hpp"
 #include "app/demo_installation.hpp"
 #include "app/options.hpp"
+#include "common/text.hpp"
 #include "daemon/daemon.hpp"
 #include "model/loader.hpp"
 
@@ -59,7 +60,17 @@ int run_command(const CommandContext& ctx) {
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR]\n";
     return kExitUnreadable;
   }
-  const auto config = options->get("config");
+  const std::string data_dir = options->get("data").value_or(default_data_dir());
+  // The installation: --config, else the one an installer saved over the API
+  // into the data directory, else the demo house.
+  const std::string saved = data_dir + "/installation.yaml";
+  std::optional<std::string> config = options->get("config");
+  const bool use_saved = !config && std::filesystem::exists(saved);
+  if (use_saved) {
+    config = saved;
+  }
+  const std::string yaml =
+      config ? common::read_file(*config).value_or("") : std::string(kDemoInstallationYaml);
   const auto installation = config ? model::load_installation_file(*config)
                                    : model::load_installation_text(kDemoInstallationYaml,
                                                                    "examples/demo.yaml (built in)");
@@ -75,11 +86,12 @@ int run_command(const CommandContext& ctx) {
     return kExitUnreadable;
   }
   daemon::DaemonOptions daemon_options;
-  daemon_options.data_dir = options->get("data").value_or(default_data_dir());
+  daemon_options.data_dir = data_dir;
+  daemon_options.installation_yaml = yaml;
   daemon_options.listen = options->get("listen").value_or("127.0.0.1:8080");
   daemon_options.cycle_ms = *cycle_ms;
   daemon_options.process_start = g_process_start;
-  daemon_options.demo = !config;
+  daemon_options.demo = !options->get("config");
   daemon_options.web_root = options->get("web").value_or(default_web_root());
   if (!daemon_options.web_root.empty() &&
       !std::filesystem::exists(daemon_options.web_root + "/index.html")) {
@@ -97,7 +109,9 @@ int run_command(const CommandContext& ctx) {
   // returned to the system at once and the daemon stays small.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   common::Logger log(ctx.err);
-  if (!config) {
+  if (use_saved) {
+    log.info("running the installation saved over the API", {{"file", saved}});
+  } else if (!config) {
     log.info("no --config: running the demo house on the simulator");
   }
   struct sigaction action {};

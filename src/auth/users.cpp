@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/file.hpp"
 #include "common/text.hpp"
 
 namespace kirchhoff::auth {
@@ -149,39 +150,8 @@ common::Status UserStore::save() const {
                             {"created_ms", user.created_ms}});
   }
   const std::string text = doc.dump(2) + "\n";
-  const std::string tmp = path_ + ".tmp";
-  auto fail = [&](const char* what) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return make_error(ErrorKind::kIoError, path_ + ": cannot " + what + ": " + reason);
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return fail("write");
-  }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      ::close(fd);
-      return fail("write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return fail("sync");
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    return fail("replace");
-  }
-  // Make the rename itself durable.
-  const std::string dir = std::filesystem::path(path_).parent_path().string();
-  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
+  if (auto written = common::write_file_atomically(path_, text, 0600); !written) {
+    return written;
   }
   stamp_ = file_stamp(path_);
   return common::Status::success();

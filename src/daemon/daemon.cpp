@@ -15,6 +15,8 @@
 #include "control/site_adapter.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/history_writer.hpp"
+#include "daemon/installation_api.hpp"
+#include "daemon/site_config.hpp"
 #include "model/describe.hpp"
 
 namespace kirchhoff::daemon {
@@ -98,11 +100,14 @@ int Daemon::run(const std::atomic<bool>& stop) {
     log_.error("cannot start", {{"reason", history.error().message}});
     return 1;
   }
-  auto writer = HistoryWriter::create(**history, installation_);
-  if (!writer) {
-    log_.error("cannot start", {{"reason", writer.error().message}});
+  auto created_writer = HistoryWriter::create(**history, installation_);
+  if (!created_writer) {
+    log_.error("cannot start", {{"reason", created_writer.error().message}});
     return 1;
   }
+  std::optional<HistoryWriter> writer(std::move(*created_writer));
+  SiteConfig site_config(installation_, options_.installation_yaml,
+                         data_dir->file("installation.yaml"));
   auto users = auth::UserStore::open(data_dir->file("users.json"));
   if (!users) {
     log_.error("cannot start", {{"reason", users.error().message}});
@@ -155,46 +160,42 @@ int Daemon::run(const std::atomic<bool>& stop) {
              [](const api::HttpRequest&) { return api::json_body(200, api::kOpenApiJson); });
   api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
   history_api.add_routes(router);
-  // Relays: one route per output of the installation's Output modules.
-  for (const auto& module : installation_.modules) {
-    for (const auto& output : module.outputs) {
-      const std::string path = "/api/v1/outputs/" + module.id + "/" + std::to_string(output.number);
-      router.add("POST", path,
-                 auth_api.guarded(auth::Role::kOwner, true,
-                                  [this, id = module.id, number = output.number](
-                                      const api::HttpRequest& r, const auth::Session& session) {
-                                    const auto body = nlohmann::json::parse(r.body, nullptr, false);
-                                    if (!body.is_object() || body.size() != 1 ||
-                                        !body.contains("on") || !body["on"].is_boolean()) {
-                                      return api::json_error(400,
-                                                             "the body must be {\"on\": true} "
-                                                             "or {\"on\": false}");
-                                    }
-                                    const bool on = body["on"].get<bool>();
-                                    request_relay({id, number, on, session.user});
-                                    return api::json_body(
-                                        202,
-                                        nlohmann::json{{"module", id},
-                                                       {"output", number},
-                                                       {"on", on},
-                                                       {"status", "switching at the next cycle"}}
-                                            .dump());
-                                  }));
-    }
-  }
-  router.add("GET", "/api/v1/installation",
-             auth_api.guarded(
-                 auth::Role::kViewer, false, [this](const api::HttpRequest&, const auth::Session&) {
-                   const auto& topo = model::topology_info(installation_.site.topology);
-                   return api::json_body(
-                       200,
-                       nlohmann::json{{"name", installation_.site.name},
-                                      {"topology", topo.name},
-                                      {"gateway", model::gateway_info(installation_.gateway).name},
-                                      {"main_breaker_a", installation_.site.main_breaker_a},
-                                      {"describe", model::describe_installation(installation_)}}
-                           .dump());
-                 }));
+  // Relays: the outputs of the installation's Output modules (the one in
+  // force now: a new installation brings its own).
+  router.add(
+      "POST", "/api/v1/outputs/{module}/{output}",
+      auth_api.guarded(
+          auth::Role::kOwner, true,
+          [this, &site_config](const api::HttpRequest& r, const auth::Session& session) {
+            const std::string& id = r.path_params.at(0);
+            const std::string& number_text = r.path_params.at(1);
+            const auto inst = site_config.installation();
+            int number = 0;
+            for (const auto& module : inst->modules) {
+              for (const auto& output : module.outputs) {
+                if (module.id == id && std::to_string(output.number) == number_text) {
+                  number = output.number;
+                }
+              }
+            }
+            if (number == 0) {
+              return api::json_error(404, "no relay " + id + "/" + number_text +
+                                              " in this installation's Output modules");
+            }
+            const auto body = nlohmann::json::parse(r.body, nullptr, false);
+            if (!body.is_object() || body.size() != 1 || !body.contains("on") ||
+                !body["on"].is_boolean()) {
+              return api::json_error(400, "the body must be {\"on\": true} or {\"on\": false}");
+            }
+            const bool on = body["on"].get<bool>();
+            request_relay({id, number, on, session.user});
+            return api::json_body(202, nlohmann::json{{"module", id},
+                                                      {"output", number},
+                                                      {"on", on},
+                                                      {"status", "switching at the next cycle"}}
+                                           .dump());
+          }));
+  add_installation_routes(router, auth_api, site_config);
   api::Broadcaster stream;
   router.add_websocket(
       "/api/v1/stream",
@@ -224,10 +225,12 @@ int Daemon::run(const std::atomic<bool>& stop) {
   }
   std::thread http_thread([&io] { io.run(); });
 
-  auto source =
-      options_.waveform
-          ? make_simulated_waveform_source(installation_, options_.seed, unix_ms_now() / 1000)
-          : make_simulated_power_source(installation_, options_.seed, unix_ms_now() / 1000);
+  auto make_source = [this](const model::Installation& inst) {
+    return options_.waveform
+               ? make_simulated_waveform_source(inst, options_.seed, unix_ms_now() / 1000)
+               : make_simulated_power_source(inst, options_.seed, unix_ms_now() / 1000);
+  };
+  auto source = make_source(installation_);
   EnergyRegisters registers;
   if (auto restored = writer->restore(registers); !restored) {
     log_.error("cannot start", {{"reason", restored.error().message}});
@@ -249,6 +252,31 @@ int Daemon::run(const std::atomic<bool>& stop) {
   common::LocalClock clock;
   const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
   while (!stop.load()) {
+    // A new installation (PUT /api/v1/installation) takes effect between two
+    // cycles: new source, history series, energy registers and manager. Loads
+    // that keep their name keep their history and registers.
+    if (auto change = site_config.take_change()) {
+      auto new_writer = HistoryWriter::create(**history, *change->installation);
+      EnergyRegisters new_registers;
+      common::Status restored =
+          new_writer ? new_writer->restore(new_registers) : common::Status(new_writer.error());
+      if (!new_writer || !restored) {
+        log_.error(
+            "installation not applied",
+            {{"reason", new_writer ? restored.error().message : new_writer.error().message}});
+      } else {
+        installation_ = *change->installation;
+        source = make_source(installation_);
+        writer.emplace(std::move(*new_writer));
+        registers = std::move(new_registers);
+        manager = control::make_default_manager(installation_);
+        const std::string what = "installation changed: " + installation_.site.name + ", " +
+                                 std::to_string(installation_.loads.size()) + " loads";
+        (void)(*history)->add_event({unix_ms_now(), "config", change->user, what});
+        log_.info("installation applied",
+                  {{"user", change->user}, {"loads", std::to_string(installation_.loads.size())}});
+      }
+    }
     // Relay switches asked for since the last cycle, each an event with its user.
     {
       std::vector<RelayCommand> commands;

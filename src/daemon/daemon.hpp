@@ -35,6 +35,9 @@ struct DaemonOptions {
   // random passwords and show them on `terminal`; otherwise show a one-time
   // setup code there for the first installer account.
   bool demo = false;
+  // The installation file's text, as GET /api/v1/installation shows it and
+  // the dashboard's editor starts from.
+  std::string installation_yaml;
   // The dashboard's built files; empty serves no dashboard.
   std::string web_root;
   std::ostream* terminal = nullptr;
