@@ -38,6 +38,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly payload: unknown = {},
   ) {
     super(message);
   }
@@ -60,7 +61,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   });
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new ApiError(response.status, (payload as { error?: string }).error ?? response.statusText);
+    throw new ApiError(response.status, (payload as { error?: string }).error ?? response.statusText, payload);
   }
   return payload as T;
 }
@@ -108,3 +109,29 @@ export const switchOutput = (module: string, output: number, on: boolean) =>
 
 export const events = () =>
   call<{ t_ms: number; kind: string; user: string; message: string }[]>("GET", "/api/v1/events?limit=5");
+
+export interface Problem {
+  line: number;
+  column: number;
+  severity: "error" | "warning";
+  message: string;
+}
+
+export interface Installation {
+  name: string;
+  topology: string;
+  gateway: string;
+  main_breaker_a: number;
+  describe: string;
+  yaml: string;
+}
+
+export const installation = () => call<Installation>("GET", "/api/v1/installation");
+
+export const checkInstallation = (yaml: string) =>
+  call<{ valid: boolean; summary: string; problems: Problem[] }>("POST", "/api/v1/installation/check", { yaml });
+
+// Resolves with the warnings when saved; an invalid file rejects with an
+// ApiError whose payload holds {error, problems}.
+export const saveInstallation = (yaml: string) =>
+  call<{ status: string; summary: string; problems: Problem[] }>("PUT", "/api/v1/installation", { yaml });

@@ -1,6 +1,7 @@
 // The dashboard: log in, then follow the site live (energy flow, the live
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
+import { setupInstallation } from "./installation";
 import { ApiError, events, live, login, logout, me, switchOutput, type Snapshot } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
@@ -157,6 +158,7 @@ async function showEvents(): Promise<void> {
 
 function startLive(user: string, userRole: string): void {
   role = userRole;
+  void setupInstallation(userRole);
   $("who").textContent = `${user} (${userRole})`;
   void showEvents();
   show("live");

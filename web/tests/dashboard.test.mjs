@@ -27,10 +27,11 @@ function startDaemon() {
     const poll = setInterval(() => {
       const port = /msg=started .*listen=127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
       const password = /^ {2}owner \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
-      if (port && password) {
+      const installerPassword = /^ {2}installer \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
+      if (port && password && installerPassword) {
         clearInterval(poll);
         clearTimeout(deadline);
-        resolvePromise({ url: `http://127.0.0.1:${port}/`, password });
+        resolvePromise({ url: `http://127.0.0.1:${port}/`, password, installerPassword });
       }
     }, 50);
   });
@@ -117,6 +118,86 @@ test("log in, watch live values, log out", async () => {
     await page.waitForSelector("#login-form", { state: "visible" });
     const after = await page.request.get(`${url}api/v1/live`);
     assert.equal(after.status(), 401);
+  } finally {
+    await browser.close();
+    daemon.stop();
+  }
+});
+
+test("an installer edits the installation and sees the checker's messages at their lines", async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const daemon = startDaemon();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  try {
+    const { url, installerPassword } = await daemon.ready;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(url);
+    await page.fill("input[name=username]", "installer");
+    await page.fill("input[name=password]", installerPassword);
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#installation-card", { state: "visible" });
+    await page.waitForFunction(() => document.getElementById("installation-yaml")?.value.includes("Demo house"));
+    const original = await page.inputValue("#installation-yaml");
+    // The line of the main breaker, counted here from the text itself.
+    const line = original.split("\n").findIndex((l) => l.includes("main_breaker_a: 25")) + 1;
+    assert.ok(line > 1);
+    const setText = (text) =>
+      page.evaluate((t) => {
+        const editor = document.getElementById("installation-yaml");
+        editor.value = t;
+        editor.dispatchEvent(new Event("input"));
+      }, text);
+    await setText(original.replace("main_breaker_a: 25", "main_breaker_a: -5"));
+    await page.click("#installation-check");
+    const note = page.locator(`#installation-notes .note.error[data-line='${line}']`);
+    await note.waitFor({ timeout: 5000 });
+    assert.match(await note.textContent(), /main_breaker_a must be above 0 A/);
+    assert.equal(await page.getAttribute(`#installation-gutter div:nth-child(${line})`, "class"), "error");
+    // The note sits at its line's height in the editor.
+    const [noteBox, gutterBox] = await Promise.all([
+      note.boundingBox(),
+      page.locator(`#installation-gutter div:nth-child(${line})`).boundingBox(),
+    ]);
+    assert.ok(Math.abs(noteBox.y - gutterBox.y) < 8, `note at ${noteBox.y}, line at ${gutterBox.y}`);
+    await page.click("#installation-save");
+    await page.waitForFunction(() => document.getElementById("installation-status")?.textContent?.includes("nothing was changed"));
+    await page.screenshot({ path: join(artifacts, "installation-editor.png"), fullPage: true });
+
+    await setText(original.replace("{name: Sockets,", "{name: Plugs,"));
+    await page.click("#installation-save");
+    await page.waitForFunction(() => document.getElementById("installation-status")?.textContent?.startsWith("Saved and applied"));
+    await page.waitForFunction(
+      () => [...document.querySelectorAll("#live-table tbody tr td:first-child")].some((td) => td.textContent === "Plugs"),
+      null,
+      { timeout: 5000 },
+    );
+    await page.waitForFunction(() => document.getElementById("installation-describe")?.textContent?.includes("Plugs"));
+  } finally {
+    await browser.close();
+    daemon.stop();
+  }
+});
+
+test("an owner does not see the installation editor", async () => {
+  const daemon = startDaemon();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  try {
+    const { url, password } = await daemon.ready;
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill("input[name=username]", "owner");
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#live-table tbody tr");
+    assert.equal(await page.isVisible("#installation-card"), false);
+    const put = await page.request.put(`${url}api/v1/installation`, { data: "site: {}" });
+    assert.equal(put.status(), 403);
   } finally {
     await browser.close();
     daemon.stop();
