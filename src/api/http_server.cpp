@@ -340,6 +340,21 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
       }
     }
   }
+  // A WebSocket endpoint asked for without the upgrade: the same checks as
+  // the upgrade, then 426 to say how to ask.
+  if (!path_known) {
+    if (const WebSocketRoute* ws = websocket(request.path)) {
+      if (request.method != "GET") {
+        return json_error(405, "method " + request.method + " not allowed on " + request.path);
+      }
+      if (auto denied = ws->check(request)) {
+        return *denied;
+      }
+      HttpResponse upgrade = json_error(426, "this is a WebSocket endpoint: send an upgrade");
+      upgrade.headers.emplace_back("Upgrade", "websocket");
+      return upgrade;
+    }
+  }
   if (!path_known && fallback_ && request.path.rfind("/api/", 0) != 0) {
     return fallback_(request);
   }
