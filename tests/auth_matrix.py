@@ -35,6 +35,7 @@ EXPECTED = {
     ("GET", "/api/v1/history"): "viewer",
     ("GET", "/api/v1/history/series"): "viewer",
     ("GET", "/api/v1/events"): "viewer",
+    ("GET", "/api/v1/alarms"): "viewer",
     ("GET", "/api/v1/installation"): "viewer",
     ("PUT", "/api/v1/installation"): "installer",
     ("POST", "/api/v1/installation/check"): "installer",

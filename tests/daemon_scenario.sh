@@ -99,6 +99,22 @@ sleep 2.5
 check "live values follow it without a restart" grep -q '"name":"Plugs"' <<<"$(api GET /api/v1/live "" "$itoken")"
 check "the change is an event with its user" grep -q 'installation changed' <<<"$(api GET /api/v1/events "" "$itoken")"
 check "it is saved in the data directory" test "$(cat "$work/good.yaml")" == "$(cat "$work/data/installation.yaml")"
+# Alarms: a 0.2 A main breaker is exceeded by any load at all.
+sed 's/main_breaker_a: 25/main_breaker_a: 0.2/' "$work/good.yaml" >"$work/tiny.yaml"
+check "a tiny breaker is accepted" grep -q '^202 ' <<<"$(api PUT /api/v1/installation "$(cat "$work/tiny.yaml")" "$itoken")"
+sleep 2.5
+check "an overcurrent alarm is in force" grep -q '"id":"overcurrent-L[123]","message":"L[123] at [0-9.]* A, above the 0.2 A main breaker","severity":"major"' <<<"$(api GET /api/v1/alarms "" "$token")"
+check "it is in the live values" grep -q '"alarms":\[{"id":"overcurrent' <<<"$(api GET /api/v1/live "" "$token")"
+check "and an alarm event" grep -q 'raised major: L[123] at' <<<"$(api GET '/api/v1/events?kind=alarm' "" "$token")"
+check "events filter by kind" python3 -c "
+import json, sys
+events = json.loads(sys.argv[1].split(' ', 1)[1])
+assert events and all(e['kind'] == 'alarm' for e in events), events
+" "$(api GET '/api/v1/events?kind=alarm' "" "$token")"
+check "a bad kind is refused" grep -q '^400 ' <<<"$(api GET '/api/v1/events?kind=DROP%20TABLE' "" "$token")"
+check "the good installation is back" grep -q '^202 ' <<<"$(api PUT /api/v1/installation "$(cat "$work/good.yaml")" "$itoken")"
+sleep 2.5
+check "and the alarm cleared" grep -q '^200 \[\]' <<<"$(api GET /api/v1/alarms "" "$token")"
 
 # Accounts changed while the daemon runs take effect at once.
 printf 'a new password 1\n' | "$bin" user add vera --role viewer --data "$work/data" 2>/dev/null

@@ -1,5 +1,6 @@
 #include "api/history_api.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -223,14 +224,19 @@ HttpResponse HistoryApi::events(const HttpRequest& request) {
   if (q.contains("limit")) {
     limit = std::atoll(q["limit"].c_str());
   }
-  if (!from || !to || limit < 1 || limit > 10000) {
-    return json_error(400, "from and to must be times, limit 1 to 10000");
+  const std::string kind = q.contains("kind") ? q["kind"] : "";
+  const bool kind_ok = kind.size() <= 32 && std::all_of(kind.begin(), kind.end(), [](char c) {
+                         return (c >= 'a' && c <= 'z') || c == '-';
+                       });
+  if (!from || !to || limit < 1 || limit > 10000 || !kind_ok) {
+    return json_error(400,
+                      "from and to must be times, limit 1 to 10000, kind a word such as alarm");
   }
   auto store = open();
   if (!store) {
     return json_error(503, store.error().message);
   }
-  auto events = (*store)->events(*from * 1000, *to * 1000, limit);
+  auto events = (*store)->events(*from * 1000, *to * 1000, limit, kind);
   if (!events) {
     return json_error(500, events.error().message);
   }

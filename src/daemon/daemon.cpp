@@ -13,6 +13,7 @@
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
 #include "control/site_adapter.hpp"
+#include "daemon/alarms.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
@@ -197,6 +198,41 @@ int Daemon::run(const std::atomic<bool>& stop) {
           }));
   add_installation_routes(router, auth_api, site_config);
   api::Broadcaster stream;
+  AlarmBook alarms;
+  router.add("GET", "/api/v1/alarms",
+             auth_api.guarded(auth::Role::kViewer, false,
+                              [&alarms](const api::HttpRequest&, const auth::Session&) {
+                                nlohmann::json out = nlohmann::json::array();
+                                for (const auto& a : alarms.active()) {
+                                  out.push_back({{"id", a.id},
+                                                 {"severity", a.severity},
+                                                 {"message", a.message},
+                                                 {"since_ms", a.since_ms}});
+                                }
+                                return api::json_body(200, out.dump());
+                              }));
+  // Raised and cleared alarms are events; a change also goes to the stream
+  // at once (a source that delivers nothing publishes no snapshot).
+  auto record_alarms = [&](const std::vector<AlarmBook::Transition>& transitions) {
+    for (const auto& t : transitions) {
+      const std::string what =
+          (t.raised ? "raised " + t.alarm.severity + ": " : "cleared: ") + t.alarm.message;
+      (void)(*history)->add_event({unix_ms_now(), "alarm", "", what});
+      log_.warning("alarm", {{"id", t.alarm.id},
+                             {"state", t.raised ? "raised" : "cleared"},
+                             {"message", t.alarm.message}});
+    }
+    if (!transitions.empty() && stream.clients() > 0) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& a : alarms.active()) {
+        list.push_back({{"id", a.id},
+                        {"severity", a.severity},
+                        {"message", a.message},
+                        {"since_ms", a.since_ms}});
+      }
+      stream.publish(nlohmann::json{{"type", "alarms"}, {"data", list}}.dump());
+    }
+  };
   router.add_websocket(
       "/api/v1/stream",
       [&auth_api](const api::HttpRequest& r) { return auth_api.check_websocket(r); }, stream);
@@ -317,8 +353,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       }
       // Limits engaging and releasing are part of the history.
       for (const auto& d : result.engaged) {
-        (void)(*history)->add_event(
-            {now_ms, d.alarm ? "alarm" : "control", "", d.controller + ": " + d.reason});
+        (void)(*history)->add_event({now_ms, "control", "", d.controller + ": " + d.reason});
       }
       for (const auto& name : result.released) {
         (void)(*history)->add_event({now_ms, "control", "", name + ": released"});
@@ -328,6 +363,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (snap) {
       snap->control = std::move(decisions);
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
+      record_alarms(alarms.apply(check_alarms(&*snap, installation_), snap->unix_ms));
+      snap->alarms = alarms.active();
       // Serialised once per cycle, then served to every /live request and
       // stream client as it is.
       auto json = std::make_shared<const std::string>(snapshot::to_json(*snap).dump());
@@ -353,8 +390,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
                               .count();
         log_.info("first snapshot", {{"after_ms", std::to_string(static_cast<int>(ms))}});
       }
-    } else if (++failures % 60 == 1) {
-      log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
+    } else {
+      if (++failures % 60 == 1) {
+        log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
+      }
+      record_alarms(alarms.apply(check_alarms(nullptr, installation_), unix_ms_now()));
     }
     ++cycles;
     if (options_.stop_after_cycles && cycles >= *options_.stop_after_cycles) {

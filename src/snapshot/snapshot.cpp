@@ -72,6 +72,12 @@ nlohmann::json to_json(const SiteSnapshot& s) {
     control.push_back({{"controller", d.controller}, {"reason", d.reason}, {"alarm", d.alarm}});
   }
   out["control"] = control;
+  json alarms = json::array();
+  for (const auto& a : s.alarms) {
+    alarms.push_back(
+        {{"id", a.id}, {"severity", a.severity}, {"message", a.message}, {"since_ms", a.since_ms}});
+  }
+  out["alarms"] = alarms;
   return out;
 }
 

@@ -68,6 +68,15 @@ struct ControlDecision {
   bool alarm = false;  // the fail-safe: something needs a person's attention
 };
 
+// An alarm in force, with the Huawei EMMA's severities: critical, major,
+// minor, warning.
+struct ActiveAlarm {
+  std::string id;  // stable: "overcurrent-L2", "fail-safe", ...
+  std::string severity;
+  std::string message;
+  std::int64_t since_ms = 0;
+};
+
 struct SiteSnapshot {
   std::int64_t unix_ms = 0;
   double frequency_hz = 0.0;
@@ -76,6 +85,7 @@ struct SiteSnapshot {
   std::vector<InputValues> inputs;
   std::vector<OutputValues> outputs;
   std::vector<ControlDecision> control;
+  std::vector<ActiveAlarm> alarms;
   // The loads' energy registers come from the source (a meter's own
   // registers, counted since it started) rather than from integrating P.
   bool has_energy = false;

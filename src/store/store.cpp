@@ -639,11 +639,11 @@ common::Status Store::add_event(const Event& event) {
 }
 
 common::Result<std::vector<Event>> Store::events(std::int64_t from_ms, std::int64_t to_ms,
-                                                 std::int64_t limit) {
+                                                 std::int64_t limit, std::string_view kind) {
   Stmt rows(db_,
-            "SELECT t_ms, kind, user, message FROM events WHERE t_ms >= ? AND t_ms <= ? "
-            "ORDER BY t_ms DESC, id DESC LIMIT ?");
-  rows.bind(1, from_ms).bind(2, to_ms).bind(3, limit);
+            "SELECT t_ms, kind, user, message FROM events WHERE t_ms >= ?1 AND t_ms <= ?2 "
+            "AND (?4 = '' OR kind = ?4) ORDER BY t_ms DESC, id DESC LIMIT ?3");
+  rows.bind(1, from_ms).bind(2, to_ms).bind(3, limit).bind(4, std::string(kind));
   std::vector<Event> out;
   while (rows.step() == SQLITE_ROW) {
     out.push_back({rows.i64(0), rows.text(1), rows.text(2), rows.text(3)});

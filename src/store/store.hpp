@@ -112,8 +112,9 @@ class Store {
   common::Status checkpoint();
 
   common::Status add_event(const Event& event);
+  // Newest first; `kind` empty for every kind.
   common::Result<std::vector<Event>> events(std::int64_t from_ms, std::int64_t to_ms,
-                                            std::int64_t limit);
+                                            std::int64_t limit, std::string_view kind = {});
 
   const std::string& path() const { return path_; }
 

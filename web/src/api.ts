@@ -32,6 +32,14 @@ export interface Snapshot {
   inputs: { module: string; input: number; name: string; kind: string; total?: number; unit?: string; closed?: boolean }[];
   outputs: { module: string; output: number; name: string; energised: boolean }[];
   control: { controller: string; reason: string; alarm?: boolean }[];
+  alarms?: Alarm[];
+}
+
+export interface Alarm {
+  id: string;
+  severity: "critical" | "major" | "minor" | "warning";
+  message: string;
+  since_ms: number;
 }
 
 export class ApiError extends Error {

@@ -2,7 +2,7 @@
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
 import { setupInstallation } from "./installation";
-import { ApiError, events, live, login, logout, me, switchOutput, type Snapshot } from "./api";
+import { ApiError, events, live, login, logout, me, switchOutput, type Alarm, type Snapshot } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
 import { HistoryCard } from "./history";
@@ -35,7 +35,25 @@ function show(view: "login" | "live"): void {
   }
 }
 
+// The alarms in force, most severe first, above everything else.
+function showAlarms(alarms: Alarm[]): void {
+  const order = ["critical", "major", "minor", "warning"];
+  const sorted = [...alarms].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+  const banner = $("alarms");
+  banner.hidden = sorted.length === 0;
+  banner.replaceChildren(
+    ...sorted.map((a) => {
+      const li = document.createElement("li");
+      li.className = a.severity;
+      li.dataset.alarm = a.id;
+      li.textContent = `${a.severity}: ${a.message} (since ${new Date(a.since_ms).toLocaleTimeString()})`;
+      return li;
+    }),
+  );
+}
+
 function render(snapshot: Snapshot): void {
+  showAlarms(snapshot.alarms ?? []);
   const f = flows(snapshot);
   const present = new Set<string>(snapshot.loads.map((l) => `${l.kind}_w`));
   drawFlow($("flow") as unknown as SVGSVGElement, f, present);
@@ -127,9 +145,11 @@ function connectStream(): void {
     document.body.dataset.transport = "stream";
   };
   ws.onmessage = (event) => {
-    const message = JSON.parse(event.data as string) as { type: string; data: Snapshot };
+    const message = JSON.parse(event.data as string) as { type: string; data: unknown };
     if (message.type === "snapshot") {
-      render(message.data);
+      render(message.data as Snapshot);
+    } else if (message.type === "alarms") {
+      showAlarms(message.data as Alarm[]);
     }
   };
   ws.onclose = () => {

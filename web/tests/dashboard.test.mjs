@@ -175,6 +175,15 @@ test("an installer edits the installation and sees the checker's messages at the
       { timeout: 5000 },
     );
     await page.waitForFunction(() => document.getElementById("installation-describe")?.textContent?.includes("Plugs"));
+
+    // A 0.2 A main breaker is exceeded at once: a major alarm above everything.
+    await setText(original.replace("main_breaker_a: 25", "main_breaker_a: 0.2"));
+    await page.click("#installation-save");
+    const alarm = page.locator("#alarms li.major");
+    await alarm.first().waitFor({ timeout: 6000 });
+    assert.match(await alarm.first().textContent(), /^major: L[123] at [0-9.]+ A, above the 0.2 A main breaker/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(artifacts, "alarm-banner.png") });
   } finally {
     await browser.close();
     daemon.stop();
