@@ -101,13 +101,20 @@ export interface HistoryData {
   rows: number[][];
 }
 
-export function historyUrl(series: string, fromS: number, toS: number, format = "json"): string {
+export function historyUrl(series: string, fromS: number, toS: number, format = "json", step = ""): string {
   const q = new URLSearchParams({ series, from: String(Math.floor(fromS)), to: String(Math.ceil(toS)) });
   if (format !== "json") {
     q.set("format", format);
   }
+  if (step) {
+    q.set("step", step);
+  }
   return `/api/v1/history?${q.toString()}`;
 }
+
+// Rollup rows: [t_ms, mean, min, max, first, last, count].
+export const rollups = (series: string, fromS: number, toS: number, step: "1h" | "1d") =>
+  call<HistoryData>("GET", historyUrl(series, fromS, toS, "json", step));
 
 export const history = (series: string, fromS: number, toS: number) =>
   call<HistoryData>("GET", historyUrl(series, fromS, toS));

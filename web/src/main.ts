@@ -5,10 +5,19 @@ import { setupInstallation } from "./installation";
 import { ApiError, events, live, login, logout, me, switchOutput, type Alarm, type Snapshot } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
+import { EnergyCard } from "./energy";
 import { HistoryCard } from "./history";
 import { Trend } from "./trend";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const energyCard = new EnergyCard(
+  $("energy-chart"),
+  $("energy-meta"),
+  $<HTMLSelectElement>("meter-select"),
+  $("meter-chart"),
+  $<HTMLAnchorElement>("meter-csv"),
+  document.querySelectorAll<HTMLButtonElement>("button[data-energy]"),
+);
 
 let timer: number | undefined;
 let trend: Trend | undefined;
@@ -60,6 +69,7 @@ function render(snapshot: Snapshot): void {
   fillLiveTable($<HTMLTableElement>("live-table").tBodies[0], snapshot);
   trend ??= new Trend($("trend"));
   historyCard.offer(snapshot);
+  energyCard.offer(snapshot);
   trend.add(snapshot.time_ms, f);
   const time = new Date(snapshot.time_ms).toLocaleTimeString();
   $("status").textContent = `Live · ${time}`;

@@ -95,6 +95,18 @@ test("log in, watch live values, log out", async () => {
     const csv = await page.request.get(`${url}${csvHref.slice(1)}`);
     assert.equal(csv.status(), 200);
     assert.match(await csv.text(), /^time,value\n/);
+    // Energy per hour of the day: consumers stacked above the axis, the PV
+    // below, from the counters' hourly rollups; the gas meter beside it.
+    await page.click("button[data-energy='day']");
+    await page.waitForFunction(() => Number(document.getElementById("energy-chart")?.dataset.buckets ?? 0) >= 1, null, {
+      timeout: 5000,
+    });
+    assert.ok(Number(await page.getAttribute("#energy-chart", "data-consumed-kwh")) > 0);
+    assert.equal(await page.locator("#energy-chart canvas").count(), 1);
+    await page.waitForFunction(() => Number(document.getElementById("meter-chart")?.dataset.buckets ?? 0) >= 1, null, {
+      timeout: 5000,
+    });
+    assert.match(await page.textContent("#meter-select"), /Gas \[m3\]/);
     // Switch the boiler's relay off (the demo starts with it on) and see it
     // in the live values and as an event with the owner's name.
     await page.click("button.switch[data-output='out1/1']");
