@@ -153,6 +153,40 @@ check "start and stop of both runs are events" test "$(grep -c ',start,,' <<<"$e
 check "the relay switch is an event with its user" grep -q ',relay,owner,"out1/2 switched off"' <<<"$events"
 check "the installation change is an event with its user" grep -q ',config,installer,"installation changed' <<<"$events"
 
+# HTTPS with a self-signed certificate, and the local-only setting.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+"$bin" run --data "$work/tls-data" --listen 127.0.0.1:0 --tls-cert "$work/cert.pem" \
+  --tls-key "$work/key.pem" --local-only >/dev/null 2>"$work/tls.log" &
+tls_pid=$!
+tls_port=""
+for _ in $(seq 1 50); do
+  tls_port=$(sed -n 's/.*msg=started .*listen=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/tls.log")
+  [ -n "$tls_port" ] && break
+  sleep 0.1
+done
+check "the HTTPS daemon logs tls=on local_only=on" grep -q 'tls=on local_only=on' "$work/tls.log"
+check "health over HTTPS says so" python3 -c "
+import json, ssl, urllib.request
+ctx = ssl.create_default_context(cafile='$work/cert.pem')
+h = json.load(urllib.request.urlopen('https://127.0.0.1:$tls_port/api/v1/health', context=ctx, timeout=5))
+assert h['tls'] is True and h['local_only'] is True, h"
+check "plain HTTP gets no answer from it" python3 -c "
+import urllib.request
+try:
+    urllib.request.urlopen('http://127.0.0.1:$tls_port/api/v1/health', timeout=5)
+    raise SystemExit(1)
+except SystemExit:
+    raise
+except Exception:
+    pass"
+kill -TERM "$tls_pid"
+wait "$tls_pid"
+"$bin" run --data "$work/tls-data" --listen 127.0.0.1:0 --tls-cert "$work/cert.pem" 2>"$work/half.log"
+check "a certificate without its key exits 2 with a reason" grep -q 'needs both --tls-cert and --tls-key' "$work/half.log"
+"$bin" run --data "$work/tls-data" --listen 127.0.0.1:0 --tls-cert "$work/cert.pem" --tls-key "$work/nokey.pem" 2>"$work/nokey.log"
+check "a missing key file is a start error naming it" grep -q "TLS key $work/nokey.pem" "$work/nokey.log"
+
 "$bin" run --config /nonexistent.yaml --data "$work/data" 2>"$work/bad.log"
 check "a missing config exits 2" test $? -eq 2
 

@@ -12,13 +12,13 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config make
   # libraries
-  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libargon2-dev
+  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev
   # tests, benchmarks, fuzzing, formatting
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format
 )
 
 if [ $with_test -eq 1 ]; then
-  packages+=(chromium wrk)
+  packages+=(chromium wrk openssl)
 fi
 
 missing=()

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -20,18 +23,24 @@ constexpr std::uint64_t kBodyLimit = 64 * 1024;
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
 // One WebSocket client: writes queued messages one at a time, reads only to
 // notice the close.
+// Stream: beast::tcp_stream, or TlsStream when the server has a certificate.
+template <class Stream>
 class WebSocketSession : public Broadcaster::Client,
-                         public std::enable_shared_from_this<WebSocketSession> {
+                         public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
-  explicit WebSocketSession(beast::tcp_stream stream) : ws_(std::move(stream)) {}
+  explicit WebSocketSession(Stream stream) : ws_(std::move(stream)) {}
 
   void start(http::request<http::string_body> request, Broadcaster& stream) {
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(4096);
-    ws_.async_accept(request, [self = shared_from_this(), &stream](beast::error_code ec) {
+    ws_.async_accept(request, [self = this->shared_from_this(), &stream](beast::error_code ec) {
       if (!ec) {
         stream.subscribe(self);
         self->read();
@@ -40,7 +49,7 @@ class WebSocketSession : public Broadcaster::Client,
   }
 
   void send(std::shared_ptr<const std::string> message) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), message] {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), message] {
       if (self->queue_.size() >= 8) {
         self->queue_.erase(self->queue_.begin() + (self->writing_ ? 1 : 0));
       }
@@ -53,7 +62,7 @@ class WebSocketSession : public Broadcaster::Client,
 
  private:
   void read() {
-    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (!ec) {
         self->in_.consume(self->in_.size());
         self->read();
@@ -65,7 +74,7 @@ class WebSocketSession : public Broadcaster::Client,
     writing_ = true;
     ws_.text(true);
     ws_.async_write(asio::buffer(*queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                       self->queue_.erase(self->queue_.begin());
                       self->writing_ = false;
                       if (!ec && !self->queue_.empty()) {
@@ -74,28 +83,43 @@ class WebSocketSession : public Broadcaster::Client,
                     });
   }
 
-  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::websocket::stream<Stream> ws_;
   beast::flat_buffer in_;
   std::vector<std::shared_ptr<const std::string>> queue_;
   bool writing_ = false;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, const Router& router, common::Logger& log)
-      : stream_(std::move(socket)), router_(router), log_(log) {}
+  Session(Stream stream, const Router& router, common::Logger& log)
+      : stream_(std::move(stream)), router_(router), log_(log) {}
 
-  void start() { read(); }
+  void start() {
+    if constexpr (kIsTls<Stream>) {
+      // The TLS handshake first, within the same time limit as a request.
+      beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) {
+                                  self->read();
+                                }
+                              });
+    } else {
+      read();
+    }
+  }
 
  private:
   void read() {
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(kRequestTimeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
   }
 
   void on_read(beast::error_code ec) {
@@ -127,6 +151,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void upgrade(http::request<http::string_body> request) {
     const HttpRequest req = to_request(request);
+    if (auto refused = router_.gate(req)) {
+      return write(*refused, request.version(), false);
+    }
     const Router::WebSocketRoute* route = router_.websocket(req.path);
     if (route == nullptr) {
       return write(json_error(404, "no WebSocket at " + req.path), request.version(), false);
@@ -134,7 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto refused = route->check(req)) {
       return write(*refused, request.version(), false);
     }
-    std::make_shared<WebSocketSession>(std::move(stream_))
+    std::make_shared<WebSocketSession<Stream>>(std::move(stream_))
         ->start(std::move(request), *route->stream);
   }
 
@@ -153,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     beast::error_code remote_ec;
-    const auto endpoint = stream_.socket().remote_endpoint(remote_ec);
+    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(remote_ec);
     req.remote = remote_ec ? "" : endpoint.address().to_string();
     return req;
   }
@@ -176,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     http::async_write(
         stream_, *res,
-        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
           if (ec || !keep_alive) {
             return self->close();
           }
@@ -185,11 +212,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kIsTls<Stream>) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream_)
+            .socket()
+            .shutdown(tcp::socket::shutdown_send, ignored);
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const Router& router_;
@@ -207,13 +244,19 @@ struct HttpServer::Impl {
       if (ec == asio::error::operation_aborted) {
         return;
       }
-      if (!ec) {
-        std::make_shared<Session>(std::move(socket), router, log)->start();
+      if (!ec && tls) {
+        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls), router, log)
+            ->start();
+      } else if (!ec) {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), router,
+                                                     log)
+            ->start();
       }
       accept();
     });
   }
 
+  std::optional<asio::ssl::context> tls;
   tcp::acceptor acceptor;
   const Router& router;
   common::Logger& log;
@@ -324,7 +367,29 @@ bool path_matches(const std::string& route, const std::string& path,
 
 }  // namespace
 
+bool is_local_address(const std::string& text) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(text, ec);
+  if (ec) {
+    return false;
+  }
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  if (address.is_v4()) {
+    const auto b = address.to_v4().to_bytes();
+    return b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+           (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254);
+  }
+  const auto v6 = address.to_v6();
+  const auto b = v6.to_bytes();
+  return v6.is_loopback() || v6.is_link_local() || (b[0] & 0xfe) == 0xfc;
+}
+
 HttpResponse Router::dispatch(const HttpRequest& request) const {
+  if (auto refused = gate(request)) {
+    return *refused;
+  }
   bool path_known = false;
   std::vector<std::string> params;
   for (const Route& route : routes_) {
@@ -410,8 +475,27 @@ common::Result<ListenAddress> parse_listen_address(const std::string& text) {
 common::Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
                                                               const ListenAddress& address,
                                                               const Router& router,
-                                                              common::Logger& log) {
+                                                              common::Logger& log,
+                                                              const TlsFiles* tls) {
   auto impl = std::make_unique<Impl>(io, router, log);
+  if (tls != nullptr) {
+    // TLS 1.2 and newer only; the certificate file may hold the chain.
+    impl->tls.emplace(asio::ssl::context::tls_server);
+    impl->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    beast::error_code tls_ec;
+    impl->tls->use_certificate_chain_file(tls->certificate, tls_ec);
+    if (tls_ec) {
+      return common::make_error(common::ErrorKind::kInvalidArgument,
+                                "TLS certificate " + tls->certificate + ": " + tls_ec.message());
+    }
+    impl->tls->use_private_key_file(tls->key, asio::ssl::context::pem, tls_ec);
+    if (tls_ec) {
+      return common::make_error(common::ErrorKind::kInvalidArgument,
+                                "TLS key " + tls->key + ": " + tls_ec.message());
+    }
+  }
   const tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
   const std::string where = address.host + ":" + std::to_string(address.port);
   beast::error_code ec;

@@ -101,6 +101,14 @@ class Router {
   std::vector<std::string> routes() const;
   // 404 for an unknown path, 405 for a known path with another method.
   HttpResponse dispatch(const HttpRequest& request) const;
+  // Runs before every route, WebSocket and file: a response refuses the
+  // request (the local-only setting refuses clients outside the local network).
+  void set_gate(std::function<std::optional<HttpResponse>(const HttpRequest&)> gate) {
+    gate_ = std::move(gate);
+  }
+  std::optional<HttpResponse> gate(const HttpRequest& request) const {
+    return gate_ ? gate_(request) : std::nullopt;
+  }
 
  private:
   struct Route {
@@ -111,6 +119,7 @@ class Router {
   std::vector<Route> routes_;
   std::vector<WebSocketRoute> websockets_;
   Handler fallback_;
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> gate_;
 };
 
 struct ListenAddress {
@@ -118,17 +127,30 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 
+// True for addresses of this box or its local network: loopback, private
+// IPv4 (10/8, 172.16/12, 192.168/16), link-local (169.254/16, fe80::/10),
+// unique-local IPv6 (fc00::/7), also as IPv4-mapped IPv6. False otherwise,
+// including for text that is not an address.
+bool is_local_address(const std::string& address);
+
 // "127.0.0.1:8080", "[::1]:8080", "localhost:8080" or ":8080" (loopback).
 common::Result<ListenAddress> parse_listen_address(const std::string& text);
 
+// PEM files of the server's certificate (with its chain) and private key.
+struct TlsFiles {
+  std::string certificate;
+  std::string key;
+};
+
 class HttpServer {
  public:
-  // Binds and starts accepting; errors name the address and the reason
-  // (e.g. "127.0.0.1:8080 is already in use").
+  // Binds and starts accepting, over TLS when `tls` is given; errors name the
+  // address or file and the reason (e.g. "127.0.0.1:8080 is already in use").
   static common::Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io,
                                                            const ListenAddress& address,
                                                            const Router& router,
-                                                           common::Logger& log);
+                                                           common::Logger& log,
+                                                           const TlsFiles* tls = nullptr);
   ~HttpServer();
   std::uint16_t port() const;  // the bound port (useful with port 0)
 

@@ -196,3 +196,41 @@ TEST(ListenAddress, Parses) {
 
 }  // namespace
 }  // namespace kirchhoff::api
+
+namespace kirchhoff::api {
+namespace {
+
+TEST(LocalAddress, LoopbackPrivateLinkLocalAndUniqueLocal) {
+  for (const char* local :
+       {"127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.20",
+        "169.254.10.1", "::1", "fe80::1", "fd12:3456::1", "::ffff:192.168.0.7"}) {
+    EXPECT_TRUE(is_local_address(local)) << local;
+  }
+  for (const char* remote : {"8.8.8.8", "172.32.0.1", "172.15.255.255", "192.169.0.1",
+                             "2001:db8::1", "::ffff:8.8.8.8", "", "not an address"}) {
+    EXPECT_FALSE(is_local_address(remote)) << remote;
+  }
+}
+
+TEST(RouterGate, RefusesBeforeAnyRoute) {
+  Router router;
+  router.add("GET", "/api/v1/health", [](const HttpRequest&) { return json_body(200, "{}"); });
+  router.set_gate([](const HttpRequest& r) -> std::optional<HttpResponse> {
+    if (is_local_address(r.remote)) {
+      return std::nullopt;
+    }
+    return json_error(403, "local-only");
+  });
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/api/v1/health";
+  request.remote = "192.168.1.5";
+  EXPECT_EQ(router.dispatch(request).status, 200);
+  request.remote = "203.0.113.9";
+  EXPECT_EQ(router.dispatch(request).status, 403);
+  request.path = "/no/such/thing";
+  EXPECT_EQ(router.dispatch(request).status, 403);  // refused before it is even looked up
+}
+
+}  // namespace
+}  // namespace kirchhoff::api

@@ -51,13 +51,15 @@ std::string default_web_root() {
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 6> kKnown = {"config",   "data",    "listen",
-                                                      "cycle-ms", "seconds", "web"};
-  const auto options = Options::parse(ctx.args, kKnown);
+  constexpr std::array<std::string_view, 8> kKnown = {"config",  "data", "listen",   "cycle-ms",
+                                                      "seconds", "web",  "tls-cert", "tls-key"};
+  constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
+  const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
     ctx.err << "kirchhoff run: " << options.error().message
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
-               "[--cycle-ms 100..1000] [--seconds N] [--web DIR]\n";
+               "[--cycle-ms 100..1000] [--seconds N] [--web DIR] [--tls-cert PEM --tls-key PEM] "
+               "[--local-only]\n";
     return kExitUnreadable;
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
@@ -87,6 +89,15 @@ int run_command(const CommandContext& ctx) {
   }
   daemon::DaemonOptions daemon_options;
   daemon_options.data_dir = data_dir;
+  // HTTPS and local-only: the command line, else the installation's server section.
+  daemon_options.tls_certificate =
+      options->get("tls-cert").value_or(installation->server.tls_certificate);
+  daemon_options.tls_key = options->get("tls-key").value_or(installation->server.tls_key);
+  if (daemon_options.tls_certificate.empty() != daemon_options.tls_key.empty()) {
+    ctx.err << "kirchhoff run: HTTPS needs both --tls-cert and --tls-key (PEM files)\n";
+    return kExitUnreadable;
+  }
+  daemon_options.local_only = options->flag("local-only") || installation->server.local_only;
   daemon_options.installation_yaml = yaml;
   daemon_options.listen = options->get("listen").value_or("127.0.0.1:8080");
   daemon_options.cycle_ms = *cycle_ms;

@@ -246,15 +246,27 @@ int Daemon::run(const std::atomic<bool>& stop) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     nlohmann::json body = {{"status", snap ? "ok" : "starting"},
                            {"version", "0.1.0"},
+                           {"local_only", options_.local_only},
+                           {"tls", !options_.tls_certificate.empty()},
                            {"uptime_s", std::round(uptime_s * 10) / 10}};
     if (snap) {
       body["snapshot_age_ms"] = unix_ms_now() - snap->unix_ms;
     }
     return api::json_body(200, body.dump());
   });
+  if (options_.local_only) {
+    router.set_gate([](const api::HttpRequest& r) -> std::optional<api::HttpResponse> {
+      if (api::is_local_address(r.remote)) {
+        return std::nullopt;
+      }
+      return api::json_error(403, "local-only mode: this box serves its local network only");
+    });
+  }
   routes_ = router.routes();
   boost::asio::io_context io;
-  auto server = api::HttpServer::start(io, *address, router, log_);
+  const api::TlsFiles tls{options_.tls_certificate, options_.tls_key};
+  const bool use_tls = !tls.certificate.empty();
+  auto server = api::HttpServer::start(io, *address, router, log_, use_tls ? &tls : nullptr);
   if (!server) {
     log_.error("cannot start", {{"reason", server.error().message}});
     return 1;
@@ -279,7 +291,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
                         {"cycle_ms", std::to_string(options_.cycle_ms)},
                         {"source", options_.waveform ? "simulator, waveform mode at 4 kHz"
                                                      : "simulator, power mode"},
-                        {"dashboard", options_.web_root.empty() ? "none" : options_.web_root}});
+                        {"dashboard", options_.web_root.empty() ? "none" : options_.web_root},
+                        {"tls", use_tls ? "on" : "off"},
+                        {"local_only", options_.local_only ? "on" : "off"}});
   const auto cycle = std::chrono::milliseconds(options_.cycle_ms);
   auto deadline = std::chrono::steady_clock::now();
   std::int64_t cycles = 0;

@@ -38,6 +38,13 @@ struct DaemonOptions {
   // The installation file's text, as GET /api/v1/installation shows it and
   // the dashboard's editor starts from.
   std::string installation_yaml;
+  // HTTPS: PEM files of the certificate (with chain) and its key; both
+  // empty serves plain HTTP.
+  std::string tls_certificate;
+  std::string tls_key;
+  // Serve only this box and its local network (loopback, private, link-local
+  // and unique-local addresses); Kirchhoff makes no outbound connections.
+  bool local_only = false;
   // The dashboard's built files; empty serves no dashboard.
   std::string web_root;
   std::ostream* terminal = nullptr;

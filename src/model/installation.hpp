@@ -132,6 +132,15 @@ struct Module {
   SourcePos pos;
 };
 
+// How the daemon serves this site: HTTPS with a certificate and key (PEM
+// files), and the local-only promise (docs/api.md).
+struct ServerConfig {
+  std::string tls_certificate;
+  std::string tls_key;
+  bool local_only = false;
+  SourcePos pos;
+};
+
 struct Installation {
   Site site;
   Gateway gateway = Gateway::kGenius;
@@ -140,6 +149,7 @@ struct Installation {
   std::vector<Load> loads;
   std::vector<Module> modules;  // B-bus
   ControlConfig control;        // the energy manager's settings
+  ServerConfig server;
 
   const BusDevice* find_device(std::string_view id) const;
   const CtInput* find_input(const InputRef& ref) const;

@@ -20,8 +20,10 @@ using detail::YamlReader;
 // would only cost memory to parse.
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 
-constexpr std::array<std::string_view, 6> kTopKeys = {"site",  "gateway", "bus",
-                                                      "loads", "modules", "control"};
+constexpr std::array<std::string_view, 7> kTopKeys = {"site",    "gateway", "bus",   "loads",
+                                                      "modules", "control", "server"};
+constexpr std::array<std::string_view, 3> kServerKeys = {"tls_certificate", "tls_key",
+                                                         "local_only"};
 constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
                                                        "main_breaker_a", "latitude", "longitude"};
 constexpr std::array<std::string_view, 8> kLoadKeys = {
@@ -83,6 +85,9 @@ class InstallationParser {
     if (auto control = r_.child(root, "control", "the installation file", false)) {
       detail::parse_control(*control, r_, inst.control);
     }
+    if (auto server = r_.child(root, "server", "the installation file", false)) {
+      parse_server(*server, inst.server);
+    }
     return inst;
   }
 
@@ -135,6 +140,27 @@ class InstallationParser {
           site.main_breaker_a = *amps;
         }
       }
+    }
+  }
+
+  void parse_server(const YAML::Node& node, ServerConfig& server) {
+    server.pos = YamlReader::pos_of(node);
+    if (node.IsNull() || !r_.expect_map(node, "'server'")) {
+      return;
+    }
+    r_.check_keys(node, kServerKeys, "'server'");
+    if (auto cert = r_.child(node, "tls_certificate", "'server'", false)) {
+      server.tls_certificate = r_.scalar(*cert, "tls_certificate").value_or("");
+    }
+    if (auto key = r_.child(node, "tls_key", "'server'", false)) {
+      server.tls_key = r_.scalar(*key, "tls_key").value_or("");
+    }
+    if (server.tls_certificate.empty() != server.tls_key.empty()) {
+      r_.error(server.pos,
+               "'server' needs both tls_certificate and tls_key (PEM files) for HTTPS, or neither");
+    }
+    if (auto local = r_.child(node, "local_only", "'server'", false)) {
+      server.local_only = r_.boolean(*local, "local_only").value_or(false);
     }
   }
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace kirchhoff::model {
@@ -263,6 +264,28 @@ TEST(Loader, NoControlSectionMeansDefaults) {
   EXPECT_EQ(inst->control.ev.mode, EvMode::kMinPv);
   EXPECT_EQ(inst->control.tariff.import_price(600), 0.30);
   EXPECT_TRUE(inst->control.relays.empty());
+}
+
+TEST(Loader, ServerSection) {
+  const std::string base =
+      "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\n";
+  auto ok = check_installation(base +
+                               "server: {tls_certificate: /etc/k/cert.pem, tls_key: "
+                               "/etc/k/key.pem, local_only: true}\n");
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_FALSE(ok.has_errors());
+  EXPECT_EQ(ok.installation->server.tls_certificate, "/etc/k/cert.pem");
+  EXPECT_EQ(ok.installation->server.tls_key, "/etc/k/key.pem");
+  EXPECT_TRUE(ok.installation->server.local_only);
+  // Line 3, column 9: the server mapping's first key.
+  auto half = check_installation(base + "server: {tls_certificate: /etc/k/cert.pem}\n");
+  ASSERT_EQ(half.error_count(), 1);
+  const auto error =
+      std::find_if(half.diagnostics.begin(), half.diagnostics.end(),
+                   [](const Diagnostic& d) { return d.severity == Severity::kError; });
+  EXPECT_EQ(error->pos.line, 3);
+  EXPECT_EQ(error->message,
+            "'server' needs both tls_certificate and tls_key (PEM files) for HTTPS, or neither");
 }
 
 }  // namespace

@@ -91,6 +91,7 @@ export async function logout(): Promise<void> {
   }
 }
 
+export const health = () => call<{ status: string; local_only?: boolean; tls?: boolean }>("GET", "/api/v1/health");
 export const me = () => call<{ user: string; role: string }>("GET", "/api/v1/me");
 export const live = () => call<Snapshot>("GET", "/api/v1/live");
 

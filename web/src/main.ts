@@ -2,7 +2,7 @@
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
 import { setupInstallation } from "./installation";
-import { ApiError, events, live, login, logout, me, switchOutput, type Alarm, type Snapshot } from "./api";
+import { ApiError, events, health, live, login, logout, me, switchOutput, type Alarm, type Snapshot } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
 import { EnergyCard } from "./energy";
@@ -214,6 +214,11 @@ $("logout").addEventListener("click", async () => {
   show("login");
 });
 
+health()
+  .then((h) => {
+    $("local-only").hidden = !h.local_only;
+  })
+  .catch(() => undefined);
 me()
   .then((who) => startLive(who.user, who.role))
   .catch(() => show("login"));
