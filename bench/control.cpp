@@ -1,8 +1,9 @@
 // Budget: one control cycle for 40 devices under 1 ms.
 //
-// A site with the SmartAssistant's maximum of 40 controllable devices: a
-// 3-phase charger that can switch phases, a battery, an SG Ready heat pump,
-// a PV inverter and 36 managed relays on six sub-circuits, with every
+// A site with the SmartAssistant's maximum of 40 controllable devices: four
+// 3-phase chargers that can switch phases sharing two carport circuits, a
+// battery, an SG Ready heat pump, a PV inverter and 33 managed relays on six
+// sub-circuits, with every
 // controller of the standard stack configured (export limit, peak limit,
 // ripple control, dimming, tariff windows). The inputs move every cycle
 // (PV, loads, SoC) so that the controllers engage, release and shed. Prints
@@ -26,26 +27,31 @@ using Clock = std::chrono::steady_clock;
 model::Installation forty_device_site() {
   model::Installation inst;
   inst.site.main_breaker_a = 63.0;
-  for (const char* name : {"Grid", "EV", "Battery", "Heat pump", "Solar"}) {
+  const std::pair<const char*, model::LoadKind> loads[] = {
+      {"Grid", model::LoadKind::kGrid},
+      {"EV1", model::LoadKind::kEv},
+      {"EV2", model::LoadKind::kEv},
+      {"EV3", model::LoadKind::kEv},
+      {"EV4", model::LoadKind::kEv},
+      {"Battery", model::LoadKind::kBattery},
+      {"Heat pump", model::LoadKind::kHeatpump},
+      {"Solar", model::LoadKind::kSolar}};
+  for (const auto& [name, kind] : loads) {
     model::Load load;
     load.name = name;
+    load.kind = kind;
     inst.loads.push_back(load);
   }
-  inst.loads[1].kind = model::LoadKind::kEv;
-  inst.loads[2].kind = model::LoadKind::kBattery;
-  inst.loads[3].kind = model::LoadKind::kHeatpump;
-  inst.loads[4].kind = model::LoadKind::kSolar;
   model::ControlConfig& c = inst.control;
   c.present = true;
   for (int i = 0; i < 6; ++i) {
-    c.circuits.push_back({"circuit" + std::to_string(i),
-                          20.0,
-                          i < 3 ? "" : "circuit0",
-                          {i == 0 ? "EV" : "Heat pump"},
-                          0,
-                          0});
+    std::vector<std::string> on = i == 0   ? std::vector<std::string>{"EV1", "EV2"}
+                                  : i == 1 ? std::vector<std::string>{"EV3", "EV4"}
+                                  : i == 2 ? std::vector<std::string>{"Heat pump"}
+                                           : std::vector<std::string>{};
+    c.circuits.push_back({"circuit" + std::to_string(i), 32.0, i < 3 ? "" : "circuit0", on, 0, 0});
   }
-  for (int i = 0; i < 36; ++i) {
+  for (int i = 0; i < 33; ++i) {
     model::RelayControlConfig r;
     r.module = "out" + std::to_string(i / 2 + 1);
     r.number = i % 2 + 1;
@@ -81,15 +87,25 @@ control::ControlInput input_at(int cycle) {
   for (int i = 0; i < 6; ++i) {
     in.circuit_a.push_back({10.0 + 8.0 * std::sin(t / 29.0 + i), 9.0, 12.0});
   }
-  in.ev = {true, true, true, {true, true, true}, 3, true, 10.0, 32.0, 6900.0};
+  for (int k = 0; k < 4; ++k) {
+    control::EvInput ev;
+    ev.name = "EV" + std::to_string(k + 1);
+    ev.present = true;
+    ev.plugged = (cycle / 3600 + k) % 4 != 0;
+    ev.wired = {true, true, true};
+    ev.can_switch_phases = true;
+    ev.current_a = ev.plugged ? 8.0 + k : 0.0;
+    ev.power_w = ev.current_a * 690.0;
+    in.evs.push_back(ev);
+  }
   in.battery.present = true;
   in.battery.power_w = 1000.0 * std::sin(t / 91.0);
   in.battery.soc_pct = 50.0 + 40.0 * std::sin(t / 1000.0);
   in.battery.max_charge_w = in.battery.max_discharge_w = 5000.0;
   in.heat_pump = {true, cycle % 600 < 300, 2000.0, {false, true, false}, 2};
   in.inverter = {true, std::max(0.0, pv_w), 10000.0, 11000.0, 100.0};
-  in.relay_on.assign(36, false);
-  for (int i = 0; i < 36; ++i) {
+  in.relay_on.assign(33, false);
+  for (int i = 0; i < 33; ++i) {
     in.relay_on[i] = (cycle / 60 + i) % 2 == 0;
   }
   in.status_closed = {{"in1/3", cycle % 900 < 100}, {"in1/4", cycle % 1800 < 60}};
@@ -137,7 +153,7 @@ int main() {
   const auto [full_us, sink1] = run(full, full_worst);
 
   std::printf(
-      "control cycle, 40 devices (charger, battery, heat pump, inverter, 36 relays), "
+      "control cycle, 40 devices (4 chargers, battery, heat pump, inverter, 33 relays), "
       "7 controllers, %d cycles\n",
       kCycles);
   std::printf("  baseline: building one cycle's input:   %8.2f us\n", build_us);

@@ -1,6 +1,7 @@
 #include "api/http_server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
@@ -221,10 +222,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             .shutdown(tcp::socket::shutdown_send, ignored);
       });
     } else {
+      // A lingering close: stop sending, then read and drop what the client
+      // is still sending (the rest of a refused body) for up to 2 s, so its
+      // last writes do not turn into a reset that throws our answer away.
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.expires_after(std::chrono::seconds(2));
+      drain();
     }
   }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) {
+                                self->drain();
+                              }
+                            });
+  }
+
+  std::array<char, 4096> drain_buffer_{};
 
   Stream stream_;
   beast::flat_buffer buffer_;

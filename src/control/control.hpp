@@ -20,8 +20,8 @@ namespace kirchhoff::control {
 // What one controller asks for in one cycle. Relay claims are 0/1 (off/on),
 // SG Ready claims 1-4; vectors are per configured relay (empty = no claim).
 struct Request {
-  Claim<double> ev_a;  // per-phase current; 0 = pause
-  Claim<int> ev_phases;
+  std::vector<Claim<double>> ev_a;  // per charger: per-phase current; 0 = pause
+  std::vector<Claim<int>> ev_phases;
   Claim<double> battery_w;  // + discharge
   Claim<double> inverter_pct;
   Claim<int> sg_ready;
@@ -35,6 +35,18 @@ struct Request {
     }
     return relays[index];
   }
+  Claim<double>& ev(std::size_t k) {
+    if (ev_a.size() <= k) {
+      ev_a.resize(k + 1);
+    }
+    return ev_a[k];
+  }
+  Claim<int>& phases(std::size_t k) {
+    if (ev_phases.size() <= k) {
+      ev_phases.resize(k + 1);
+    }
+    return ev_phases[k];
+  }
 };
 
 struct Decision {
@@ -44,8 +56,9 @@ struct Decision {
 };
 
 struct Setpoints {
-  std::optional<double> ev_current_a;  // empty: leave the charger at its rating
-  std::optional<int> ev_phases;
+  // Per charger; empty: leave the charger at its rating.
+  std::vector<std::optional<double>> ev_current_a;
+  std::vector<std::optional<int>> ev_phases;
   std::optional<double> battery_w;  // empty: the battery's own logic
   std::optional<double> inverter_limit_pct;
   std::optional<int> sg_ready;

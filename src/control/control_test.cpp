@@ -23,9 +23,11 @@ std::string source(const std::string& relative) {
   return std::string(KIRCHHOFF_SOURCE_DIR) + "/" + relative;
 }
 
-// The demo house with the scenario's control section (JSON is YAML too).
-model::Installation installation_with(const json& control) {
-  std::ifstream in(source("examples/demo.yaml"));
+// The demo house (or the scenario's "site", an example file) with the
+// scenario's control section (JSON is YAML too).
+model::Installation installation_with(const json& control,
+                                      const std::string& site = "examples/demo.yaml") {
+  std::ifstream in(source(site));
   std::stringstream text;
   text << in.rdbuf();
   std::string yaml = text.str();
@@ -73,18 +75,27 @@ ControlInput input_from(const json& st, std::int64_t now_ms, int repeat_index) {
   input.grid_w = st.contains("grid_w")
                      ? st["grid_w"].get<double>()
                      : (input.grid_a[0] + input.grid_a[1] + input.grid_a[2]) * input.v_ln;
+  // "ev": one charger (the demo's "EV charger"); "evs": several, in order.
+  json chargers = st.contains("evs") ? st["evs"] : json::array();
   if (st.contains("ev")) {
-    const json& ev = st["ev"];
-    input.ev.present = true;
-    input.ev.plugged = ev.value("plugged", true);
-    input.ev.wired = flags(ev.value("on", json::array({1, 1, 1})));
-    const int wired = input.ev.wired[0] + input.ev.wired[1] + input.ev.wired[2];
-    input.ev.phases = ev.value("phases", wired == 1 ? 1 : 3);
-    input.ev.can_switch_phases = ev.value("can_switch", false);
-    input.ev.current_a = ev.value("current_a", 0.0);
-    input.ev.max_a = ev.value("max_a", 32.0);
-    input.ev.responding = ev.value("responding", true);
-    input.ev.power_w = ev.value("power_w", input.ev.current_a * input.v_ln * input.ev.phases);
+    chargers.insert(chargers.begin(), st["ev"]);
+  }
+  for (std::size_t k = 0; k < chargers.size(); ++k) {
+    const json& ev = chargers[k];
+    EvInput charger;
+    charger.name =
+        ev.value("name", k == 0 ? std::string("EV charger") : "EV " + std::to_string(k + 1));
+    charger.present = true;
+    charger.plugged = ev.value("plugged", true);
+    charger.wired = flags(ev.value("on", json::array({1, 1, 1})));
+    const int wired = charger.wired[0] + charger.wired[1] + charger.wired[2];
+    charger.phases = ev.value("phases", wired == 1 ? 1 : 3);
+    charger.can_switch_phases = ev.value("can_switch", false);
+    charger.current_a = ev.value("current_a", 0.0);
+    charger.max_a = ev.value("max_a", 32.0);
+    charger.responding = ev.value("responding", true);
+    charger.power_w = ev.value("power_w", charger.current_a * input.v_ln * charger.phases);
+    input.evs.push_back(charger);
   }
   if (st.contains("battery")) {
     const json& b = st["battery"];
@@ -144,7 +155,8 @@ void run_scenario(const std::filesystem::path& path) {
   SCOPED_TRACE(path.filename().string());
   std::ifstream in(path);
   const auto doc = json::parse(in);
-  const model::Installation inst = installation_with(doc.value("control", json()));
+  const model::Installation inst = installation_with(
+      doc.value("control", json()), doc.value("site", std::string("examples/demo.yaml")));
   EnergyManager full = make_default_manager(inst);
   EnergyManager subset(inst);
   // A scenario may run some controllers of the standard stack only.
@@ -177,8 +189,22 @@ void run_scenario(const std::filesystem::path& path) {
       const auto& expect = step["expect"];
       const Setpoints& s = result.setpoints;
       SCOPED_TRACE("step " + std::to_string(step_number) + ": " + step.value("note", ""));
-      expect_value(expect, "ev_a", s.ev_current_a);
-      expect_value(expect, "ev_phases", s.ev_phases);
+      const auto first = [](const auto& v) { return v.empty() ? std::nullopt : v.front(); };
+      expect_value(expect, "ev_a", first(s.ev_current_a));
+      expect_value(expect, "ev_phases", first(s.ev_phases));
+      if (expect.contains("evs_a")) {
+        ASSERT_EQ(s.ev_current_a.size(), expect["evs_a"].size());
+        for (std::size_t k = 0; k < s.ev_current_a.size(); ++k) {
+          SCOPED_TRACE("charger " + std::to_string(k));
+          const json& e = expect["evs_a"][k];
+          if (e.is_null()) {
+            EXPECT_FALSE(s.ev_current_a[k].has_value());
+          } else {
+            ASSERT_TRUE(s.ev_current_a[k].has_value());
+            EXPECT_NEAR(*s.ev_current_a[k], e.get<double>(), 1e-6);
+          }
+        }
+      }
       expect_value(expect, "battery_w", s.battery_w);
       expect_value(expect, "inverter_pct", s.inverter_limit_pct);
       expect_value(expect, "sg", s.sg_ready);

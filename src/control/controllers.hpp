@@ -60,16 +60,17 @@ class OverloadProtection : public Controller {
   struct Circuit {
     std::string name;
     double limit_a = 0.0;
-    int input_index = -1;  // -1: the main breaker (grid currents)
-    bool has_ev = false;
+    int input_index = -1;   // -1: the main breaker (grid currents)
+    std::vector<bool> evs;  // per charger: behind this breaker
     bool has_heat_pump = false;
     bool has_battery = false;
     std::vector<std::size_t> relays;  // configured relays on it
   };
+  std::size_t ev_count_ = 0;
   std::vector<Circuit> circuits_;
   model::ControlConfig config_;
-  bool paused_ = false;
-  double resume_ok_s_ = 0.0;
+  std::vector<bool> paused_;          // per charger
+  std::vector<double> resume_ok_s_;   // per charger
   std::vector<bool> shed_;            // per configured relay
   std::vector<double> restore_ok_s_;  // per configured relay
   bool hp_blocked_ = false;
@@ -137,12 +138,16 @@ class SelfConsumption : public Controller {
   Request decide(const ControlInput& input) override;
 
  private:
-  double ev_surplus_current(const ControlInput& input, double surplus_w, std::string& why);
+  double ev_surplus_current(const ControlInput& input, std::size_t k, double surplus_w,
+                            std::string& why);
   model::ControlConfig config_;
-  bool ev_charging_ = false;
-  double ev_timer_s_ = 0.0;
-  int ev_phases_ = 3;
-  double phase_timer_s_ = 0.0;
+  struct EvState {
+    bool charging = false;
+    double timer_s = 0.0;
+    int phases = 3;
+    double phase_timer_s = 0.0;
+  };
+  std::vector<EvState> evs_;   // per charger
   int battery_direction_ = 0;  // +1 discharging, -1 charging, 0 idle
   int battery_pending_ = 0;
   double battery_timer_s_ = 0.0;

@@ -41,7 +41,9 @@ Request FailSafe::decide(const ControlInput& input) {
   }
   const std::size_t relay_count = config_.relays.size();
   if (!why.empty()) {
-    request.ev_a.max = 0.0;
+    for (std::size_t k = 0; k < input.evs.size(); ++k) {
+      request.ev(k).max = 0.0;
+    }
     request.battery_w.want = 0.0;
     request.inverter_pct.max = config_.grid.inverter_safe_pct;
     request.sg_ready.want = 2;
@@ -53,9 +55,13 @@ Request FailSafe::decide(const ControlInput& input) {
     return request;
   }
   std::string devices;
-  if (input.ev.present && !input.ev.responding) {
-    request.ev_a.max = 0.0;
-    devices = "the charger";
+  for (std::size_t k = 0; k < input.evs.size(); ++k) {
+    if (!input.evs[k].responding) {
+      request.ev(k).max = 0.0;
+      const std::string which =
+          input.evs.size() == 1 ? "the charger" : "charger '" + input.evs[k].name + "'";
+      devices += (devices.empty() ? "" : " and ") + which;
+    }
   }
   if (input.battery.present && !input.battery.responding) {
     request.battery_w.want = 0.0;

@@ -42,7 +42,8 @@ Request GridOperatorSignals::decide(const ControlInput& input) {
   if (config_.grid.dimming) {
     const auto& d = *config_.grid.dimming;
     if (signal_active(input, d.input, d.active_closed)) {
-      // The heat pump keeps what it draws while it fits; the car gets the rest.
+      // The heat pump keeps what it draws while it fits; the cars get the rest,
+      // the most important first.
       double left_w = d.cap_w;
       const HeatPumpInput& hp = input.heat_pump;
       if (hp.present && hp.running) {
@@ -52,10 +53,16 @@ Request GridOperatorSignals::decide(const ControlInput& input) {
           left_w -= hp.power_w;
         }
       }
-      if (input.ev.present) {
-        const double per_phase_w = input.v_ln * input.ev.phases;
-        const double a = std::floor(left_w / per_phase_w * 10.0) / 10.0;
-        request.ev_a.max = a < 6.0 ? 0.0 : a;
+      for (std::size_t k = 0; k < input.evs.size(); ++k) {
+        const EvInput& ev = input.evs[k];
+        if (!ev.present) {
+          continue;
+        }
+        const double per_phase_w = input.v_ln * ev.phases;
+        double a = std::floor(std::max(0.0, left_w) / per_phase_w * 10.0) / 10.0;
+        a = a < 6.0 ? 0.0 : std::min(a, ev.max_a);
+        request.ev(k).max = a;
+        left_w -= ev.plugged ? a * per_phase_w : 0.0;
       }
       reason += std::string(reason.empty() ? "" : "; ") + "controllable devices dimmed to " +
                 kw_text(d.cap_w) + " on " + d.input;
@@ -114,16 +121,21 @@ Request ExportLimitation::decide(const ControlInput& input) {
       }
       needed -= take;
     }
-    const EvInput& ev = input.ev;
-    if (needed > 0.0 && ev.present && ev.plugged && ev.current_a >= 6.0 &&
-        config_.ev.mode != model::EvMode::kOff) {
+    for (std::size_t k = 0; k < input.evs.size(); ++k) {
+      const EvInput& ev = input.evs[k];
+      if (needed <= 0.0 || !ev.present || !ev.plugged || ev.current_a < 6.0 ||
+          config_.ev.mode == model::EvMode::kOff) {
+        continue;
+      }
       const double per_a = input.v_ln * ev.phases;
       const double more_a = std::min(ev.max_a, config_.ev.max_a) - ev.current_a;
       const double take_a = std::min(more_a, needed / per_a);
       if (take_a > 0.0) {
-        request.ev_a.min = ev.current_a + take_a;
+        request.ev(k).min = ev.current_a + take_a;
         needed -= take_a * per_a;
-        used += std::string(used.empty() ? "" : ", ") + "car charging faster";
+        if (used.find("car charging faster") == std::string::npos) {
+          used += std::string(used.empty() ? "" : ", ") + "car charging faster";
+        }
       }
     }
     // The inverter is curtailed for what is left.
@@ -186,9 +198,11 @@ Request PeakShaving::decide(const ControlInput& input) {
   // not from what they drew last cycle, so the bounds do not chase their own
   // effect (which made car and battery take turns).
   const BatteryInput& b = input.battery;
-  const EvInput& ev = input.ev;
-  const double base_w =
-      input.grid_w - (ev.present ? ev.power_w : 0.0) + (b.present ? b.power_w : 0.0);
+  double evs_w = 0.0;
+  for (const EvInput& ev : input.evs) {
+    evs_w += ev.present ? ev.power_w : 0.0;
+  }
+  const double base_w = input.grid_w - evs_w + (b.present ? b.power_w : 0.0);
   const double battery_can_w = b.present && b.soc_pct > b.soc_min_pct ? b.max_discharge_w : 0.0;
   // The battery backs the car only down to its reserve (on again 5 points
   // above), or the two take turns at the edge of what the battery can give.
@@ -198,19 +212,30 @@ Request PeakShaving::decide(const ControlInput& input) {
     battery_backs_car_ = true;
   }
   std::string used;
-  double ev_w = ev.present ? ev.power_w : 0.0;
-  if (ev.present && ev.plugged) {
-    // The car may use what the threshold leaves plus what the battery can give.
-    const double per_a = input.v_ln * ev.phases;
-    const double budget_w = allowed_w - base_w + (battery_backs_car_ ? battery_can_w : 0.0);
-    const double a = std::floor(budget_w / per_a * 10.0) / 10.0;
-    if (a < ev.max_a) {
-      request.ev_a.max = a < 6.0 ? 0.0 : a;
-      ev_w = std::min(ev_w, *request.ev_a.max * per_a);
-      if (ev.current_a > *request.ev_a.max + 0.05) {
-        used = a < 6.0 ? "car paused" : (input.explain ? "car at " + amps_text(a) : "car");
-      }
+  // The cars may use what the threshold leaves plus what the battery can
+  // give, the most important first.
+  double budget_w = allowed_w - base_w + (battery_backs_car_ ? battery_can_w : 0.0);
+  double ev_w = 0.0;
+  for (std::size_t k = 0; k < input.evs.size(); ++k) {
+    const EvInput& ev = input.evs[k];
+    if (!ev.present) {
+      continue;
     }
+    double drawn_w = ev.power_w;
+    if (ev.plugged) {
+      const double per_a = input.v_ln * ev.phases;
+      const double a = std::floor(std::max(0.0, budget_w) / per_a * 10.0) / 10.0;
+      if (a < ev.max_a) {
+        const double bound = a < 6.0 ? 0.0 : a;
+        request.ev(k).max = bound;
+        drawn_w = std::min(drawn_w, bound * per_a);
+        if (ev.current_a > bound + 0.05 && used.empty()) {
+          used = a < 6.0 ? "car paused" : (input.explain ? "car at " + amps_text(a) : "car");
+        }
+      }
+      budget_w -= drawn_w;
+    }
+    ev_w += drawn_w;
   }
   const double deficit = base_w + ev_w - allowed_w;
   if (b.present) {

@@ -14,6 +14,7 @@
 namespace kirchhoff::control {
 
 struct EvInput {
+  std::string name;  // the EV load's name, for reasons
   bool present = false;
   bool plugged = false;
   bool responding = true;
@@ -77,7 +78,9 @@ struct ControlInput {
   double grid_w = 0.0;             // + import
   // Per configured circuit (control.circuits, same order): its current per phase.
   std::vector<std::array<double, 3>> circuit_a;
-  EvInput ev;
+  // The EV chargers, one per EV load in the installation's order: the first
+  // has the highest priority when the current is shared by priority.
+  std::vector<EvInput> evs;
   BatteryInput battery;
   HeatPumpInput heat_pump;
   InverterInput inverter;

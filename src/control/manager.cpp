@@ -59,8 +59,12 @@ std::optional<std::size_t> EnergyManager::relay_index(const std::string& module,
 
 ControlResult EnergyManager::cycle(const ControlInput& input) {
   const std::size_t relay_count = config_.relays.size();
-  Arbiter<double> ev(0.0, input.ev.max_a);
-  Arbiter<int> ev_phases(1, 3);
+  const std::size_t ev_count = input.evs.size();
+  std::vector<Arbiter<double>> ev;
+  std::vector<Arbiter<int>> ev_phases(ev_count, Arbiter<int>(1, 3));
+  for (const auto& charger : input.evs) {
+    ev.emplace_back(0.0, charger.max_a);
+  }
   Arbiter<double> battery(-input.battery.max_charge_w, input.battery.max_discharge_w);
   Arbiter<double> inverter(0.0, 100.0);
   Arbiter<int> sg(1, 4);
@@ -82,8 +86,12 @@ ControlResult EnergyManager::cycle(const ControlInput& input) {
       apply_manual();
     }
     Request r = controller->decide(input);
-    ev.apply(r.ev_a);
-    ev_phases.apply(r.ev_phases);
+    for (std::size_t k = 0; k < std::min(ev_count, r.ev_a.size()); ++k) {
+      ev[k].apply(r.ev_a[k]);
+    }
+    for (std::size_t k = 0; k < std::min(ev_count, r.ev_phases.size()); ++k) {
+      ev_phases[k].apply(r.ev_phases[k]);
+    }
     battery.apply(r.battery_w);
     inverter.apply(r.inverter_pct);
     sg.apply(r.sg_ready);
@@ -104,11 +112,14 @@ ControlResult EnergyManager::cycle(const ControlInput& input) {
   Setpoints& s = result.setpoints;
   // A charger bound without a wish charges as fast as the bound allows;
   // between 0 and 6 A a car cannot charge (IEC 61851): that is a pause.
-  s.ev_current_a = ev.result(input.ev.max_a);
-  if (s.ev_current_a && *s.ev_current_a < 6.0) {
-    s.ev_current_a = 0.0;
+  for (std::size_t k = 0; k < ev_count; ++k) {
+    std::optional<double> a = ev[k].result(input.evs[k].max_a);
+    if (a && *a < 6.0) {
+      a = 0.0;
+    }
+    s.ev_current_a.push_back(a);
+    s.ev_phases.push_back(ev_phases[k].result(input.evs[k].phases));
   }
-  s.ev_phases = ev_phases.result(input.ev.phases);
   s.battery_w = battery.result(0.0);
   s.inverter_limit_pct = inverter.result(100.0);
   s.sg_ready = sg.result(2);

@@ -12,14 +12,19 @@ std::string phase_name(int p) { return "L" + std::to_string(p + 1); }
 }  // namespace
 
 OverloadProtection::OverloadProtection(const model::Installation& installation)
-    : config_(installation.control),
+    : ev_count_(static_cast<std::size_t>(
+          std::count_if(installation.loads.begin(), installation.loads.end(),
+                        [](const auto& l) { return l.kind == model::LoadKind::kEv; }))),
+      config_(installation.control),
+      paused_(ev_count_, false),
+      resume_ok_s_(ev_count_, 0.0),
       shed_(installation.control.relays.size(), false),
       restore_ok_s_(installation.control.relays.size(), 0.0) {
   const auto& c = installation.control;
   Circuit main;
   main.name = "main breaker";
   main.limit_a = installation.site.main_breaker_a;
-  main.has_ev = true;
+  main.evs.assign(ev_count_, true);
   main.has_heat_pump = true;
   main.has_battery = true;
   for (std::size_t r = 0; r < c.relays.size(); ++r) {
@@ -48,9 +53,13 @@ OverloadProtection::OverloadProtection(const model::Installation& installation)
     circuit.name = "circuit " + c.circuits[i].name;
     circuit.limit_a = c.circuits[i].breaker_a;
     circuit.input_index = static_cast<int>(i);
+    circuit.evs.assign(ev_count_, false);
+    std::size_t k = 0;
     for (const auto& load : installation.loads) {
+      if (load.kind == model::LoadKind::kEv) {
+        circuit.evs[k++] = in_subtree(c.circuits[i], load.name);
+      }
       if (in_subtree(c.circuits[i], load.name)) {
-        circuit.has_ev = circuit.has_ev || load.kind == model::LoadKind::kEv;
         circuit.has_heat_pump = circuit.has_heat_pump || load.kind == model::LoadKind::kHeatpump;
         circuit.has_battery = circuit.has_battery || load.kind == model::LoadKind::kBattery;
       }
@@ -67,84 +76,183 @@ OverloadProtection::OverloadProtection(const model::Installation& installation)
 Request OverloadProtection::decide(const ControlInput& input) {
   Request request;
   const std::size_t relay_count = config_.relays.size();
-  const EvInput& ev = input.ev;
-  // Conductors the charger may draw on before the next decision.
-  std::array<bool, 3> ev_on = ev.can_switch_phases ? ev.wired : ev.active();
-  const double ev_now_a = ev.plugged ? ev.current_a : 0.0;
+  const std::size_t n = std::min(input.evs.size(), ev_count_);
   // The current a battery charging from the grid draws per phase; it yields
-  // to the car, so the car's headroom is counted without it.
+  // to the cars, so their headroom is counted without it.
   const BatteryInput& b = input.battery;
   const int battery_phases = b.phases[0] + b.phases[1] + b.phases[2];
   const double charge_a = b.present && b.power_w < 0.0 && battery_phases > 0
                               ? -b.power_w / (input.v_ln * battery_phases)
                               : 0.0;
-  double allowed = ev.max_a;
-  std::size_t worst_c = 0;
-  int worst_p = -1;
-  double worst_load = 0.0;
-  double worst_limit = 0.0;
-  // Per circuit and phase, the current without the charger.
+  auto measured = [&](const Circuit& circuit) {
+    return circuit.input_index < 0 ||
+           static_cast<std::size_t>(circuit.input_index) < input.circuit_a.size();
+  };
+  auto current_of = [&](const Circuit& circuit) -> const std::array<double, 3>& {
+    return circuit.input_index < 0 ? input.grid_a : input.circuit_a[circuit.input_index];
+  };
+  auto draws = [&](std::size_t k, const Circuit& circuit, int p) {
+    return input.evs[k].present && circuit.evs[k] && input.evs[k].active()[p];
+  };
+  // The conductors a charger may draw on before the next decision: every
+  // wired one when it may switch 1p<->3p, so a switch cannot overload a phase.
+  auto may_draw = [&](std::size_t k, const Circuit& circuit, int p) {
+    const EvInput& ev = input.evs[k];
+    return ev.present && circuit.evs[k] && (ev.can_switch_phases ? ev.wired : ev.active())[p];
+  };
+  // Per circuit and phase: the current without the chargers and the battery's
+  // charging, and the headroom left for the chargers.
   std::vector<std::array<double, 3>> others(circuits_.size());
+  std::vector<std::array<double, 3>> headroom(circuits_.size());
   for (std::size_t c = 0; c < circuits_.size(); ++c) {
-    const Circuit& circuit = circuits_[c];
-    const bool measured = circuit.input_index < 0 ||
-                          static_cast<std::size_t>(circuit.input_index) < input.circuit_a.size();
-    if (!measured) {
+    if (!measured(circuits_[c])) {
       continue;
     }
-    const auto& now_a =
-        circuit.input_index < 0 ? input.grid_a : input.circuit_a[circuit.input_index];
     for (int p = 0; p < input.phase_count; ++p) {
-      const bool ev_here = ev.present && circuit.has_ev && ev.active()[p];
-      const bool battery_here = circuit.has_battery && b.phases[p];
-      others[c][p] = now_a[p] - (ev_here ? ev_now_a : 0.0) - (battery_here ? charge_a : 0.0);
-      if (!ev.present || !circuit.has_ev || !ev_on[p]) {
-        continue;
+      double chargers_a = 0.0;
+      for (std::size_t k = 0; k < n; ++k) {
+        chargers_a +=
+            draws(k, circuits_[c], p) && input.evs[k].plugged ? input.evs[k].current_a : 0.0;
       }
-      const double headroom = circuit.limit_a - kMarginA - others[c][p];
-      if (headroom < allowed) {
-        allowed = headroom;
-        worst_c = c;
-        worst_p = p;
-        worst_load = now_a[p];
-        worst_limit = circuit.limit_a;
+      const bool battery_here = circuits_[c].has_battery && b.phases[p];
+      others[c][p] = current_of(circuits_[c])[p] - chargers_a - (battery_here ? charge_a : 0.0);
+      headroom[c][p] = circuits_[c].limit_a - kMarginA - others[c][p];
+    }
+  }
+  // A charger's share of a circuit's phase: equal among the plugged chargers
+  // that draw on it (fair), or what the more important chargers left
+  // (priority). Chargers that would get less than 6 A pause, the least
+  // important first, and the others share again.
+  const bool fair = config_.ev.sharing == model::EvSharing::kFair;
+  std::vector<bool> sharing(n, false);
+  for (std::size_t k = 0; k < n; ++k) {
+    sharing[k] = input.evs[k].present && input.evs[k].plugged;
+  }
+  std::vector<double> allowed(n, 0.0);
+  std::vector<std::pair<std::size_t, int>> worst(n, {0, -1});
+  auto allocate = [&] {
+    std::vector<std::array<double, 3>> left = headroom;
+    for (std::size_t k = 0; k < n; ++k) {
+      allowed[k] = input.evs[k].max_a;
+      worst[k] = {0, -1};
+    }
+    // Plugged chargers first, in priority order, then the idle ones get what
+    // is left (the bound a car plugging in would start within).
+    std::vector<std::size_t> order;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t k = 0; k < n; ++k) {
+        if (input.evs[k].present && sharing[k] == (pass == 0)) {
+          order.push_back(k);
+        }
       }
+    }
+    for (std::size_t k : order) {
+      for (std::size_t c = 0; c < circuits_.size(); ++c) {
+        if (!measured(circuits_[c])) {
+          continue;
+        }
+        for (int p = 0; p < input.phase_count; ++p) {
+          if (!may_draw(k, circuits_[c], p)) {
+            continue;
+          }
+          double share = left[c][p];
+          if (fair && sharing[k]) {
+            int count = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+              count += sharing[j] && may_draw(j, circuits_[c], p) ? 1 : 0;
+            }
+            share = headroom[c][p] / std::max(1, count);
+          }
+          if (share < allowed[k]) {
+            allowed[k] = share;
+            worst[k] = {c, p};
+          }
+        }
+      }
+      allowed[k] = std::floor(allowed[k] * 10.0) / 10.0;
+      const double take = sharing[k] && allowed[k] >= kMinCurrentA ? allowed[k] : 0.0;
+      for (std::size_t c = 0; c < circuits_.size(); ++c) {
+        for (int p = 0; p < input.phase_count; ++p) {
+          if (measured(circuits_[c]) && may_draw(k, circuits_[c], p)) {
+            left[c][p] -= take;
+          }
+        }
+      }
+    }
+  };
+  allocate();
+  for (std::size_t k = n; k-- > 0;) {
+    bool short_of = false;
+    int sharing_count = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      short_of = short_of || (sharing[j] && allowed[j] < kMinCurrentA);
+      sharing_count += sharing[j] ? 1 : 0;
+    }
+    // A charger alone that does not fit simply pauses below.
+    if (!short_of || !fair || sharing_count < 2) {
+      break;
+    }
+    if (sharing[k]) {
+      sharing[k] = false;  // the least important plugged charger gives way
+      allocate();
     }
   }
   std::string reason;
-  if (ev.present) {
-    allowed = std::floor(allowed * 10.0) / 10.0;
-    if (allowed < kMinCurrentA) {
-      paused_ = true;
-      resume_ok_s_ = 0.0;
-    } else if (paused_) {
-      resume_ok_s_ =
-          allowed >= kMinCurrentA + kResumeHysteresisA ? resume_ok_s_ + input.cycle_s : 0.0;
-      paused_ = resume_ok_s_ < kResumeDelayS;
+  std::vector<double> next_a(n, 0.0);  // what each charger may draw next cycle
+  for (std::size_t k = 0; k < n; ++k) {
+    const EvInput& ev = input.evs[k];
+    if (!ev.present) {
+      continue;
     }
-    auto where = [&] {
+    const bool gave_way = ev.plugged && !sharing[k];
+    const double a = gave_way ? 0.0 : allowed[k];
+    if (a < kMinCurrentA) {
+      paused_[k] = true;
+      resume_ok_s_[k] = 0.0;
+    } else if (paused_[k]) {
+      resume_ok_s_[k] =
+          a >= kMinCurrentA + kResumeHysteresisA ? resume_ok_s_[k] + input.cycle_s : 0.0;
+      paused_[k] = resume_ok_s_[k] < kResumeDelayS;
+    }
+    const auto [wc, wp] = worst[k];
+    auto where = [&, wc = wc, wp = wp] {
       const std::string at =
-          phase_name(worst_p) + (worst_c == 0 ? std::string() : " of " + circuits_[worst_c].name);
-      return at + " at " + amps_text(worst_load) + " of " + amps_text(worst_limit);
+          phase_name(wp) + (wc == 0 ? std::string() : " of " + circuits_[wc].name);
+      return at + " at " + amps_text(current_of(circuits_[wc])[wp]) + " of " +
+             amps_text(circuits_[wc].limit_a);
     };
-    if (paused_) {
-      request.ev_a.max = 0.0;
-      reason = !input.explain ? "active"
-                              : std::string(ev.plugged ? "car paused: " : "charger held: ") +
-                                    (worst_p < 0 ? "waiting for headroom" : where());
-    } else if (allowed < ev.max_a) {
-      request.ev_a.max = allowed;
+    const std::string car = n == 1 ? "car" : "car at '" + ev.name + "'";
+    std::string said;
+    if (paused_[k]) {
+      request.ev(k).max = 0.0;
+      if (input.explain) {
+        said = ev.plugged ? car + " paused: "
+                          : (n == 1 ? "charger held: " : "charger '" + ev.name + "' held: ");
+        said += gave_way ? "gives way to more important chargers"
+                : wp < 0 ? "waiting for headroom"
+                         : where();
+      }
+    } else if (a < ev.max_a) {
+      request.ev(k).max = a;
       // Without a car the bound still stands (a car that plugs in starts
       // within it), but there is nothing to tell anyone.
-      if (ev.plugged) {
-        reason =
-            !input.explain ? "active" : "car limited to " + amps_text(allowed) + ": " + where();
+      if (ev.plugged && input.explain) {
+        said = car + " limited to " + amps_text(a) + ": " + where();
       }
     }
+    if (paused_[k] || (a < ev.max_a && ev.plugged)) {
+      reason += (reason.empty() ? "" : "; ") + (input.explain ? said : std::string("active"));
+    }
+    const double now_a = ev.plugged ? ev.current_a : 0.0;
+    next_a[k] = request.ev(k).max ? std::min(*request.ev(k).max, now_a) : now_a;
   }
-  // What is left over each limit once the charger obeys: shed relays by
-  // priority, least important first, then block the heat pump.
-  const double ev_next_a = request.ev_a.max ? std::min(*request.ev_a.max, ev_now_a) : ev_now_a;
+  auto chargers_next = [&](std::size_t c, int p) {
+    double sum = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      sum += draws(k, circuits_[c], p) ? next_a[k] : 0.0;
+    }
+    return sum;
+  };
   // The battery may charge with what the car leaves on its phases.
   double charge_room_a = b.present ? b.max_charge_w : 0.0;
   if (b.present && battery_phases > 0) {
@@ -158,9 +266,8 @@ Request OverloadProtection::decide(const ControlInput& input) {
       }
       for (int p = 0; p < input.phase_count; ++p) {
         if (b.phases[p]) {
-          const bool ev_here = ev.present && circuit.has_ev && ev.active()[p];
-          charge_room_a = std::min(charge_room_a, circuit.limit_a - kMarginA - others[c][p] -
-                                                      (ev_here ? ev_next_a : 0.0));
+          charge_room_a = std::min(charge_room_a,
+                                   circuit.limit_a - kMarginA - others[c][p] - chargers_next(c, p));
         }
       }
     }
@@ -179,16 +286,12 @@ Request OverloadProtection::decide(const ControlInput& input) {
   bool keep_hp_blocked = false;
   for (std::size_t c = 0; c < circuits_.size(); ++c) {
     const Circuit& circuit = circuits_[c];
-    const bool measured = circuit.input_index < 0 ||
-                          static_cast<std::size_t>(circuit.input_index) < input.circuit_a.size();
-    if (!measured) {
+    if (!measured(circuit)) {
       continue;
     }
     for (int p = 0; p < input.phase_count; ++p) {
-      const bool ev_here = ev.present && circuit.has_ev && ev.active()[p];
       const bool battery_here = circuit.has_battery && b.phases[p];
-      double predicted =
-          others[c][p] + (ev_here ? ev_next_a : 0.0) + (battery_here ? charge_next_a : 0.0);
+      double predicted = others[c][p] + chargers_next(c, p) + (battery_here ? charge_next_a : 0.0);
       const double limit = circuit.limit_a - kMarginA;
       // Relays already shed on this phase stay shed while their load would
       // not fit back with 1 A to spare for 60 s.

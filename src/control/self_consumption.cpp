@@ -21,61 +21,62 @@ SelfConsumption::SelfConsumption(const model::ControlConfig& config) : config_(c
 
 // The current the car may take from `surplus_w` (0 = not charging), with the
 // start and stop thresholds and delays and the choice of 1 or 3 phases.
-double SelfConsumption::ev_surplus_current(const ControlInput& input, double surplus_w,
-                                           std::string& why) {
+double SelfConsumption::ev_surplus_current(const ControlInput& input, std::size_t k,
+                                           double surplus_w, std::string& why) {
   const model::EvConfig& c = config_.ev;
-  const EvInput& ev = input.ev;
+  const EvInput& ev = input.evs[k];
+  EvState& st = evs_[k];
   const bool switching = ev.can_switch_phases && c.phase_switching;
   const double v = input.v_ln;
   const double min_1p_w = c.min_a * v;
   const double min_3p_w = 3.0 * c.min_a * v;
   if (!switching) {
-    ev_phases_ = ev.phases;
+    st.phases = ev.phases;
   }
-  const double min_w = c.min_a * v * ev_phases_;
-  if (!ev_charging_) {
+  const double min_w = c.min_a * v * st.phases;
+  if (!st.charging) {
     const double start_w = switching ? min_1p_w : min_w;
-    ev_timer_s_ = surplus_w - c.enable_w >= start_w ? ev_timer_s_ + input.cycle_s : 0.0;
-    if (ev_timer_s_ >= c.enable_delay_s) {
-      ev_charging_ = true;
-      ev_timer_s_ = 0.0;
+    st.timer_s = surplus_w - c.enable_w >= start_w ? st.timer_s + input.cycle_s : 0.0;
+    if (st.timer_s >= c.enable_delay_s) {
+      st.charging = true;
+      st.timer_s = 0.0;
       if (switching) {
-        ev_phases_ = surplus_w - c.enable_w >= min_3p_w ? 3 : 1;
+        st.phases = surplus_w - c.enable_w >= min_3p_w ? 3 : 1;
       }
     }
   } else {
     // Stops only after importing more than disable_w at the minimum current
     // for the whole delay.
-    ev_timer_s_ = surplus_w + c.disable_w < min_w ? ev_timer_s_ + input.cycle_s : 0.0;
-    if (ev_timer_s_ >= c.disable_delay_s && !(switching && ev_phases_ == 3)) {
-      ev_charging_ = false;
-      ev_timer_s_ = 0.0;
+    st.timer_s = surplus_w + c.disable_w < min_w ? st.timer_s + input.cycle_s : 0.0;
+    if (st.timer_s >= c.disable_delay_s && !(switching && st.phases == 3)) {
+      st.charging = false;
+      st.timer_s = 0.0;
     }
   }
-  if (ev_charging_ && switching) {
+  if (st.charging && switching) {
     // 3p -> 1p when three phases cannot be fed for the stop delay; 1p -> 3p
     // when they can for the start delay. The charger pauses while it switches.
     const bool want_three = surplus_w - c.enable_w >= min_3p_w;
     const bool want_one = surplus_w + c.disable_w < min_3p_w;
-    if ((ev_phases_ == 1 && want_three) || (ev_phases_ == 3 && want_one)) {
-      phase_timer_s_ += input.cycle_s;
-      const double delay = ev_phases_ == 1 ? c.enable_delay_s : c.disable_delay_s;
-      if (phase_timer_s_ >= delay) {
-        ev_phases_ = ev_phases_ == 1 ? 3 : 1;
-        phase_timer_s_ = 0.0;
-        ev_timer_s_ = 0.0;
+    if ((st.phases == 1 && want_three) || (st.phases == 3 && want_one)) {
+      st.phase_timer_s += input.cycle_s;
+      const double delay = st.phases == 1 ? c.enable_delay_s : c.disable_delay_s;
+      if (st.phase_timer_s >= delay) {
+        st.phases = st.phases == 1 ? 3 : 1;
+        st.phase_timer_s = 0.0;
+        st.timer_s = 0.0;
       }
     } else {
-      phase_timer_s_ = 0.0;
+      st.phase_timer_s = 0.0;
     }
   }
-  if (!ev_charging_) {
+  if (!st.charging) {
     if (input.explain) {
       why = "car waits for " + watts_text(switching ? min_1p_w : min_w) + " of surplus";
     }
     return 0.0;
   }
-  const double a = std::floor(surplus_w / (v * ev_phases_) * 10.0) / 10.0;
+  const double a = std::floor(surplus_w / (v * st.phases) * 10.0) / 10.0;
   why = "car on surplus";
   return std::clamp(a, c.min_a, std::min(c.max_a, ev.max_a));
 }
@@ -86,7 +87,10 @@ Request SelfConsumption::decide(const ControlInput& input) {
   const double v = input.v_ln;
   // What the site would import (+) or export (-) without the flexible
   // devices: the surplus is handed out again each cycle, in order.
-  double flexible_w = input.ev.power_w - input.battery.power_w;
+  double flexible_w = -input.battery.power_w;
+  for (const EvInput& ev : input.evs) {
+    flexible_w += ev.present ? ev.power_w : 0.0;
+  }
   for (std::size_t r : surplus_relays_) {
     if (r < input.relay_on.size() && input.relay_on[r]) {
       flexible_w += config_.relays[r].power_w;
@@ -105,42 +109,54 @@ Request SelfConsumption::decide(const ControlInput& input) {
     }
   };
 
-  // The car.
-  const EvInput& ev = input.ev;
-  if (ev.present) {
+  // The cars, the most important first.
+  if (evs_.size() < input.evs.size()) {
+    evs_.resize(input.evs.size());
+  }
+  for (std::size_t k = 0; k < input.evs.size(); ++k) {
+    const EvInput& ev = input.evs[k];
+    if (!ev.present) {
+      continue;
+    }
+    EvState& st = evs_[k];
+    const std::string car = input.evs.size() == 1 ? "car" : "car at '" + ev.name + "'";
     const EvMode mode = config_.ev.mode;
     double ev_a = 0.0;
     if (!ev.plugged) {
-      ev_charging_ = false;
-      ev_timer_s_ = 0.0;
+      st.charging = false;
+      st.timer_s = 0.0;
     } else if (mode == EvMode::kOff) {
-      request.ev_a.want = 0.0;
-      note([] { return std::string("car off"); });
+      request.ev(k).want = 0.0;
+      note([&] { return car + " off"; });
     } else if (mode == EvMode::kNow) {
       ev_a = std::min(config_.ev.max_a, ev.max_a);
-      request.ev_a.want = ev_a;
-      request.ev_phases.want = 3;
+      request.ev(k).want = ev_a;
+      request.phases(k).want = 3;
     } else {
       std::string why;
-      ev_a = ev_surplus_current(input, surplus, why);
+      ev_a = ev_surplus_current(input, k, surplus, why);
       if (mode == EvMode::kMinPv && ev_a < config_.ev.min_a) {
         ev_a = config_.ev.min_a;
         why = "car at its minimum";
       }
-      request.ev_a.want = ev_a;
-      request.ev_a.weak = true;  // a cheap tariff window may charge faster
+      request.ev(k).want = ev_a;
+      request.ev(k).weak = true;  // a cheap tariff window may charge faster
       if (ev.can_switch_phases && config_.ev.phase_switching) {
-        request.ev_phases.want = ev_phases_;
-        request.ev_phases.weak = true;
+        request.phases(k).want = st.phases;
+        request.phases(k).weak = true;
       }
       note([&] {
-        return why + (ev_a > 0.0 ? " at " + amps_text(ev_a) : "") +
+        std::string text = why;
+        if (input.evs.size() > 1 && text.rfind("car", 0) == 0) {
+          text = car + text.substr(3);
+        }
+        return text + (ev_a > 0.0 ? " at " + amps_text(ev_a) : "") +
                (ev.can_switch_phases && ev_a > 0.0
-                    ? (ev_phases_ == 1 ? " on 1 phase" : " on 3 phases")
+                    ? (st.phases == 1 ? " on 1 phase" : " on 3 phases")
                     : "");
       });
     }
-    surplus -= ev_a * v * (ev.can_switch_phases ? ev_phases_ : ev.phases);
+    surplus -= ev_a * v * (ev.can_switch_phases ? st.phases : ev.phases);
   }
 
   // The battery: charges from what is left, covers the import; it changes

@@ -58,20 +58,27 @@ ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& sta
     }
     input.circuit_a.push_back(amps);
   }
-  if (sim::SimEvCharger* ev = site.ev_charger()) {
-    input.ev.present = true;
-    input.ev.plugged = ev->plugged();
-    input.ev.max_a = ev->params().charger_max_a;
-    input.ev.phases = ev->phases();
-    input.ev.can_switch_phases = ev->params().charger_phases == 3;
-    input.ev.current_a = ev->current_a();
-    input.ev.power_w = state.ev_w;
-    for (const auto& load : inst.loads) {
-      if (load.kind == model::LoadKind::kEv) {
-        input.ev.wired = phases_of(load);
-        break;
-      }
+  // One charger per EV load, in the installation's order.
+  std::size_t k = 0;
+  for (const auto& load : inst.loads) {
+    if (load.kind != model::LoadKind::kEv) {
+      continue;
     }
+    sim::SimEvCharger* ev = site.ev_charger(k++);
+    if (ev == nullptr) {
+      break;
+    }
+    EvInput charger;
+    charger.name = load.name;
+    charger.present = true;
+    charger.plugged = ev->plugged();
+    charger.max_a = ev->params().charger_max_a;
+    charger.phases = ev->phases();
+    charger.can_switch_phases = ev->params().charger_phases == 3;
+    charger.current_a = ev->current_a();
+    charger.power_w = ev->power_w();
+    charger.wired = phases_of(load);
+    input.evs.push_back(charger);
   }
   if (sim::SimBattery* battery = site.battery()) {
     const auto& p = battery->params();
@@ -120,10 +127,12 @@ ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& sta
 
 void apply(sim::SiteSimulator& site, const Setpoints& setpoints) {
   const model::ControlConfig& config = site.installation().control;
-  if (sim::SimEvCharger* ev = site.ev_charger()) {
-    ev->set_current_limit_a(setpoints.ev_current_a.value_or(ev->params().charger_max_a));
-    if (setpoints.ev_phases) {
-      ev->set_phases(*setpoints.ev_phases);
+  for (std::size_t k = 0; k < site.ev_charger_count(); ++k) {
+    sim::SimEvCharger* ev = site.ev_charger(k);
+    const auto a = k < setpoints.ev_current_a.size() ? setpoints.ev_current_a[k] : std::nullopt;
+    ev->set_current_limit_a(a.value_or(ev->params().charger_max_a));
+    if (k < setpoints.ev_phases.size() && setpoints.ev_phases[k]) {
+      ev->set_phases(*setpoints.ev_phases[k]);
     }
   }
   if (sim::SimBattery* battery = site.battery()) {

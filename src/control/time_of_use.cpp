@@ -10,8 +10,19 @@ Request TimeOfUse::decide(const ControlInput& input) {
   const model::TariffWindow* window = tariff.window_at(input.minute_of_day);
   const std::size_t relay_count = config_.relays.size();
   const BatteryInput& b = input.battery;
-  const EvInput& ev = input.ev;
-  const bool ev_allowed = ev.present && ev.plugged && config_.ev.mode != model::EvMode::kOff;
+  // Every plugged car may charge at full power, unless its mode is off.
+  auto charge_cars = [&](Request& r) {
+    bool any = false;
+    for (std::size_t k = 0; k < input.evs.size(); ++k) {
+      const EvInput& ev = input.evs[k];
+      if (ev.present && ev.plugged && config_.ev.mode != model::EvMode::kOff) {
+        r.ev(k).want = std::min(ev.max_a, config_.ev.max_a);
+        r.phases(k).want = 3;  // full power: every phase the charger has
+        any = true;
+      }
+    }
+    return any;
+  };
   std::vector<std::string> parts;
   const double export_price = tariff.export_price(input.minute_of_day);
   const double import_price = tariff.import_price(input.minute_of_day);
@@ -34,10 +45,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
     if (b.present && b.soc_pct < b.soc_max_pct) {
       request.battery_w.want = -b.max_charge_w;
     }
-    if (ev_allowed) {
-      request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
-      request.ev_phases.want = 3;  // full power: every phase the charger has
-    }
+    charge_cars(request);
     request.sg_ready.want = 3;
     for (std::size_t r = 0; r < relay_count; ++r) {
       if (config_.relays[r].use == model::RelayUse::kSurplus) {
@@ -68,9 +76,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
       // Cheap hours: the house runs on the grid and the battery keeps its charge.
       request.battery_w.max = 0.0;
     }
-    if (ev_allowed && config_.ev.cheap_charging) {
-      request.ev_a.want = std::min(ev.max_a, config_.ev.max_a);
-      request.ev_phases.want = 3;
+    if (config_.ev.cheap_charging && charge_cars(request)) {
       parts.push_back("car charging");
     }
     if (!parts.empty()) {

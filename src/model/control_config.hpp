@@ -26,6 +26,9 @@ struct CircuitConfig {
 };
 
 enum class EvMode { kOff, kNow, kMinPv, kPv };
+// How chargers behind the same breaker share its headroom: equal shares, or
+// in the installation's order of EV loads (the first is the most important).
+enum class EvSharing { kFair, kPriority };
 std::string_view ev_mode_name(EvMode mode);
 
 struct EvConfig {
@@ -40,6 +43,7 @@ struct EvConfig {
   double enable_w = 0.0;
   double disable_w = 200.0;
   bool cheap_charging = true;  // charge at full power in "charge" tariff windows
+  EvSharing sharing = EvSharing::kFair;
 };
 
 struct BatteryConfig {

@@ -58,9 +58,10 @@ constexpr std::array<std::string_view, 9> kControlKeys = {"cycle_ms", "breaker_c
                                                           "ev",       "battery",       "heat_pump",
                                                           "relays",   "grid",          "tariff"};
 constexpr std::array<std::string_view, 4> kCircuitKeys = {"name", "breaker_a", "parent", "loads"};
-constexpr std::array<std::string_view, 8> kEvKeys = {
-    "mode",           "min_a",    "max_a",     "phase_switching",
-    "enable_delay_s", "enable_w", "disable_w", "disable_delay_s"};
+constexpr std::array<std::string_view, 9> kEvKeys = {
+    "mode",     "min_a",     "max_a",           "phase_switching", "enable_delay_s",
+    "enable_w", "disable_w", "disable_delay_s", "sharing"};
+constexpr std::array<std::string_view, 2> kSharing = {"fair", "priority"};
 constexpr std::array<std::string_view, 4> kBatteryKeys = {"reserve_pct", "charge_to_pct",
                                                           "deadband_w", "direction_hold_s"};
 constexpr std::array<std::string_view, 2> kHeatPumpKeys = {"surplus_w", "delay_s"};
@@ -257,6 +258,11 @@ class ControlParser {
                   : *name == "now" ? EvMode::kNow
                   : *name == "pv"  ? EvMode::kPv
                                    : EvMode::kMinPv;
+      }
+    }
+    if (auto sharing = r_.child(e, "sharing", "'ev'", false)) {
+      if (auto name = r_.one_of(*sharing, "charger sharing", kSharing)) {
+        ev.sharing = *name == "priority" ? EvSharing::kPriority : EvSharing::kFair;
       }
     }
     set(e, "min_a", "'ev'", 6, 32, ev.min_a);

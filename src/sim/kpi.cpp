@@ -130,10 +130,18 @@ nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
   out["export_above_limit_s"] = export_above_limit_s_;
   out["relay_switches"] = relay_switches_;
   out["battery_sign_changes"] = battery_sign_changes_;
-  const SimEvCharger* ev = site.ev_charger();
-  out["ev_energy_kwh"] = ev ? round_to(ev->delivered_wh() / 1000.0, 1e-3) : 0.0;
-  out["ev_unmet_kwh"] = ev ? round_to(ev->unmet_wh() / 1000.0, 1e-3) : 0.0;
-  out["ev_sessions"] = ev ? ev->sessions() : 0;
+  double ev_wh = 0.0;
+  double unmet_wh = 0.0;
+  int sessions = 0;
+  for (std::size_t k = 0; k < site.ev_charger_count(); ++k) {
+    const SimEvCharger* ev = site.ev_charger(k);
+    ev_wh += ev->delivered_wh();
+    unmet_wh += ev->unmet_wh();
+    sessions += ev->sessions();
+  }
+  out["ev_energy_kwh"] = round_to(ev_wh / 1000.0, 1e-3);
+  out["ev_unmet_kwh"] = round_to(unmet_wh / 1000.0, 1e-3);
+  out["ev_sessions"] = sessions;
   out["balance_error_pct"] =
       consumption_kwh > 0 ? round_to(balance_kwh / consumption_kwh * 100, 1e-6) + 0.0 : 0.0;
   json loads = json::array();

@@ -69,13 +69,15 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
     params.max_charge_w = params.max_discharge_w = std::min(5000.0, allowed);
     battery_ = std::make_unique<SimBattery>(params);
   }
-  if (!loads_of(LoadKind::kEv).empty()) {
-    const model::Load& ev = installation_.loads[loads_of(LoadKind::kEv)[0]];
+  // One charger per EV load, each with its own car (the first keeps the
+  // seed a single-charger site always had).
+  for (std::size_t k = 0; k < loads_of(LoadKind::kEv).size(); ++k) {
+    const model::Load& ev = installation_.loads[loads_of(LoadKind::kEv)[k]];
     EvParams params;
     params.charger_phases = ev.channels.size() >= 3 ? 3 : 1;
     params.charger_max_a = std::min(32.0, ev.breaker_a.value_or(16.0));
     params.car_max_a = params.charger_phases == 3 ? 16.0 : 32.0;  // 11 kW or 7.4 kW on-board
-    ev_ = std::make_unique<SimEvCharger>(params, options.seed * 7919 + 4);
+    evs_.push_back(std::make_unique<SimEvCharger>(params, options.seed * 7919 + 4 + 1000 * k));
   }
   if (!loads_of(LoadKind::kHeatpump).empty()) {
     heat_pump_ = std::make_unique<SimHeatPump>(HeatPumpParams{});
@@ -177,8 +179,12 @@ void SiteSimulator::spread(std::size_t load_index, double power_w) {
   LoadFlow& flow = state_.loads[load_index];
   std::size_t channels = load.channels.size();
   // A charger switched to one phase draws on its first conductor only.
-  if (load.kind == LoadKind::kEv && ev_ && ev_->phases() == 1) {
-    channels = std::min<std::size_t>(channels, 1);
+  if (load.kind == LoadKind::kEv) {
+    const auto& ev_loads = of_kind_[static_cast<int>(LoadKind::kEv)];
+    const auto k = std::find(ev_loads.begin(), ev_loads.end(), load_index) - ev_loads.begin();
+    if (evs_[static_cast<std::size_t>(k)]->phases() == 1) {
+      channels = std::min<std::size_t>(channels, 1);
+    }
   }
   if (channels == 0) {
     return;
@@ -222,9 +228,9 @@ const SiteState& SiteSimulator::step() {
                       std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0 * pv_->inverter_max_w);
   }
   s.ev_w = 0.0;
-  if (ev_) {
-    ev_->step(s.unix_s, v_nominal, kDt);
-    s.ev_w = ev_->power_w();
+  for (auto& ev : evs_) {
+    ev->step(s.unix_s, v_nominal, kDt);
+    s.ev_w += ev->power_w();
   }
   s.heat_pump_w = heat_pump_ ? heat_pump_->step(s.outdoor_c, kDt) : 0.0;
   s.indoor_c = heat_pump_ ? heat_pump_->indoor_c() : 0.0;
@@ -260,7 +266,10 @@ const SiteState& SiteSimulator::step() {
       spread(i, power_w / static_cast<double>(indices.size()));
     }
   };
-  share_among(LoadKind::kEv, s.ev_w);
+  // Each EV load carries its own charger.
+  for (std::size_t k = 0; k < evs_.size(); ++k) {
+    spread(of_kind_[static_cast<int>(LoadKind::kEv)][k], evs_[k]->power_w());
+  }
   share_among(LoadKind::kHeatpump, s.heat_pump_w);
   share_among(LoadKind::kSolar, s.pv_w);
   s.battery_w = battery_ ? battery_->step(s.consumption_w - s.pv_w, kDt) : 0.0;

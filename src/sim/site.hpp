@@ -97,7 +97,9 @@ class SiteSimulator {
   const model::Installation& installation() const { return installation_; }
 
   // The controllable devices the site has (null when it has none).
-  SimEvCharger* ev_charger() { return ev_.get(); }
+  // The EV chargers, one per EV load in the installation's order.
+  SimEvCharger* ev_charger(std::size_t k = 0) { return k < evs_.size() ? evs_[k].get() : nullptr; }
+  std::size_t ev_charger_count() const { return evs_.size(); }
   SimBattery* battery() { return battery_.get(); }
   SimInverter* inverter() { return pv_ ? &inverter_ : nullptr; }
   SimHeatPump* heat_pump() { return heat_pump_.get(); }
@@ -145,7 +147,7 @@ class SiteSimulator {
   std::optional<PvSystem> pv_;
   SimInverter inverter_;
   std::unique_ptr<SimBattery> battery_;
-  std::unique_ptr<SimEvCharger> ev_;
+  std::vector<std::unique_ptr<SimEvCharger>> evs_;
   std::unique_ptr<SimHeatPump> heat_pump_;
   std::unique_ptr<SimBoiler> boiler_;
   SimRelay* boiler_relay_ = nullptr;
