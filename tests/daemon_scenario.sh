@@ -56,6 +56,7 @@ check "the owner logs in ($login)" grep -q '^200 ' <<<"$login"
 token=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].split(" ",1)[1])["token"])' "$login")
 live=$(api GET /api/v1/live "" "$token")
 check "live shows the demo's loads" grep -q '"name":"Heat pump"' <<<"$live"
+check "and the ripple-control contacts" grep -q '"closed":false,"input":3,"kind":"status","module":"in1","name":"Ripple control 60 %"' <<<"$live"
 
 # Relays: owners switch them, viewers may not; the body is checked.
 viewer_pw=$(sed -n 's/^  viewer \/ \([0-9a-f]*\)$/\1/p' "$work/terminal")

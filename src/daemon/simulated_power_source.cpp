@@ -47,16 +47,7 @@ snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteS
     values.pf = values.s_va > 0 ? values.p_w / values.s_va : 0.0;
     snap.loads.push_back(std::move(values));
   }
-  for (const auto& meter : site.pulse_meters()) {
-    snap.inputs.push_back({meter.module_id, meter.input, meter.name, meter.unit, true, meter.pulses,
-                           meter.value, false});
-  }
-  for (const auto& module : inst.modules) {
-    for (const auto& output : module.outputs) {
-      const sim::SimRelay* relay = site.relay(module.id, output.number);
-      snap.outputs.push_back({module.id, output.number, output.name, relay && relay->energised()});
-    }
-  }
+  add_module_values(site, snap);
   return snap;
 }
 
@@ -89,6 +80,23 @@ std::unique_ptr<SnapshotSource> make_simulated_power_source(const model::Install
                                                             std::uint64_t seed,
                                                             std::int64_t start_unix_s) {
   return std::make_unique<SimulatedPowerSource>(installation, seed, start_unix_s);
+}
+
+void add_module_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap) {
+  for (const auto& meter : site.pulse_meters()) {
+    snap.inputs.push_back({meter.module_id, meter.input, meter.name, meter.unit, true, meter.pulses,
+                           meter.value, false});
+  }
+  for (const auto& status : site.status_inputs()) {
+    snap.inputs.push_back(
+        {status.module_id, status.input, status.name, "", false, 0, 0.0, status.closed});
+  }
+  for (const auto& module : site.installation().modules) {
+    for (const auto& output : module.outputs) {
+      const sim::SimRelay* relay = site.relay(module.id, output.number);
+      snap.outputs.push_back({module.id, output.number, output.name, relay && relay->energised()});
+    }
+  }
 }
 
 }  // namespace kirchhoff::daemon

@@ -63,17 +63,7 @@ class SimulatedWaveformSource : public SnapshotSource {
       }
       snap.loads.push_back(std::move(values));
     }
-    for (const auto& meter : site_.pulse_meters()) {
-      snap.inputs.push_back({meter.module_id, meter.input, meter.name, meter.unit, true,
-                             meter.pulses, meter.value, false});
-    }
-    for (const auto& module : site_.installation().modules) {
-      for (const auto& output : module.outputs) {
-        const sim::SimRelay* relay = site_.relay(module.id, output.number);
-        snap.outputs.push_back(
-            {module.id, output.number, output.name, relay && relay->energised()});
-      }
-    }
+    add_module_values(site_, snap);
     return snap;
   }
 

@@ -40,6 +40,10 @@ std::unique_ptr<SnapshotSource> make_simulated_power_source(const model::Install
 snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteState& state,
                                       std::int64_t unix_ms);
 
+// The Input modules' pulse totals and contacts and the Output modules'
+// relays of a simulated site, added to its snapshot (both simulator modes).
+void add_module_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap);
+
 // The simulator in waveform mode: samples at `rate_hz` through the metering
 // engine, one simulated second per cycle (the demo).
 std::unique_ptr<SnapshotSource> make_simulated_waveform_source(
