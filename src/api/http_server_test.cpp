@@ -1,4 +1,5 @@
 #include "api/http_server.hpp"
+#include "api/test_client.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -48,16 +49,7 @@ class ServerFixture : public ::testing::Test {
     // error then is the client's problem, not the answer's.
     boost::system::error_code write_ec;
     asio::write(socket, asio::buffer(raw), write_ec);
-    std::string reply;
-    boost::system::error_code ec;
-    char buffer[4096];
-    for (;;) {
-      const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
-      reply.append(buffer, n);
-      if (ec) {
-        break;
-      }
-    }
+    const std::string reply = testing::read_until_closed(socket);
     return reply;
   }
 

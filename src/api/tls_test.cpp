@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "api/http_server.hpp"
+#include "api/test_client.hpp"
 
 namespace kirchhoff::api {
 namespace {
@@ -86,16 +87,7 @@ TEST_F(TlsFixture, PlainHttpGetsNoAnswer) {
   tcp::socket socket(client);
   socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
   asio::write(socket, asio::buffer(std::string("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")));
-  std::string reply;
-  boost::system::error_code ec;
-  char buffer[1024];
-  for (;;) {
-    const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
-    reply.append(buffer, n);
-    if (ec) {
-      break;
-    }
-  }
+  const std::string reply = testing::read_until_closed(socket);
   EXPECT_EQ(reply.find("status"), std::string::npos) << reply;
 }
 

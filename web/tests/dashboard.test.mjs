@@ -44,7 +44,8 @@ function startDaemon() {
   };
 }
 
-test("log in, watch live values, log out", async () => {
+// Runs `fn(page, daemon info)` against a fresh demo daemon in headless Chromium.
+async function withDashboard(viewport, fn) {
   mkdirSync(artifacts, { recursive: true });
   const daemon = startDaemon();
   const browser = await chromium.launch({
@@ -52,9 +53,18 @@ test("log in, watch live values, log out", async () => {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
   });
   try {
-    const { url, password } = await daemon.ready;
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(url);
+    const info = await daemon.ready;
+    const page = await browser.newPage({ viewport });
+    await page.goto(info.url);
+    await fn(page, info);
+  } finally {
+    await browser.close();
+    daemon.stop();
+  }
+}
+
+test("log in, watch live values, log out", async () => {
+  await withDashboard({ width: 1200, height: 900 }, async (page, { url, password }) => {
     await page.waitForSelector("#login-form");
 
     await page.fill("input[name=username]", "owner");
@@ -78,75 +88,63 @@ test("log in, watch live values, log out", async () => {
     const first = await page.textContent("#status");
     await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, first, {
       timeout: 5000,
-    });
-    // The values come over the WebSocket stream, not by polling.
-    await page.waitForFunction(() => document.body.dataset.transport === "stream", null, { timeout: 5000 });
-    const second = await page.textContent("#status");
-    await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, second, {
-      timeout: 5000,
-    });
-    // The history chart: the last hour of the grid from the store, with points.
-    await page.click("button[data-range='3600']");
-    await page.waitForFunction(() => Number(document.getElementById("history-chart")?.dataset.points ?? 0) > 0, null, {
-      timeout: 5000,
-    });
-    assert.equal(await page.locator("#history-chart canvas").count(), 1);
-    const csvHref = await page.getAttribute("#history-csv", "href");
-    const csv = await page.request.get(`${url}${csvHref.slice(1)}`);
-    assert.equal(csv.status(), 200);
-    assert.match(await csv.text(), /^time,value\n/);
-    // Energy per hour of the day: consumers stacked above the axis, the PV
-    // below, from the counters' hourly rollups; the gas meter beside it.
-    await page.click("button[data-energy='day']");
-    await page.waitForFunction(() => Number(document.getElementById("energy-chart")?.dataset.buckets ?? 0) >= 1, null, {
-      timeout: 5000,
-    });
-    assert.ok(Number(await page.getAttribute("#energy-chart", "data-consumed-kwh")) > 0);
-    assert.equal(await page.locator("#energy-chart canvas").count(), 1);
-    await page.waitForFunction(() => Number(document.getElementById("meter-chart")?.dataset.buckets ?? 0) >= 1, null, {
-      timeout: 5000,
-    });
-    assert.match(await page.textContent("#meter-select"), /Gas \[m3\]/);
-    // Switch the boiler's relay off (the demo starts with it on) and see it
-    // in the live values and as an event with the owner's name.
-    await page.click("button.switch[data-output='out1/1']");
-    await page.waitForFunction(() => document.getElementById("io")?.textContent?.includes("Boiler: relay off"), null, {
-      timeout: 5000,
-    });
-    await page.waitForFunction(
-      () => document.getElementById("events")?.textContent?.includes("out1/1 switched off (owner)"),
-      null,
-      { timeout: 5000 },
-    );
-    await page.screenshot({ path: join(artifacts, "dashboard-desktop.png"), fullPage: true });
+  });
+  // The values come over the WebSocket stream, not by polling.
+  await page.waitForFunction(() => document.body.dataset.transport === "stream", null, { timeout: 5000 });
+  const second = await page.textContent("#status");
+  await page.waitForFunction((before) => document.getElementById("status")?.textContent !== before, second, {
+    timeout: 5000,
+  });
+  // The history chart: the last hour of the grid from the store, with points.
+  await page.click("button[data-range='3600']");
+  await page.waitForFunction(() => Number(document.getElementById("history-chart")?.dataset.points ?? 0) > 0, null, {
+    timeout: 5000,
+  });
+  assert.equal(await page.locator("#history-chart canvas").count(), 1);
+  const csvHref = await page.getAttribute("#history-csv", "href");
+  const csv = await page.request.get(`${url}${csvHref.slice(1)}`);
+  assert.equal(csv.status(), 200);
+  assert.match(await csv.text(), /^time,value\n/);
+  // Energy per hour of the day: consumers stacked above the axis, the PV
+  // below, from the counters' hourly rollups; the gas meter beside it.
+  await page.click("button[data-energy='day']");
+  await page.waitForFunction(() => Number(document.getElementById("energy-chart")?.dataset.buckets ?? 0) >= 1, null, {
+    timeout: 5000,
+  });
+  assert.ok(Number(await page.getAttribute("#energy-chart", "data-consumed-kwh")) > 0);
+  assert.equal(await page.locator("#energy-chart canvas").count(), 1);
+  await page.waitForFunction(() => Number(document.getElementById("meter-chart")?.dataset.buckets ?? 0) >= 1, null, {
+    timeout: 5000,
+  });
+  assert.match(await page.textContent("#meter-select"), /Gas \[m3\]/);
+  // Switch the boiler's relay off (the demo starts with it on) and see it
+  // in the live values and as an event with the owner's name.
+  await page.click("button.switch[data-output='out1/1']");
+  await page.waitForFunction(() => document.getElementById("io")?.textContent?.includes("Boiler: relay off"), null, {
+    timeout: 5000,
+  });
+  await page.waitForFunction(
+    () => document.getElementById("events")?.textContent?.includes("out1/1 switched off (owner)"),
+    null,
+    { timeout: 5000 },
+  );
+  await page.screenshot({ path: join(artifacts, "dashboard-desktop.png"), fullPage: true });
 
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(300);  // let the chart follow its card's new width
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone screen`);
-    await page.screenshot({ path: join(artifacts, "dashboard-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);  // let the chart follow its card's new width
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone screen`);
+  await page.screenshot({ path: join(artifacts, "dashboard-phone.png"), fullPage: true });
 
-    await page.click("#logout");
-    await page.waitForSelector("#login-form", { state: "visible" });
-    const after = await page.request.get(`${url}api/v1/live`);
-    assert.equal(after.status(), 401);
-  } finally {
-    await browser.close();
-    daemon.stop();
-  }
+  await page.click("#logout");
+  await page.waitForSelector("#login-form", { state: "visible" });
+  const after = await page.request.get(`${url}api/v1/live`);
+  assert.equal(after.status(), 401);
+  });
 });
 
 test("an installer edits the installation and sees the checker's messages at their lines", async () => {
-  mkdirSync(artifacts, { recursive: true });
-  const daemon = startDaemon();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
-  try {
-    const { url, installerPassword } = await daemon.ready;
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(url);
+  await withDashboard({ width: 1200, height: 900 }, async (page, { url, installerPassword }) => {
     await page.fill("input[name=username]", "installer");
     await page.fill("input[name=password]", installerPassword);
     await page.click("button[type=submit]");
@@ -196,22 +194,11 @@ test("an installer edits the installation and sees the checker's messages at the
     assert.match(await alarm.first().textContent(), /^major: L[123] at [0-9.]+ A, above the 0.2 A main breaker/);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, "alarm-banner.png") });
-  } finally {
-    await browser.close();
-    daemon.stop();
-  }
+  });
 });
 
 test("an owner does not see the installation editor", async () => {
-  const daemon = startDaemon();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
-  try {
-    const { url, password } = await daemon.ready;
-    const page = await browser.newPage();
-    await page.goto(url);
+  await withDashboard({ width: 1280, height: 720 }, async (page, { url, password }) => {
     await page.fill("input[name=username]", "owner");
     await page.fill("input[name=password]", password);
     await page.click("button[type=submit]");
@@ -219,8 +206,5 @@ test("an owner does not see the installation editor", async () => {
     assert.equal(await page.isVisible("#installation-card"), false);
     const put = await page.request.put(`${url}api/v1/installation`, { data: "site: {}" });
     assert.equal(put.status(), 403);
-  } finally {
-    await browser.close();
-    daemon.stop();
-  }
+  });
 });
