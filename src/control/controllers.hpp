@@ -69,6 +69,14 @@ class OverloadProtection : public Controller {
   std::size_t ev_count_ = 0;
   std::vector<Circuit> circuits_;
   model::ControlConfig config_;
+  // Scratch space kept between cycles, so a cycle allocates nothing.
+  struct Scratch {
+    std::vector<std::array<double, 3>> others, headroom, left;
+    std::vector<bool> sharing, keep_shed;
+    std::vector<double> allowed, next_a;
+    std::vector<std::pair<std::size_t, int>> worst;
+    std::vector<std::size_t> order;
+  } scratch_;
   std::vector<bool> paused_;          // per charger
   std::vector<double> resume_ok_s_;   // per charger
   std::vector<bool> shed_;            // per configured relay

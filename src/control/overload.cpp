@@ -71,6 +71,12 @@ OverloadProtection::OverloadProtection(const model::Installation& installation)
     }
     circuits_.push_back(circuit);
   }
+  // Relays in shedding order, least important first.
+  for (Circuit& circuit : circuits_) {
+    std::stable_sort(
+        circuit.relays.begin(), circuit.relays.end(),
+        [&](std::size_t x, std::size_t y) { return c.relays[x].priority > c.relays[y].priority; });
+  }
 }
 
 Request OverloadProtection::decide(const ControlInput& input) {
@@ -102,8 +108,11 @@ Request OverloadProtection::decide(const ControlInput& input) {
   };
   // Per circuit and phase: the current without the chargers and the battery's
   // charging, and the headroom left for the chargers.
-  std::vector<std::array<double, 3>> others(circuits_.size());
-  std::vector<std::array<double, 3>> headroom(circuits_.size());
+  // Scratch space kept between cycles: a cycle allocates nothing here.
+  auto& others = scratch_.others;
+  auto& headroom = scratch_.headroom;
+  others.assign(circuits_.size(), {});
+  headroom.assign(circuits_.size(), {});
   for (std::size_t c = 0; c < circuits_.size(); ++c) {
     if (!measured(circuits_[c])) {
       continue;
@@ -124,21 +133,26 @@ Request OverloadProtection::decide(const ControlInput& input) {
   // (priority). Chargers that would get less than 6 A pause, the least
   // important first, and the others share again.
   const bool fair = config_.ev.sharing == model::EvSharing::kFair;
-  std::vector<bool> sharing(n, false);
+  auto& sharing = scratch_.sharing;
+  sharing.assign(n, false);
   for (std::size_t k = 0; k < n; ++k) {
     sharing[k] = input.evs[k].present && input.evs[k].plugged;
   }
-  std::vector<double> allowed(n, 0.0);
-  std::vector<std::pair<std::size_t, int>> worst(n, {0, -1});
+  auto& allowed = scratch_.allowed;
+  auto& worst = scratch_.worst;
+  allowed.assign(n, 0.0);
+  worst.assign(n, {0, -1});
   auto allocate = [&] {
-    std::vector<std::array<double, 3>> left = headroom;
+    auto& left = scratch_.left;
+    left = headroom;
     for (std::size_t k = 0; k < n; ++k) {
       allowed[k] = input.evs[k].max_a;
       worst[k] = {0, -1};
     }
     // Plugged chargers first, in priority order, then the idle ones get what
     // is left (the bound a car plugging in would start within).
-    std::vector<std::size_t> order;
+    auto& order = scratch_.order;
+    order.clear();
     for (int pass = 0; pass < 2; ++pass) {
       for (std::size_t k = 0; k < n; ++k) {
         if (input.evs[k].present && sharing[k] == (pass == 0)) {
@@ -198,7 +212,8 @@ Request OverloadProtection::decide(const ControlInput& input) {
     }
   }
   std::string reason;
-  std::vector<double> next_a(n, 0.0);  // what each charger may draw next cycle
+  auto& next_a = scratch_.next_a;  // what each charger may draw next cycle
+  next_a.assign(n, 0.0);
   for (std::size_t k = 0; k < n; ++k) {
     const EvInput& ev = input.evs[k];
     if (!ev.present) {
@@ -282,7 +297,8 @@ Request OverloadProtection::decide(const ControlInput& input) {
     }
   }
   const double charge_next_a = std::min(charge_a, charge_room_a);
-  std::vector<bool> keep_shed(relay_count, false);
+  auto& keep_shed = scratch_.keep_shed;
+  keep_shed.assign(relay_count, false);
   bool keep_hp_blocked = false;
   for (std::size_t c = 0; c < circuits_.size(); ++c) {
     const Circuit& circuit = circuits_[c];
@@ -295,11 +311,7 @@ Request OverloadProtection::decide(const ControlInput& input) {
       const double limit = circuit.limit_a - kMarginA;
       // Relays already shed on this phase stay shed while their load would
       // not fit back with 1 A to spare for 60 s.
-      std::vector<std::size_t> order = circuit.relays;
-      std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        return config_.relays[x].priority > config_.relays[y].priority;
-      });
-      for (std::size_t r : order) {
+      for (std::size_t r : circuit.relays) {
         const auto& relay = config_.relays[r];
         if (!relay.phases[p] || relay.power_w <= 0.0) {
           continue;
