@@ -172,7 +172,7 @@ export class EnergyCard {
       const consumed = own.reduce((s, v) => s + v.reduce((a, b) => a + b, 0), 0);
       const produced = -production.reduce((s, v) => s + v.reduce((a, b) => a + b, 0), 0);
       this.chart.dataset.buckets = String(xs.length);
-      this.chart.dataset.consumedKwh = consumed.toFixed(4);
+      this.chart.dataset.consumedKwh = String(consumed);
       this.meta.textContent = `${xs.length} ${this.range === "day" ? "hours" : this.range === "year" ? "months" : "days"}: ${consumed.toFixed(2)} kWh consumed, ${produced.toFixed(2)} kWh produced`;
     } catch (e) {
       this.meta.textContent = e instanceof Error ? e.message : "energy not available";
