@@ -136,7 +136,7 @@ int main() {
       control::ControlInput in = inputs[i % 1000];
       in.now_ms += (i / 1000) * 1'000'000LL;
       const auto t0 = Clock::now();
-      const control::ControlResult r = manager.cycle(in);
+      const control::ControlResult& r = manager.cycle(in);
       const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
       worst_us = std::max(worst_us, us);
       sink += r.decisions.size() + r.setpoints.relays.size();

@@ -70,12 +70,13 @@ int main(int argc, char** argv) {
   sim::KpiAccumulator managed_kpis(managed_site.installation());
   control::EnergyManager manager = control::make_default_manager(managed_site.installation());
   common::LocalClock clock;
+  control::ControlInput input;
+  input.explain = false;
   for (std::int64_t i = 0; i < steps; ++i) {
     if (i > 0) {
       const sim::SiteState& last = managed_site.state();
-      auto input = control::input_from_site(managed_site, last, (last.unix_s + 1) * 1000,
-                                            last.unix_s * 1000, 1.0, clock);
-      input.explain = false;
+      control::fill_input_from_site(managed_site, last, (last.unix_s + 1) * 1000,
+                                    last.unix_s * 1000, 1.0, clock, input);
       control::apply(managed_site, manager.cycle(input).setpoints);
     }
     managed_kpis.add(managed_site.step(), 1.0);

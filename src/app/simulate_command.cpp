@@ -152,12 +152,13 @@ int simulate_command(const CommandContext& ctx) {
       return kExitInvalid;
     }
   }
+  control::ControlInput input;
+  input.explain = false;  // nobody reads the reasons of a batch run
   for (std::int64_t i = 0; i < steps; ++i) {
     if (managed && i > 0) {
       const std::int64_t now_ms = (site.state().unix_s + 1) * 1000;
-      auto input = control::input_from_site(site, site.state(), now_ms, site.state().unix_s * 1000,
-                                            1.0, clock);
-      input.explain = false;  // nobody reads the reasons of a batch run
+      control::fill_input_from_site(site, site.state(), now_ms, site.state().unix_s * 1000, 1.0,
+                                    clock, input);
       control::apply(site, manager.cycle(input).setpoints);
     }
     const sim::SiteState& state = site.step();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "control/arbitration.hpp"
@@ -76,7 +77,8 @@ struct ControlResult {
 class Controller {
  public:
   virtual ~Controller() = default;
-  virtual std::string name() const = 0;
+  // A name for people, fixed for the controller's life (a literal).
+  virtual std::string_view name() const = 0;
   // Safety controllers may switch a relay regardless of its minimum on/off
   // times and switch budget.
   virtual bool safety() const { return false; }
@@ -111,7 +113,10 @@ class EnergyManager {
   void add(std::unique_ptr<Controller> controller) {
     controllers_.push_back(std::move(controller));
   }
-  ControlResult cycle(const ControlInput& input);
+  // The result stays valid until the next cycle (its space is reused, so a
+  // cycle allocates little). `decisions` is filled when the input asks for
+  // explanations; `engaged` and `released` always.
+  const ControlResult& cycle(const ControlInput& input);
   std::size_t size() const { return controllers_.size(); }
   // A person's switch of a managed relay (over the API): it holds below the
   // safety controllers and above every other until cleared (empty).
@@ -125,7 +130,14 @@ class EnergyManager {
   std::vector<std::optional<bool>> manual_;
   std::vector<std::unique_ptr<Controller>> controllers_;
   RelayGuard guard_;
-  std::vector<std::string> active_;  // controllers with a reason last cycle
+  std::vector<std::string_view> active_;  // controllers with a reason last cycle
+  std::vector<std::string_view> active_now_;
+  // Reused from cycle to cycle.
+  ControlResult result_;
+  std::vector<Arbiter<double>> ev_arbiters_;
+  std::vector<Arbiter<int>> phase_arbiters_;
+  std::vector<Arbiter<int>> relay_arbiters_;
+  std::vector<bool> relay_by_safety_;
 };
 
 // The standard stack from the installation's control section, in the

@@ -25,7 +25,7 @@ class FailSafe : public Controller {
  public:
   static constexpr double kFrozenS = 30.0;
   explicit FailSafe(const model::ControlConfig& config) : config_(config) {}
-  std::string name() const override { return "fail-safe"; }
+  std::string_view name() const override { return "fail-safe"; }
   bool safety() const override { return true; }
   Request decide(const ControlInput& input) override;
 
@@ -52,7 +52,7 @@ class OverloadProtection : public Controller {
   static constexpr double kResumeDelayS = 60.0;
 
   explicit OverloadProtection(const model::Installation& installation);
-  std::string name() const override { return "overload protection"; }
+  std::string_view name() const override { return "overload protection"; }
   bool safety() const override { return true; }
   Request decide(const ControlInput& input) override;
 
@@ -92,7 +92,7 @@ class OverloadProtection : public Controller {
 class GridOperatorSignals : public Controller {
  public:
   explicit GridOperatorSignals(const model::ControlConfig& config) : config_(config) {}
-  std::string name() const override { return "grid operator"; }
+  std::string_view name() const override { return "grid operator"; }
   Request decide(const ControlInput& input) override;
 
  private:
@@ -105,7 +105,7 @@ class GridOperatorSignals : public Controller {
 class ExportLimitation : public Controller {
  public:
   explicit ExportLimitation(const model::ControlConfig& config) : config_(config) {}
-  std::string name() const override { return "export limitation"; }
+  std::string_view name() const override { return "export limitation"; }
   Request decide(const ControlInput& input) override;
   static double limit_w(const model::ControlConfig& config, double pv_peak_w);
 
@@ -121,7 +121,7 @@ class ExportLimitation : public Controller {
 class PeakShaving : public Controller {
  public:
   explicit PeakShaving(const model::ControlConfig& config) : config_(config) {}
-  std::string name() const override { return "peak shaving"; }
+  std::string_view name() const override { return "peak shaving"; }
   Request decide(const ControlInput& input) override;
   double month_peak_w() const { return month_peak_w_; }
 
@@ -142,7 +142,7 @@ class PeakShaving : public Controller {
 class SelfConsumption : public Controller {
  public:
   explicit SelfConsumption(const model::ControlConfig& config);
-  std::string name() const override { return "self-consumption"; }
+  std::string_view name() const override { return "self-consumption"; }
   Request decide(const ControlInput& input) override;
 
  private:
@@ -171,7 +171,7 @@ class SelfConsumption : public Controller {
 class TimeOfUse : public Controller {
  public:
   explicit TimeOfUse(const model::ControlConfig& config) : config_(config) {}
-  std::string name() const override { return "time of use"; }
+  std::string_view name() const override { return "time of use"; }
   Request decide(const ControlInput& input) override;
 
  private:

@@ -57,21 +57,28 @@ std::optional<std::size_t> EnergyManager::relay_index(const std::string& module,
   return std::nullopt;
 }
 
-ControlResult EnergyManager::cycle(const ControlInput& input) {
+const ControlResult& EnergyManager::cycle(const ControlInput& input) {
   const std::size_t relay_count = config_.relays.size();
   const std::size_t ev_count = input.evs.size();
-  std::vector<Arbiter<double>> ev;
-  std::vector<Arbiter<int>> ev_phases(ev_count, Arbiter<int>(1, 3));
+  auto& ev = ev_arbiters_;
+  auto& ev_phases = phase_arbiters_;
+  auto& relays = relay_arbiters_;
+  auto& relay_by_safety = relay_by_safety_;
+  ev.clear();
   for (const auto& charger : input.evs) {
     ev.emplace_back(0.0, charger.max_a);
   }
+  ev_phases.assign(ev_count, Arbiter<int>(1, 3));
+  relays.assign(relay_count, Arbiter<int>(0, 1));
+  relay_by_safety.assign(relay_count, false);
   Arbiter<double> battery(-input.battery.max_charge_w, input.battery.max_discharge_w);
   Arbiter<double> inverter(0.0, 100.0);
   Arbiter<int> sg(1, 4);
-  std::vector<Arbiter<int>> relays(relay_count, Arbiter<int>(0, 1));
-  std::vector<bool> relay_by_safety(relay_count, false);
-  ControlResult result;
-  std::vector<std::string> active;
+  ControlResult& result = result_;
+  result.decisions.clear();
+  result.engaged.clear();
+  result.released.clear();
+  active_now_.clear();
   bool manual_applied = false;
   auto apply_manual = [&] {
     for (std::size_t i = 0; i < relay_count; ++i) {
@@ -102,8 +109,18 @@ ControlResult EnergyManager::cycle(const ControlInput& input) {
       relays[i].apply(r.relays[i]);
     }
     if (!r.reason.empty()) {
-      active.push_back(controller->name());
-      result.decisions.push_back({controller->name(), std::move(r.reason), r.alarm});
+      const std::string_view name = controller->name();
+      active_now_.push_back(name);
+      const bool started = std::find(active_.begin(), active_.end(), name) == active_.end();
+      if (started || input.explain) {
+        Decision d{std::string(name), std::move(r.reason), r.alarm};
+        if (started) {
+          result.engaged.push_back(d);
+        }
+        if (input.explain) {
+          result.decisions.push_back(std::move(d));
+        }
+      }
     }
   }
   if (!manual_applied) {
@@ -112,6 +129,8 @@ ControlResult EnergyManager::cycle(const ControlInput& input) {
   Setpoints& s = result.setpoints;
   // A charger bound without a wish charges as fast as the bound allows;
   // between 0 and 6 A a car cannot charge (IEC 61851): that is a pause.
+  s.ev_current_a.clear();
+  s.ev_phases.clear();
   for (std::size_t k = 0; k < ev_count; ++k) {
     std::optional<double> a = ev[k].result(input.evs[k].max_a);
     if (a && *a < 6.0) {
@@ -135,17 +154,12 @@ ControlResult EnergyManager::cycle(const ControlInput& input) {
     }
     s.relays[i] = guard_.filter(i, *chosen == 1, is_on, relay_by_safety[i], input.now_ms);
   }
-  for (const auto& d : result.decisions) {
-    if (std::find(active_.begin(), active_.end(), d.controller) == active_.end()) {
-      result.engaged.push_back(d);
+  for (const auto name : active_) {
+    if (std::find(active_now_.begin(), active_now_.end(), name) == active_now_.end()) {
+      result.released.emplace_back(name);
     }
   }
-  for (const auto& name : active_) {
-    if (std::find(active.begin(), active.end(), name) == active.end()) {
-      result.released.push_back(name);
-    }
-  }
-  active_ = std::move(active);
+  active_.swap(active_now_);
   return result;
 }
 

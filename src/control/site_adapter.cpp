@@ -19,9 +19,23 @@ std::array<bool, 3> phases_of(const model::Load& load) {
 ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& state,
                              std::int64_t now_ms, std::int64_t measured_ms, double cycle_s,
                              common::LocalClock& clock) {
+  ControlInput input;
+  fill_input_from_site(site, state, now_ms, measured_ms, cycle_s, clock, input);
+  return input;
+}
+
+void fill_input_from_site(sim::SiteSimulator& site, const sim::SiteState& state,
+                          std::int64_t now_ms, std::int64_t measured_ms, double cycle_s,
+                          common::LocalClock& clock, ControlInput& input) {
   const model::Installation& inst = site.installation();
   const model::ControlConfig& config = inst.control;
-  ControlInput input;
+  input.circuit_a.clear();
+  input.evs.clear();
+  input.relay_on.clear();
+  input.status_closed.clear();
+  input.battery = BatteryInput{};
+  input.heat_pump = HeatPumpInput{};
+  input.inverter = InverterInput{};
   input.now_ms = now_ms;
   input.measured_ms = measured_ms;
   input.cycle_s = cycle_s;
@@ -122,7 +136,6 @@ ControlInput input_from_site(sim::SiteSimulator& site, const sim::SiteState& sta
   for (const auto& s : site.status_inputs()) {
     input.status_closed.emplace_back(s.module_id + "/" + std::to_string(s.input), s.closed);
   }
-  return input;
 }
 
 void apply(sim::SiteSimulator& site, const Setpoints& setpoints) {
