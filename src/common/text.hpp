@@ -24,6 +24,11 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
 // "a, b or c": for listing the allowed values in a message.
 std::string join_alternatives(std::span<const std::string_view> values);
 
+// Numbers in messages: the shortest form ("16", "0.2", "7.5") and a fixed
+// number of decimals ("27.2" for 27.25 with one).
+std::string shortest_number(double value);
+std::string fixed_number(double value, int decimals);
+
 // Reads a whole file. Empty optional when it cannot be opened or read.
 std::optional<std::string> read_file(const std::string& path);
 

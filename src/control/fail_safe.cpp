@@ -1,26 +1,15 @@
 #include <cstdio>
 
+#include "common/text.hpp"
 #include "control/controllers.hpp"
 
 namespace kirchhoff::control {
 
-std::string amps_text(double a) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f A", a);
-  return buffer;
-}
+std::string amps_text(double a) { return common::fixed_number(a, 1) + " A"; }
 
-std::string kw_text(double w) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f kW", w / 1000.0);
-  return buffer;
-}
+std::string kw_text(double w) { return common::fixed_number(w / 1000.0, 1) + " kW"; }
 
-std::string watts_text(double w) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.0f W", w);
-  return buffer;
-}
+std::string watts_text(double w) { return common::fixed_number(w, 0) + " W"; }
 
 Request FailSafe::decide(const ControlInput& input) {
   Request request;

@@ -31,35 +31,22 @@ OverloadProtection::OverloadProtection(const model::Installation& installation)
     main.relays.push_back(r);
   }
   circuits_.push_back(main);
-  // A load behind a sub-circuit is also behind each of its ancestors.
-  auto in_subtree = [&](const model::CircuitConfig& top, const std::string& load) {
-    std::vector<const model::CircuitConfig*> todo{&top};
-    while (!todo.empty()) {
-      const auto* at = todo.back();
-      todo.pop_back();
-      if (std::find(at->loads.begin(), at->loads.end(), load) != at->loads.end()) {
-        return true;
-      }
-      for (const auto& child : c.circuits) {
-        if (child.parent == at->name) {
-          todo.push_back(&child);
-        }
-      }
-    }
-    return false;
-  };
   for (std::size_t i = 0; i < c.circuits.size(); ++i) {
     Circuit circuit;
     circuit.name = "circuit " + c.circuits[i].name;
     circuit.limit_a = c.circuits[i].breaker_a;
     circuit.input_index = static_cast<int>(i);
     circuit.evs.assign(ev_count_, false);
+    const std::vector<std::string> behind = c.loads_behind(c.circuits[i]);
+    auto behind_it = [&](const std::string& load) {
+      return std::find(behind.begin(), behind.end(), load) != behind.end();
+    };
     std::size_t k = 0;
     for (const auto& load : installation.loads) {
       if (load.kind == model::LoadKind::kEv) {
-        circuit.evs[k++] = in_subtree(c.circuits[i], load.name);
+        circuit.evs[k++] = behind_it(load.name);
       }
-      if (in_subtree(c.circuits[i], load.name)) {
+      if (behind_it(load.name)) {
         circuit.has_heat_pump = circuit.has_heat_pump || load.kind == model::LoadKind::kHeatpump;
         circuit.has_battery = circuit.has_battery || load.kind == model::LoadKind::kBattery;
       }
@@ -236,12 +223,12 @@ Request OverloadProtection::decide(const ControlInput& input) {
       return at + " at " + amps_text(current_of(circuits_[wc])[wp]) + " of " +
              amps_text(circuits_[wc].limit_a);
     };
-    const std::string car = n == 1 ? "car" : "car at '" + ev.name + "'";
+    auto car = [&] { return n == 1 ? std::string("car") : "car at '" + ev.name + "'"; };
     std::string said;
     if (paused_[k]) {
       request.ev(k).max = 0.0;
       if (input.explain) {
-        said = ev.plugged ? car + " paused: "
+        said = ev.plugged ? car() + " paused: "
                           : (n == 1 ? "charger held: " : "charger '" + ev.name + "' held: ");
         said += gave_way ? "gives way to more important chargers"
                 : wp < 0 ? "waiting for headroom"
@@ -252,7 +239,7 @@ Request OverloadProtection::decide(const ControlInput& input) {
       // Without a car the bound still stands (a car that plugs in starts
       // within it), but there is nothing to tell anyone.
       if (ev.plugged && input.explain) {
-        said = car + " limited to " + amps_text(a) + ": " + where();
+        said = car() + " limited to " + amps_text(a) + ": " + where();
       }
     }
     if (paused_[k] || (a < ev.max_a && ev.plugged)) {

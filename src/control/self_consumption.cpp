@@ -119,7 +119,9 @@ Request SelfConsumption::decide(const ControlInput& input) {
       continue;
     }
     EvState& st = evs_[k];
-    const std::string car = input.evs.size() == 1 ? "car" : "car at '" + ev.name + "'";
+    auto car = [&] {
+      return input.evs.size() == 1 ? std::string("car") : "car at '" + ev.name + "'";
+    };
     const EvMode mode = config_.ev.mode;
     double ev_a = 0.0;
     if (!ev.plugged) {
@@ -127,7 +129,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
       st.timer_s = 0.0;
     } else if (mode == EvMode::kOff) {
       request.ev(k).want = 0.0;
-      note([&] { return car + " off"; });
+      note([&] { return car() + " off"; });
     } else if (mode == EvMode::kNow) {
       ev_a = std::min(config_.ev.max_a, ev.max_a);
       request.ev(k).want = ev_a;
@@ -148,7 +150,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
       note([&] {
         std::string text = why;
         if (input.evs.size() > 1 && text.rfind("car", 0) == 0) {
-          text = car + text.substr(3);
+          text = car() + text.substr(3);
         }
         return text + (ev_a > 0.0 ? " at " + amps_text(ev_a) : "") +
                (ev.can_switch_phases && ev_a > 0.0

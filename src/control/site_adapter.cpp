@@ -51,22 +51,12 @@ void fill_input_from_site(sim::SiteSimulator& site, const sim::SiteState& state,
   // Sub-circuits: the currents of their loads (and of their child circuits').
   for (const auto& circuit : config.circuits) {
     std::array<double, 3> amps{};
-    std::vector<const model::CircuitConfig*> todo{&circuit};
-    while (!todo.empty()) {
-      const auto* at = todo.back();
-      todo.pop_back();
-      for (const auto& name : at->loads) {
-        for (std::size_t i = 0; i < inst.loads.size(); ++i) {
-          if (inst.loads[i].name == name) {
-            for (int p = 0; p < 3; ++p) {
-              amps[p] += state.v_ln[p] > 0.0 ? state.loads[i].p_w[p] / state.v_ln[p] : 0.0;
-            }
+    for (const auto& name : config.loads_behind(circuit)) {
+      for (std::size_t i = 0; i < inst.loads.size(); ++i) {
+        if (inst.loads[i].name == name) {
+          for (int p = 0; p < 3; ++p) {
+            amps[p] += state.v_ln[p] > 0.0 ? state.loads[i].p_w[p] / state.v_ln[p] : 0.0;
           }
-        }
-      }
-      for (const auto& child : config.circuits) {
-        if (child.parent == at->name) {
-          todo.push_back(&child);
         }
       }
     }

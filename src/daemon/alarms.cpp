@@ -4,17 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/text.hpp"
+
 namespace kirchhoff::daemon {
-
-namespace {
-
-std::string one_decimal(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", v);
-  return buffer;
-}
-
-}  // namespace
 
 std::vector<AlarmCheck> check_alarms(const snapshot::SiteSnapshot* snap,
                                      const model::Installation& installation) {
@@ -42,17 +34,17 @@ std::vector<AlarmCheck> check_alarms(const snapshot::SiteSnapshot* snap,
     const std::string phase = "L" + std::to_string(p + 1);
     const bool over = measured[p] && grid_a[p] > rating;
     out.push_back({"overcurrent-" + phase, over, "major",
-                   phase + " at " + one_decimal(grid_a[p]) + " A, above the " +
-                       one_decimal(rating) + " A main breaker"});
+                   phase + " at " + common::fixed_number(grid_a[p], 1) + " A, above the " +
+                       common::fixed_number(rating, 1) + " A main breaker"});
   }
   const double nominal = topo.v_ln_nominal;
   for (const auto& v : snap->voltages) {
     const std::string phase = "L" + std::to_string(static_cast<int>(v.phase) + 1);
     const bool outside = v.v_ln > 0.0 && std::abs(v.v_ln - nominal) > 0.1 * nominal;
     out.push_back({"voltage-" + phase, outside, "minor",
-                   phase + " at " + one_decimal(v.v_ln) + " V, outside " +
-                       one_decimal(0.9 * nominal) + "-" + one_decimal(1.1 * nominal) +
-                       " V (EN 50160)"});
+                   phase + " at " + common::fixed_number(v.v_ln, 1) + " V, outside " +
+                       common::fixed_number(0.9 * nominal, 1) + "-" +
+                       common::fixed_number(1.1 * nominal, 1) + " V (EN 50160)"});
   }
   std::string fail_safe;
   for (const auto& d : snap->control) {

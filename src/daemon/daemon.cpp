@@ -202,14 +202,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
   router.add("GET", "/api/v1/alarms",
              auth_api.guarded(auth::Role::kViewer, false,
                               [&alarms](const api::HttpRequest&, const auth::Session&) {
-                                nlohmann::json out = nlohmann::json::array();
-                                for (const auto& a : alarms.active()) {
-                                  out.push_back({{"id", a.id},
-                                                 {"severity", a.severity},
-                                                 {"message", a.message},
-                                                 {"since_ms", a.since_ms}});
-                                }
-                                return api::json_body(200, out.dump());
+                                return api::json_body(
+                                    200, snapshot::alarms_to_json(alarms.active()).dump());
                               }));
   // Raised and cleared alarms are events; a change also goes to the stream
   // at once (a source that delivers nothing publishes no snapshot).
@@ -223,14 +217,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
                              {"message", t.alarm.message}});
     }
     if (!transitions.empty() && stream.clients() > 0) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& a : alarms.active()) {
-        list.push_back({{"id", a.id},
-                        {"severity", a.severity},
-                        {"message", a.message},
-                        {"since_ms", a.since_ms}});
-      }
-      stream.publish(nlohmann::json{{"type", "alarms"}, {"data", list}}.dump());
+      stream.publish(
+          nlohmann::json{{"type", "alarms"}, {"data", snapshot::alarms_to_json(alarms.active())}}
+              .dump());
     }
   };
   router.add_websocket(

@@ -56,21 +56,20 @@ void add_installation_routes(api::Router& router, api::AuthApi& auth, SiteConfig
                                           {"yaml", site.yaml()}}
                                          .dump());
                           }));
-  router.add(
-      "POST", "/api/v1/installation/check",
-      auth.guarded(auth::Role::kInstaller, false,
-                   [](const api::HttpRequest& r, const auth::Session&) {
-                     const auto yaml = yaml_of(r);
-                     if (!yaml) {
-                       return api::json_error(400, yaml.error().message);
-                     }
-                     const model::CheckResult checked = SiteConfig::check(*yaml);
-                     return api::json_body(
-                         200, json{{"valid", !checked.has_errors()},
-                                   {"summary", count_text(checked.diagnostics)},
-                                   {"problems", json::parse(diagnostics_json(checked.diagnostics))}}
-                                  .dump());
-                   }));
+  router.add("POST", "/api/v1/installation/check",
+             auth.guarded(auth::Role::kInstaller, false,
+                          [](const api::HttpRequest& r, const auth::Session&) {
+                            const auto yaml = yaml_of(r);
+                            if (!yaml) {
+                              return api::json_error(400, yaml.error().message);
+                            }
+                            const model::CheckResult checked = model::check_installation(*yaml);
+                            return api::json_body(
+                                200, json{{"valid", !checked.has_errors()},
+                                          {"summary", count_text(checked.diagnostics)},
+                                          {"problems", diagnostics_json(checked.diagnostics)}}
+                                         .dump());
+                          }));
   router.add(
       "PUT", "/api/v1/installation",
       auth.guarded(
@@ -85,7 +84,7 @@ void add_installation_routes(api::Router& router, api::AuthApi& auth, SiteConfig
               return api::json_error(
                   500, "the installation could not be saved: " + proposal.error().message);
             }
-            const json problems = json::parse(diagnostics_json(proposal->diagnostics));
+            const json problems = diagnostics_json(proposal->diagnostics);
             if (!proposal->accepted) {
               return api::json_body(
                   422, json{{"error", "the installation has " + count_text(proposal->diagnostics) +

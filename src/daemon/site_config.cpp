@@ -21,13 +21,9 @@ std::string SiteConfig::yaml() const {
   return yaml_;
 }
 
-model::CheckResult SiteConfig::check(const std::string& yaml) {
-  return model::check_installation(yaml);
-}
-
 common::Result<SiteConfig::Proposal> SiteConfig::propose(const std::string& yaml,
                                                          const std::string& user) {
-  model::CheckResult checked = check(yaml);
+  model::CheckResult checked = model::check_installation(yaml);
   Proposal proposal;
   proposal.diagnostics = checked.diagnostics;
   if (checked.has_errors() || !checked.installation) {
@@ -52,7 +48,7 @@ std::optional<SiteConfig::Change> SiteConfig::take_change() {
   return change;
 }
 
-std::string diagnostics_json(const std::vector<model::Diagnostic>& diagnostics) {
+nlohmann::json diagnostics_json(const std::vector<model::Diagnostic>& diagnostics) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : diagnostics) {
     out.push_back({{"line", d.pos.line},
@@ -60,7 +56,7 @@ std::string diagnostics_json(const std::vector<model::Diagnostic>& diagnostics) 
                    {"severity", d.severity == model::Severity::kError ? "error" : "warning"},
                    {"message", d.message}});
   }
-  return out.dump();
+  return out;
 }
 
 }  // namespace kirchhoff::daemon

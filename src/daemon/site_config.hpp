@@ -4,6 +4,8 @@
 // never sees two installations. Thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,9 +25,6 @@ class SiteConfig {
 
   std::shared_ptr<const model::Installation> installation() const;
   std::string yaml() const;
-
-  // Checks `yaml` exactly as `kirchhoff check` does.
-  static model::CheckResult check(const std::string& yaml);
 
   // Checks `yaml`; without errors saves it and queues it for the next cycle
   // (warnings do not stop it). The result lists every problem either way; an
@@ -52,6 +51,6 @@ class SiteConfig {
 };
 
 // The diagnostics as JSON: [{line, column, severity, message}].
-std::string diagnostics_json(const std::vector<model::Diagnostic>& diagnostics);
+nlohmann::json diagnostics_json(const std::vector<model::Diagnostic>& diagnostics);
 
 }  // namespace kirchhoff::daemon

@@ -142,6 +142,10 @@ struct ControlConfig {
   std::vector<RelayControlConfig> relays;
   GridConfig grid;
   TariffConfig tariff;
+
+  // The loads behind a circuit's breaker: its own and those of the circuits
+  // below it (a load behind a sub-circuit is behind each of its ancestors).
+  std::vector<std::string> loads_behind(const CircuitConfig& circuit) const;
 };
 
 }  // namespace kirchhoff::model

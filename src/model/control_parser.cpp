@@ -50,6 +50,26 @@ double TariffConfig::export_price(int minute_of_day) const {
   return w != nullptr && w->export_per_kwh ? *w->export_per_kwh : export_per_kwh;
 }
 
+std::vector<std::string> ControlConfig::loads_behind(const CircuitConfig& circuit) const {
+  std::vector<std::string> loads;
+  std::vector<const CircuitConfig*> todo{&circuit};
+  std::set<std::string> seen;  // a cycle (which check refuses) cannot loop here
+  while (!todo.empty()) {
+    const CircuitConfig* at = todo.back();
+    todo.pop_back();
+    if (!seen.insert(at->name).second) {
+      continue;
+    }
+    loads.insert(loads.end(), at->loads.begin(), at->loads.end());
+    for (const auto& child : circuits) {
+      if (child.parent == at->name) {
+        todo.push_back(&child);
+      }
+    }
+  }
+  return loads;
+}
+
 namespace detail {
 
 namespace {
@@ -87,12 +107,6 @@ constexpr std::array<std::string_view, 3> kActions = {"none", "charge", "hold"};
 constexpr std::array<std::string_view, 3> kPhaseNames = {"L1", "L2", "L3"};
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::string number_text(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", v);
-  return buffer;
-}
 
 class ControlParser {
  public:
@@ -174,8 +188,9 @@ class ControlParser {
     auto value = r_.number(*child, std::string(key));
     if (value && (*value < lo || *value > hi)) {
       r_.error(YamlReader::pos_of(*child), std::string(key) + " in " + std::string(where) +
-                                               " must be between " + number_text(lo) + " and " +
-                                               number_text(hi) + ", not " + number_text(*value));
+                                               " must be between " + common::shortest_number(lo) +
+                                               " and " + common::shortest_number(hi) + ", not " +
+                                               common::shortest_number(*value));
       return std::nullopt;
     }
     return value;
@@ -369,7 +384,7 @@ class ControlParser {
               r_.error(YamlReader::pos_of(*v),
                        "limit_pct of a ripple-control signal is 0, 30, 60 or 100 (the grid "
                        "operator's steps), not " +
-                           number_text(*pct));
+                           common::shortest_number(*pct));
             } else {
               s.limit_pct = *pct;
             }
@@ -518,9 +533,9 @@ std::vector<Diagnostic> validate_control(const Installation& inst) {
       out.push_back({{circuit.line, circuit.column},
                      Severity::kWarning,
                      "circuit " + quoted(circuit.name) + " has a " +
-                         number_text(circuit.breaker_a) +
+                         common::shortest_number(circuit.breaker_a) +
                          " A breaker, larger than the main breaker's " +
-                         number_text(inst.site.main_breaker_a) + " A"});
+                         common::shortest_number(inst.site.main_breaker_a) + " A"});
     }
     for (const auto& load : circuit.loads) {
       if (inst.find_load(load) == nullptr) {

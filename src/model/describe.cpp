@@ -1,5 +1,7 @@
 #include "model/describe.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -8,12 +10,6 @@
 namespace kirchhoff::model {
 
 namespace {
-
-std::string format_amps(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", value);
-  return buffer;
-}
 
 // Which load (and which of its channels) uses each CT input.
 std::map<InputRef, std::string> input_users(const Installation& inst) {
@@ -89,8 +85,8 @@ std::string describe_installation(const Installation& inst) {
   const TopologyInfo& topo = topology_info(inst.site.topology);
   const GatewayInfo& gateway = gateway_info(inst.gateway);
   out << "Site '" << inst.site.name << "': " << topo.name << " (" << topo.description << "), "
-      << format_amps(inst.site.frequency_hz) << " Hz, main breaker "
-      << format_amps(inst.site.main_breaker_a) << " A\n";
+      << common::shortest_number(inst.site.frequency_hz) << " Hz, main breaker "
+      << common::shortest_number(inst.site.main_breaker_a) << " A\n";
   out << "Gateway: " << gateway.product << " (" << gateway.name << ")"
       << (gateway.has_power_box ? " with Power Box" : ", measures the voltages itself") << "\n";
 
@@ -125,7 +121,7 @@ std::string describe_installation(const Installation& inst) {
     out << branch(last) << load.name << " [" << load_kind_name(load.kind) << "] "
         << load.channels.size() << (load.channels.size() == 1 ? " phase" : " phases");
     if (load.breaker_a) {
-      out << ", breaker " << format_amps(*load.breaker_a) << " A";
+      out << ", breaker " << common::shortest_number(*load.breaker_a) << " A";
     }
     out << "\n";
     for (std::size_t c = 0; c < load.channels.size(); ++c) {
@@ -156,7 +152,7 @@ std::string describe_installation(const Installation& inst) {
         out << stem(last) << branch(k + 1 == module.inputs.size()) << "input " << in.number << ": "
             << in.name;
         if (in.kind == ModuleInputKind::kPulse) {
-          out << ", pulses, " << format_amps(in.pulses_per_unit) << " per " << in.unit;
+          out << ", pulses, " << common::shortest_number(in.pulses_per_unit) << " per " << in.unit;
         } else {
           out << ", status";
         }

@@ -11,6 +11,15 @@ double round_to(double value, double per_unit) { return std::round(value * per_u
 
 }  // namespace
 
+nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : alarms) {
+    out.push_back(
+        {{"id", a.id}, {"severity", a.severity}, {"message", a.message}, {"since_ms", a.since_ms}});
+  }
+  return out;
+}
+
 nlohmann::json to_json(const SiteSnapshot& s) {
   using nlohmann::json;
   json out;
@@ -72,12 +81,7 @@ nlohmann::json to_json(const SiteSnapshot& s) {
     control.push_back({{"controller", d.controller}, {"reason", d.reason}, {"alarm", d.alarm}});
   }
   out["control"] = control;
-  json alarms = json::array();
-  for (const auto& a : s.alarms) {
-    alarms.push_back(
-        {{"id", a.id}, {"severity", a.severity}, {"message", a.message}, {"since_ms", a.since_ms}});
-  }
-  out["alarms"] = alarms;
+  out["alarms"] = alarms_to_json(s.alarms);
   return out;
 }
 

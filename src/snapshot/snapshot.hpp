@@ -77,6 +77,9 @@ struct ActiveAlarm {
   std::int64_t since_ms = 0;
 };
 
+// [{id, severity, message, since_ms}], as /live, /alarms and the stream show them.
+nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms);
+
 struct SiteSnapshot {
   std::int64_t unix_ms = 0;
   double frequency_hz = 0.0;
