@@ -5,6 +5,9 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 SHELL := /bin/bash
+# ccache shares its cache between checkouts of the project (worktrees, CI clones).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 .PHONY: deps deps-test build web web-test run test unit asan format format-check fuzz bench clean

@@ -12,7 +12,7 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config make
   # libraries
-  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev
+  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev libmodbus-dev
   # tests, benchmarks, fuzzing, formatting
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format
 )
