@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/password.hpp"
+#include "common/json_text.hpp"
+#include "common/utf8.hpp"
 
 namespace kirchhoff::api {
 
@@ -11,7 +13,7 @@ namespace {
 constexpr const char* kCookie = "kirchhoff_session";
 
 HttpResponse json_response(int status, const nlohmann::json& body) {
-  return json_body(status, body.dump());
+  return json_body(status, common::json_text(body));
 }
 
 std::string bearer_token(const HttpRequest& request) {
@@ -66,13 +68,42 @@ FieldsOrError parse_string_fields(const std::string& body,
   return out;
 }
 
+namespace {
+
+// One hashing thread: Argon2id takes ~40 ms and 12 MiB per guess on a small
+// box, and the control loop needs the other core. Logins beyond what waits
+// here are refused with 503 at once.
+constexpr std::size_t kHashingThreads = 1;
+constexpr std::size_t kHashingQueue = 8;
+// Free failures before the back-off starts: a person mistyping a few times
+// waits not at all; one address trying many names waits sooner or later.
+constexpr int kPairFreeFailures = 3;
+constexpr int kAddressFreeFailures = 10;
+// User names in keys and logs are cut here (valid names have at most 64).
+constexpr std::size_t kNameBytes = 64;
+
+}  // namespace
+
 AuthApi::AuthApi(auth::UserStore users, common::Logger& log, auth::ClockMs clock)
-    : users_(std::move(users)), log_(log), clock_(clock), sessions_(clock), throttle_(clock) {}
+    : users_(std::move(users)),
+      log_(log),
+      clock_(clock),
+      sessions_(clock),
+      pair_throttle_(clock, kPairFreeFailures),
+      address_throttle_(clock, kAddressFreeFailures),
+      setup_throttle_(clock, 5),
+      hashing_(kHashingThreads, kHashingQueue) {}
+
+AuthApi::~AuthApi() { shutdown(); }
+
+void AuthApi::shutdown() { hashing_.stop(); }
 
 void AuthApi::arm_setup_code(std::string code) { setup_code_ = std::move(code); }
 
 void AuthApi::add_routes(Router& router) {
-  router.add("POST", "/api/v1/login", [this](const HttpRequest& r) { return login(r); });
+  router.add_async("POST", "/api/v1/login", [this](const HttpRequest& r, Responder respond) {
+    login(r, std::move(respond));
+  });
   router.add("POST", "/api/v1/logout", [this](const HttpRequest& r) { return logout(r); });
   router.add("POST", "/api/v1/setup", [this](const HttpRequest& r) { return setup(r); });
   router.add("GET", "/api/v1/me",
@@ -110,14 +141,15 @@ AuthApi::Check AuthApi::require(const HttpRequest& request, auth::Role minimum,
   }
   auto session = sessions_.find(token);
   if (session) {
-    // The account may have been removed or its role changed since login.
+    // The session ends when its account was removed (even if the name came
+    // back as another account), its password changed or its role changed.
     std::lock_guard lock(users_mutex_);
     const auth::User* user = users_.find(session->user);
-    if (user == nullptr) {
+    if (user == nullptr || user->id != session->user_id ||
+        user->password_hash != session->credential || user->role != session->role) {
       sessions_.revoke_user(session->user);
-      session.reset();
-    } else {
-      session->role = user->role;
+      check.denied = json_error(401, "the account changed since this login; log in again");
+      return check;
     }
   }
   if (!session) {
@@ -160,21 +192,20 @@ Handler AuthApi::guarded(
   };
 }
 
-HttpResponse AuthApi::login(const HttpRequest& request) {
+void AuthApi::login(const HttpRequest& request, Responder respond) {
   auto parsed = parse_string_fields(request.body, {"username", "password"});
   if (parsed.error) {
-    return *parsed.error;
+    return respond(*parsed.error);
   }
   refresh_users();
-  const std::string& name = parsed.fields["username"];
-  const std::string user_key = "user:" + name;
-  const std::string address_key = "address:" + request.remote;
-  const std::int64_t wait_ms =
-      std::max(throttle_.retry_after_ms(user_key), throttle_.retry_after_ms(address_key));
+  const std::string name = parsed.fields["username"];
+  const std::string pair_key = request.remote + "|" + name.substr(0, kNameBytes);
+  const std::int64_t wait_ms = std::max(pair_throttle_.retry_after_ms(pair_key),
+                                        address_throttle_.retry_after_ms(request.remote));
   if (wait_ms > 0) {
     HttpResponse r = json_error(429, "too many failed logins; try again later");
     r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
-    return r;
+    return respond(r);
   }
   std::optional<auth::User> user;
   {
@@ -183,20 +214,34 @@ HttpResponse AuthApi::login(const HttpRequest& request) {
       user = *found;
     }
   }
+  const bool queued = hashing_.try_submit(
+      [this, request, name, password = std::move(parsed.fields["password"]), user, respond] {
+        respond(finish_login(request, name, password, user));
+      });
+  if (!queued) {
+    HttpResponse r = json_error(503, "too many logins at once; try again in a moment");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(r);
+  }
+}
+
+HttpResponse AuthApi::finish_login(const HttpRequest& request, const std::string& name,
+                                   const std::string& password, std::optional<auth::User> user) {
   // An unknown name costs a hash verification too, so timing does not tell
   // which names exist.
   static const std::string kDummyHash = auth::hash_password("not a real password").value();
   const bool ok =
-      auth::verify_password(parsed.fields["password"], user ? user->password_hash : kDummyHash) &&
-      user.has_value();
+      auth::verify_password(password, user ? user->password_hash : kDummyHash) && user.has_value();
+  const std::string pair_key = request.remote + "|" + name.substr(0, kNameBytes);
   if (!ok) {
-    throttle_.failure(user_key);
-    throttle_.failure(address_key);
-    log_.warning("login failed", {{"user", name}, {"remote", request.remote}});
+    pair_throttle_.failure(pair_key);
+    address_throttle_.failure(request.remote);
+    log_.warning("login failed",
+                 {{"user", common::log_safe(name, kNameBytes)}, {"remote", request.remote}});
     return json_error(401, "wrong user name or password");
   }
-  throttle_.success(user_key);
-  auto session = sessions_.create(user->name, user->role);
+  pair_throttle_.success(pair_key);
+  auto session = sessions_.create(*user);
   if (!session) {
     return json_error(500, session.error().message);
   }
@@ -236,12 +281,11 @@ HttpResponse AuthApi::setup(const HttpRequest& request) {
   if (parsed.error) {
     return *parsed.error;
   }
-  const std::string address_key = "setup:" + request.remote;
-  if (throttle_.retry_after_ms(address_key) > 0) {
+  if (setup_throttle_.retry_after_ms(request.remote) > 0) {
     return json_error(429, "too many wrong setup codes; try again later");
   }
   if (!constant_time_equal(parsed.fields["code"], *setup_code_)) {
-    throttle_.failure(address_key);
+    setup_throttle_.failure(request.remote);
     return json_error(403, "wrong setup code");
   }
   if (auto status = auth::check_user_name(parsed.fields["username"]); !status) {

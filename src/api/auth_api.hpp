@@ -5,7 +5,12 @@
 // the `kirchhoff_session` cookie (the browser). Cookie requests that change
 // state must also send the session's CSRF token in `X-CSRF-Token`; bearer
 // requests need not, a browser never adds that header on its own.
-// Failed logins are throttled per user name and per client address.
+// Failed logins are throttled with exponential back-off per (client address,
+// user name) and, more leniently, per client address; a stranger's guesses
+// never lock the owner out of their own device. Password hashes are verified
+// on a worker thread with a bounded queue (never on the HTTP thread): when
+// guesses arrive faster than it hashes, the surplus gets 503 at once and the
+// rest of the API stays responsive.
 //
 // Thread-safety: everything here may be called from the HTTP thread while the
 // daemon reads users (the store is guarded by an internal mutex).
@@ -19,6 +24,7 @@
 #include "auth/sessions.hpp"
 #include "auth/users.hpp"
 #include "common/log.hpp"
+#include "common/work_queue.hpp"
 
 namespace kirchhoff::api {
 
@@ -26,6 +32,11 @@ class AuthApi {
  public:
   AuthApi(auth::UserStore users, common::Logger& log,
           auth::ClockMs clock = auth::system_clock_ms());
+  ~AuthApi();
+
+  // Stops the hashing worker (logins waiting for it are dropped). Call before
+  // the event loop that receives the answers stops.
+  void shutdown();
 
   // Adds POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
   // POST /api/v1/setup (only while `setup_code` is set and no account exists).
@@ -54,7 +65,10 @@ class AuthApi {
   // Re-reads the accounts file when `kirchhoff user` changed it; a damaged
   // file keeps the accounts last read (and is logged).
   void refresh_users();
-  HttpResponse login(const HttpRequest& request);
+  void login(const HttpRequest& request, Responder respond);
+  // The worker's part of a login: verify, throttle, open the session.
+  HttpResponse finish_login(const HttpRequest& request, const std::string& name,
+                            const std::string& password, std::optional<auth::User> user);
   HttpResponse logout(const HttpRequest& request);
   HttpResponse setup(const HttpRequest& request);
 
@@ -63,8 +77,12 @@ class AuthApi {
   common::Logger& log_;
   auth::ClockMs clock_;
   auth::SessionManager sessions_;
-  auth::LoginThrottle throttle_;
+  auth::LoginThrottle pair_throttle_;     // per (address, user name)
+  auth::LoginThrottle address_throttle_;  // per address, whichever names it tries
+  auth::LoginThrottle setup_throttle_;    // wrong setup codes per address
   std::optional<std::string> setup_code_;
+  // Last: stopped (joined) first, while everything its tasks use still exists.
+  common::WorkQueue hashing_;
 };
 
 // Parses a JSON request body that must be an object with exactly the allowed

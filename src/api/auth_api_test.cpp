@@ -36,6 +36,7 @@ class AuthApiTest : public ::testing::Test {
           users->add({"vic", auth::Role::kViewer, *auth::hash_password("vic password!", kCheap), 0})
               .ok());
     }
+    ASSERT_TRUE(users->save().ok());
     api_ = std::make_unique<AuthApi>(std::move(*users), log_, [this] { return now_; });
     api_->add_routes(router_);
     router_.add(
@@ -46,8 +47,9 @@ class AuthApiTest : public ::testing::Test {
   }
 
   HttpResponse call(const std::string& method, const std::string& path, const std::string& body,
-                    std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HttpRequest r{method, path, "", body, std::move(headers), "10.0.0.1", {}};
+                    std::vector<std::pair<std::string, std::string>> headers = {},
+                    const std::string& remote = "10.0.0.1") {
+    HttpRequest r{method, path, "", body, std::move(headers), remote, {}};
     return router_.dispatch(r);
   }
 
@@ -94,16 +96,67 @@ TEST_F(AuthApiTest, WrongPasswordUnknownUserAndBadBodies) {
               HasSubstr("must be a string"));
 }
 
-TEST_F(AuthApiTest, FailedLoginsAreThrottled) {
-  for (int i = 0; i < auth::LoginThrottle::kMaxFailures; ++i) {
+TEST_F(AuthApiTest, FailedLoginsBackOffPerAddressAndUser) {
+  // Three free failures from 10.0.0.1, then a fourth: a wait of 1 s.
+  for (int i = 0; i < 4; ++i) {
     login("olga", "guess " + std::to_string(i), 401);
   }
-  // Even the right password is refused while locked, with Retry-After.
-  const auto r = call("POST", "/api/v1/login", R"({"username":"olga","password":"olga password"})");
+  const std::string right = R"({"username":"olga","password":"olga password"})";
+  // Even the right password waits from that address, with Retry-After...
+  const auto r = call("POST", "/api/v1/login", right);
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.headers[0].first, "Retry-After");
-  now_ += auth::LoginThrottle::kWindowMs;
+  EXPECT_EQ(r.headers[0].second, "1");
+  // ...but the owner's own device elsewhere is not locked out by them.
+  EXPECT_EQ(call("POST", "/api/v1/login", right, {}, "192.168.1.20").status, 200);
+  now_ += 1000;
   login("olga", "olga password");
+}
+
+TEST_F(AuthApiTest, FailedLoginsAreLoggedWithABoundedName) {
+  const std::string long_name(60'000, 'x');
+  login(long_name, "guess", 401);
+  const std::string log = sink_.str();
+  EXPECT_LT(log.size(), 400u) << log;
+  EXPECT_THAT(log, HasSubstr("...(60000 bytes)"));
+}
+
+// Writes the store's file as `kirchhoff user` would, with a later stamp.
+void save_later(auth::UserStore& store) {
+  ASSERT_TRUE(store.save().ok());
+  const auto path = std::filesystem::path(store.path());
+  std::filesystem::last_write_time(
+      path, std::filesystem::last_write_time(path) + std::chrono::seconds(2));
+}
+
+TEST_F(AuthApiTest, APasswordChangeEndsTheAccountsSessions) {
+  const auto owner = login("olga", "olga password");
+  const std::vector<std::pair<std::string, std::string>> bearer = {
+      {"authorization", "Bearer " + owner["token"].get<std::string>()}};
+  EXPECT_EQ(call("GET", "/api/v1/me", "", bearer).status, 200);
+  auto store = auth::UserStore::open(path_);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(
+      store->set_password_hash("olga", *auth::hash_password("new olga password", kCheap)).ok());
+  save_later(*store);
+  const auto r = call("GET", "/api/v1/me", "", bearer);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_THAT(r.body, HasSubstr("the account changed"));
+}
+
+TEST_F(AuthApiTest, ARemovedNameAddedAgainDoesNotReviveOldSessions) {
+  const auto viewer = login("vic", "vic password!");
+  const std::vector<std::pair<std::string, std::string>> bearer = {
+      {"authorization", "Bearer " + viewer["token"].get<std::string>()}};
+  auto store = auth::UserStore::open(path_);
+  ASSERT_TRUE(store.ok());
+  const std::string same_hash = store->find("vic")->password_hash;
+  ASSERT_TRUE(store->remove("vic").ok());
+  // The same name, even the same hash, with a higher role: a new account.
+  ASSERT_TRUE(store->add({"vic", auth::Role::kOwner, same_hash, 1}).ok());
+  save_later(*store);
+  EXPECT_EQ(call("GET", "/api/v1/me", "", bearer).status, 401);
+  EXPECT_EQ(call("POST", "/change", "", bearer).status, 401);
 }
 
 TEST_F(AuthApiTest, RolesAndCsrfGuardStateChanges) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.hpp"
 #include "common/time.hpp"
 
 namespace kirchhoff::api {
@@ -150,11 +151,12 @@ HttpResponse HistoryApi::history(const HttpRequest& request) {
       for (const auto& p : *points) {
         rows.push_back({p.t_ms, p.value});
       }
-      response.body =
-          nlohmann::json{
-              {"series", q["series"]},        {"step", "raw"}, {"from_ms", *from}, {"to_ms", *to},
-              {"columns", {"t_ms", "value"}}, {"rows", rows}}
-              .dump();
+      response.body = common::json_text(nlohmann::json{{"series", q["series"]},
+                                                       {"step", "raw"},
+                                                       {"from_ms", *from},
+                                                       {"to_ms", *to},
+                                                       {"columns", {"t_ms", "value"}},
+                                                       {"rows", rows}});
     }
   } else {
     const auto level = store::parse_rollup_step(step);
@@ -177,13 +179,13 @@ HttpResponse HistoryApi::history(const HttpRequest& request) {
       for (const auto& b : *buckets) {
         rows.push_back({b.start_ms, b.mean, b.min, b.max, b.first, b.last, b.count});
       }
-      response.body = nlohmann::json{
-          {"series", q["series"]},
-          {"step", step},
-          {"from_ms", *from},
-          {"to_ms", *to},
-          {"columns", {"t_ms", "mean", "min", "max", "first", "last", "count"}},
-          {"rows", rows}}.dump();
+      response.body = common::json_text(
+          nlohmann::json{{"series", q["series"]},
+                         {"step", step},
+                         {"from_ms", *from},
+                         {"to_ms", *to},
+                         {"columns", {"t_ms", "mean", "min", "max", "first", "last", "count"}},
+                         {"rows", rows}});
     }
   }
   if (csv) {
@@ -211,7 +213,7 @@ HttpResponse HistoryApi::series(const HttpRequest&) {
                    {"first_ms", s.first_ms},
                    {"last_ms", s.last_ms}});
   }
-  return json_body(200, out.dump());
+  return json_body(200, common::json_text(out));
 }
 
 HttpResponse HistoryApi::events(const HttpRequest& request) {
@@ -244,7 +246,7 @@ HttpResponse HistoryApi::events(const HttpRequest& request) {
   for (const auto& e : *events) {
     out.push_back({{"t_ms", e.t_ms}, {"kind", e.kind}, {"user", e.user}, {"message", e.message}});
   }
-  return json_body(200, out.dump());
+  return json_body(200, common::json_text(out));
 }
 
 }  // namespace kirchhoff::api

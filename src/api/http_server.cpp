@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
@@ -9,7 +10,11 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <charconv>
+#include <future>
 #include <nlohmann/json.hpp>
+
+#include "common/json_text.hpp"
+#include "common/utf8.hpp"
 
 namespace kirchhoff::api {
 
@@ -22,11 +27,86 @@ namespace {
 
 constexpr std::uint64_t kBodyLimit = 64 * 1024;
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
+// The parser needs a whole header block, chunk-size line (with extensions)
+// or trailer block in the buffer at once; capping the buffer caps them all.
+constexpr std::size_t kReadBufferLimit = 16 * 1024;
+// Bytes on the wire per request, framing included: a chunked body of many
+// tiny chunks with extensions, or a long trailer, ends here.
+constexpr std::size_t kRequestByteLimit = 256 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 template <class Stream>
 constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// The open HTTP connections, oldest first, for the connection caps. Used on
+// the event loop's thread only; shared with the sessions so it outlives the
+// server while their last handlers run.
+class ConnectionRegistry {
+ public:
+  class Connection {
+   public:
+    virtual ~Connection() = default;
+    // Closes the socket now (its handlers then finish with an error).
+    virtual void shut() = 0;
+    std::string address;
+    bool idle = true;  // waiting for a request, nothing of it received yet
+    std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
+  };
+
+  void add(Connection* c) { connections_.push_back(c); }
+  void remove(Connection* c) { std::erase(connections_, c); }
+  std::size_t size() const { return connections_.size(); }
+  std::size_t count(const std::string& address) const {
+    return static_cast<std::size_t>(std::count_if(connections_.begin(), connections_.end(),
+                                                  [&](auto* c) { return c->address == address; }));
+  }
+
+  // Closes the connection idle longest (of `address` when given); false
+  // when none is idle.
+  bool close_oldest_idle(const std::string* address) {
+    Connection* victim = nullptr;
+    for (Connection* c : connections_) {
+      if (c->idle && (address == nullptr || c->address == *address) &&
+          (victim == nullptr || c->idle_since < victim->idle_since)) {
+        victim = c;
+      }
+    }
+    if (victim == nullptr) {
+      return false;
+    }
+    close(victim);
+    return true;
+  }
+
+  // Closes the oldest connection of the address holding the most, when it
+  // holds more than one: many busy connections from one place give way first.
+  bool close_oldest_of_busiest() {
+    std::map<std::string, std::size_t> per_address;
+    for (Connection* c : connections_) {
+      ++per_address[c->address];
+    }
+    const auto busiest = std::max_element(per_address.begin(), per_address.end(),
+                                          [](auto& a, auto& b) { return a.second < b.second; });
+    if (busiest == per_address.end() || busiest->second < 2) {
+      return false;
+    }
+    for (Connection* c : connections_) {
+      if (c->address == busiest->first) {
+        close(c);
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  void close(Connection* c) {
+    remove(c);  // its descriptor is free now, not when its handlers finish
+    c->shut();
+  }
+  std::vector<Connection*> connections_;
+};
 
 // One WebSocket client: writes queued messages one at a time, reads only to
 // notice the close.
@@ -85,16 +165,32 @@ class WebSocketSession : public Broadcaster::Client,
   }
 
   beast::websocket::stream<Stream> ws_;
-  beast::flat_buffer in_;
+  beast::flat_buffer in_{4096 + 512};  // one message at most, with its framing
   std::vector<std::shared_ptr<const std::string>> queue_;
   bool writing_ = false;
 };
 
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public std::enable_shared_from_this<Session<Stream>>,
+                public ConnectionRegistry::Connection {
  public:
-  Session(Stream stream, const Router& router, common::Logger& log)
-      : stream_(std::move(stream)), router_(router), log_(log) {}
+  Session(Stream stream, const Router& router, common::Logger& log,
+          std::shared_ptr<ConnectionRegistry> registry, const ServerLimits& limits,
+          std::string remote)
+      : stream_(std::move(stream)),
+        router_(router),
+        log_(log),
+        registry_(std::move(registry)),
+        limits_(limits) {
+    address = std::move(remote);
+    registry_->add(this);
+  }
+  ~Session() override { registry_->remove(this); }
+
+  void shut() override {
+    beast::get_lowest_layer(stream_).close();
+    closed_ = true;
+  }
 
   void start() {
     if constexpr (kIsTls<Stream>) {
@@ -113,41 +209,75 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   void read() {
+    if (closed_) {
+      return;
+    }
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
     parser_->header_limit(kHeaderLimit);
+    request_bytes_ = 0;
+    idle = true;
+    idle_since = std::chrono::steady_clock::now();
     beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    read_some();
+  }
+
+  // Reads piece by piece so the bytes of one request can be counted.
+  void read_some() {
+    http::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
+          self->request_bytes_ += bytes;
+          if (bytes > 0) {
+            self->idle = false;
+          }
+          if (!ec && self->request_bytes_ > kRequestByteLimit) {
+            ec = http::error::body_limit;
+          }
+          if (!ec && !self->parser_->is_done()) {
+            return self->read_some();
+          }
+          self->on_read(ec);
+        });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+    idle = false;
+    if (closed_ || ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == asio::error::eof) {
       return close();
     }
     if (ec) {
-      const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
+      const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit ||
+                             ec == http::error::buffer_overflow;
       HttpResponse response =
           json_error(too_large ? 413 : 400, too_large ? "request too large" : "malformed request");
       return write(response, 11, false);
     }
-    auto request = parser_->release();
-    if (beast::websocket::is_upgrade(request)) {
-      return upgrade(std::move(request));
-    }
-    HttpRequest req = to_request(request);
-    HttpResponse response;
+    // From here on text from the client meets the handlers: nothing they or
+    // it throw may leave this function (it would end the event loop).
+    unsigned version = 11;
     try {
-      response = router_.dispatch(req);
+      auto request = parser_->release();
+      version = request.version();
+      if (beast::websocket::is_upgrade(request)) {
+        return upgrade(std::move(request));
+      }
+      const bool keep_alive = request.keep_alive();
+      HttpRequest req = to_request(request);
+      router_.dispatch(
+          req, [self = this->shared_from_this(), version, keep_alive](HttpResponse response) {
+            // Back on the session's own executor whichever thread answered.
+            asio::post(self->stream_.get_executor(),
+                       [self, version, keep_alive, response = std::move(response)] {
+                         self->write(response, version, keep_alive);
+                       });
+          });
     } catch (const std::exception& e) {
-      // A handler bug must not take the daemon down; the client gets a 500.
-      log_.error("request handler failed", {{"path", req.path}, {"error", e.what()}});
-      response = json_error(500, "internal error");
+      log_.error("request failed", {{"error", common::log_safe(e.what(), 200)}});
+      write(json_error(500, "internal error"), version, false);
     }
-    write(response, request.version(), request.keep_alive());
   }
 
   void upgrade(http::request<http::string_body> request) {
@@ -162,6 +292,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto refused = route->check(req)) {
       return write(*refused, request.version(), false);
     }
+    if (route->stream->clients() >= limits_.max_websockets) {
+      return write(json_error(503, "too many live streams open; try again later"),
+                   request.version(), false);
+    }
+    // The WebSocket counts against its own cap from now on.
+    registry_->remove(this);
     std::make_shared<WebSocketSession<Stream>>(std::move(stream_))
         ->start(std::move(request), *route->stream);
   }
@@ -180,13 +316,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       req.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    beast::error_code remote_ec;
-    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(remote_ec);
-    req.remote = remote_ec ? "" : endpoint.address().to_string();
+    req.remote = address;
     return req;
   }
 
   void write(const HttpResponse& r, unsigned version, bool keep_alive) {
+    if (closed_) {
+      return;
+    }
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), version);
     res->set(http::field::server, "kirchhoff");
@@ -213,6 +350,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void close() {
+    if (closed_) {
+      return;
+    }
     if constexpr (kIsTls<Stream>) {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
@@ -244,39 +384,129 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::array<char, 4096> drain_buffer_{};
 
   Stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kReadBufferLimit};
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t request_bytes_ = 0;
+  bool closed_ = false;
   const Router& router_;
   common::Logger& log_;
+  std::shared_ptr<ConnectionRegistry> registry_;
+  ServerLimits limits_;
+};
+
+// Says at most once per interval what happened how often since, so a flood
+// of refusals writes a few lines, not one per connection.
+class RateLimitedLog {
+ public:
+  explicit RateLimitedLog(std::chrono::seconds interval) : interval_(interval) {}
+  // The number of events to report now (this one included), or 0 to stay quiet.
+  std::size_t count() {
+    ++pending_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < interval_) {
+      return 0;
+    }
+    last_ = now;
+    return std::exchange(pending_, 0);
+  }
+
+ private:
+  std::chrono::seconds interval_;
+  std::chrono::steady_clock::time_point last_{};
+  std::size_t pending_ = 0;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(asio::io_context& io, const Router& r, common::Logger& l)
-      : acceptor(io), router(r), log(l) {}
+  Impl(asio::io_context& io, const Router& r, common::Logger& l, ServerLimits lim)
+      : acceptor(io), retry(io), router(r), log(l), limits(lim) {}
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) {
         return;
       }
-      if (!ec && tls) {
-        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls), router, log)
+      if (ec) {
+        return accept_failed(ec);
+      }
+      backoff = std::chrono::milliseconds(0);
+      beast::error_code remote_ec;
+      const auto endpoint = socket.remote_endpoint(remote_ec);
+      std::string remote = remote_ec ? "" : endpoint.address().to_string();
+      if (!make_room(remote)) {
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else if (tls) {
+        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls), router, log,
+                                             registry, limits, std::move(remote))
             ->start();
-      } else if (!ec) {
+      } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), router,
-                                                     log)
+                                                     log, registry, limits, std::move(remote))
             ->start();
       }
       accept();
     });
   }
 
+  // Frees a place for a connection from `address` within the caps: the
+  // connection idle longest goes; false refuses the new one.
+  bool make_room(const std::string& address) {
+    bool room = true;
+    bool capped = false;
+    if (registry->count(address) >= limits.max_connections_per_address) {
+      capped = true;
+      room = registry->close_oldest_idle(&address);
+    }
+    if (room && registry->size() >= limits.max_connections) {
+      capped = true;
+      room = registry->close_oldest_idle(nullptr) || registry->close_oldest_of_busiest();
+    }
+    if (capped) {
+      if (const std::size_t n = capped_log.count(); n > 0) {
+        log.warning("connection limit reached: closing idle connections",
+                    {{"limit", std::to_string(limits.max_connections)},
+                     {"per_address", std::to_string(limits.max_connections_per_address)},
+                     {"remote", address},
+                     {"events", std::to_string(n)}});
+      }
+    }
+    return room;
+  }
+
+  // accept() failed, e.g. out of descriptors (EMFILE): log it (rarely), make
+  // room if we can, and try again after a back-off instead of at once.
+  void accept_failed(const beast::error_code& ec) {
+    if (ec == asio::error::no_descriptors) {
+      registry->close_oldest_idle(nullptr);
+    }
+    backoff = backoff.count() == 0 ? std::chrono::milliseconds(50)
+                                   : std::min(backoff * 2, std::chrono::milliseconds(1000));
+    if (const std::size_t n = accept_log.count(); n > 0) {
+      log.warning("cannot accept connections", {{"reason", ec.message()},
+                                                {"connections", std::to_string(registry->size())},
+                                                {"retry_ms", std::to_string(backoff.count())},
+                                                {"events", std::to_string(n)}});
+    }
+    retry.expires_after(backoff);
+    retry.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) {
+        accept();
+      }
+    });
+  }
+
   std::optional<asio::ssl::context> tls;
   tcp::acceptor acceptor;
+  asio::steady_timer retry;
+  std::chrono::milliseconds backoff{0};
   const Router& router;
   common::Logger& log;
+  ServerLimits limits;
+  std::shared_ptr<ConnectionRegistry> registry = std::make_shared<ConnectionRegistry>();
+  RateLimitedLog accept_log{std::chrono::seconds(10)};
+  RateLimitedLog capped_log{std::chrono::seconds(10)};
 };
 
 std::string HttpRequest::header(std::string_view name) const {
@@ -353,7 +583,11 @@ const Router::WebSocketRoute* Router::websocket(const std::string& path) const {
 }
 
 void Router::add(std::string method, std::string path, Handler handler) {
-  routes_.push_back({std::move(method), std::move(path), std::move(handler)});
+  routes_.push_back({std::move(method), std::move(path), std::move(handler), nullptr});
+}
+
+void Router::add_async(std::string method, std::string path, AsyncHandler handler) {
+  routes_.push_back({std::move(method), std::move(path), nullptr, std::move(handler)});
 }
 
 namespace {
@@ -403,22 +637,18 @@ bool is_local_address(const std::string& text) {
   return v6.is_loopback() || v6.is_link_local() || (b[0] & 0xfe) == 0xfc;
 }
 
-HttpResponse Router::dispatch(const HttpRequest& request) const {
-  if (auto refused = gate(request)) {
-    return *refused;
+const Router::Route* Router::match(const HttpRequest& request, std::vector<std::string>& params,
+                                   HttpResponse& refused) const {
+  if (auto gated = gate(request)) {
+    refused = std::move(*gated);
+    return nullptr;
   }
   bool path_known = false;
-  std::vector<std::string> params;
   for (const Route& route : routes_) {
     if (path_matches(route.path, request.path, params)) {
       path_known = true;
       if (route.method == request.method) {
-        if (params.empty()) {
-          return route.handler(request);
-        }
-        HttpRequest with_params = request;
-        with_params.path_params = std::move(params);
-        return route.handler(with_params);
+        return &route;
       }
     }
   }
@@ -427,26 +657,75 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   if (!path_known) {
     if (const WebSocketRoute* ws = websocket(request.path)) {
       if (request.method != "GET") {
-        return json_error(405, "method " + request.method + " not allowed on " + request.path);
+        refused = json_error(405, "method " + request.method + " not allowed on " + request.path);
+      } else if (auto denied = ws->check(request)) {
+        refused = std::move(*denied);
+      } else {
+        refused = json_error(426, "this is a WebSocket endpoint: send an upgrade");
+        refused.headers.emplace_back("Upgrade", "websocket");
       }
-      if (auto denied = ws->check(request)) {
-        return *denied;
-      }
-      HttpResponse upgrade = json_error(426, "this is a WebSocket endpoint: send an upgrade");
-      upgrade.headers.emplace_back("Upgrade", "websocket");
-      return upgrade;
+      return nullptr;
     }
   }
   if (!path_known && fallback_ && request.path.rfind("/api/", 0) != 0) {
-    return fallback_(request);
+    refused = fallback_(request);
+    return nullptr;
   }
-  return path_known
-             ? json_error(405, "method " + request.method + " not allowed on " + request.path)
-             : json_error(404, "no such resource: " + request.path);
+  refused = path_known
+                ? json_error(405, "method " + request.method + " not allowed on " + request.path)
+                : json_error(404, "no such resource: " + request.path);
+  return nullptr;
+}
+
+void Router::dispatch(const HttpRequest& request, Responder respond) const {
+  // The responder answers once: a handler that answers and then throws, or
+  // answers twice, cannot send two responses.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Responder once = [answered, respond = std::move(respond)](HttpResponse response) {
+    if (!answered->exchange(true)) {
+      respond(std::move(response));
+    }
+  };
+  try {
+    std::vector<std::string> params;
+    HttpResponse refused;
+    const Route* route = match(request, params, refused);
+    if (route == nullptr) {
+      return once(std::move(refused));
+    }
+    const HttpRequest* req = &request;
+    HttpRequest with_params;
+    if (!params.empty()) {
+      with_params = request;
+      with_params.path_params = std::move(params);
+      req = &with_params;
+    }
+    if (route->async_handler) {
+      route->async_handler(*req, once);
+    } else {
+      once(route->handler(*req));
+    }
+  } catch (const std::exception& e) {
+    // A handler bug must not take the daemon down; the client gets a 500.
+    if (log_ != nullptr) {
+      log_->error("request handler failed", {{"path", common::log_safe(request.path, 200)},
+                                             {"error", common::log_safe(e.what(), 200)}});
+    }
+    once(json_error(500, "internal error"));
+  }
+}
+
+HttpResponse Router::dispatch(const HttpRequest& request) const {
+  auto answer = std::make_shared<std::promise<HttpResponse>>();
+  auto future = answer->get_future();
+  dispatch(request, [answer](HttpResponse response) { answer->set_value(std::move(response)); });
+  return future.get();
 }
 
 HttpResponse json_error(int status, const std::string& message) {
-  return json_body(status, nlohmann::json{{"error", message}}.dump());
+  // Messages often quote the client's own text (a path, a name): never let
+  // invalid UTF-8 in them throw.
+  return json_body(status, common::json_text(nlohmann::json{{"error", message}}));
 }
 
 HttpResponse json_body(int status, std::string body) {
@@ -489,12 +768,10 @@ common::Result<ListenAddress> parse_listen_address(const std::string& text) {
   return address;
 }
 
-common::Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
-                                                              const ListenAddress& address,
-                                                              const Router& router,
-                                                              common::Logger& log,
-                                                              const TlsFiles* tls) {
-  auto impl = std::make_unique<Impl>(io, router, log);
+common::Result<std::unique_ptr<HttpServer>> HttpServer::start(
+    asio::io_context& io, const ListenAddress& address, const Router& router, common::Logger& log,
+    const TlsFiles* tls, ServerLimits limits) {
+  auto impl = std::make_unique<Impl>(io, router, log, limits);
   if (tls != nullptr) {
     // TLS 1.2 and newer only; the certificate file may hold the chain.
     impl->tls.emplace(asio::ssl::context::tls_server);
@@ -541,7 +818,10 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() {
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->retry.cancel();
 }
+
+std::size_t HttpServer::connections() const { return impl_->registry->size(); }
 
 std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 

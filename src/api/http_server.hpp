@@ -2,8 +2,17 @@
 // sessions, no thread per connection. Requests are routed by method and exact
 // path to handlers that return a status and a JSON body.
 //
-// Limits: request bodies up to 64 KiB, headers 8 KiB, 30 s to send a request;
-// anything larger or slower is refused without touching the handlers. Every
+// Limits (a hostile client must not grow memory or starve others): request
+// bodies up to 64 KiB, headers 8 KiB, a read buffer of 16 KiB (so no header
+// line, chunk-size line, chunk extension or trailer can be longer), 256 KiB on
+// the wire per request (chunk framing and trailers included), 30 s to send a
+// request; anything larger or slower is refused without touching the
+// handlers. Connections are capped overall and per client address
+// (ServerLimits): a new connection beyond a cap closes the connection idle
+// longest, or is refused when none is idle. When the process runs out of
+// descriptors, accepting backs off (50 ms doubling to 1 s) and says so in the
+// log instead of spinning. No exception from a handler or from text a client
+// sent reaches the event loop: it becomes a 500 (and a log line). Every
 // response carries security headers (nosniff, no framing, no referrer, a
 // strict content security policy) and `Cache-Control: no-store`.
 //
@@ -53,6 +62,11 @@ struct HttpResponse {
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// Delivers the response of an asynchronous handler; may be called from any
+// thread, once (later calls are ignored).
+using Responder = std::function<void(HttpResponse)>;
+// A handler that answers later, e.g. after slow work on another thread.
+using AsyncHandler = std::function<void(const HttpRequest&, Responder)>;
 
 // Fans messages out to the WebSocket clients of one stream. publish() may be
 // called from any thread; delivery happens on the server's event loop. Each
@@ -85,6 +99,8 @@ class Router {
   // ("/api/v1/outputs/{module}/{output}"); the handler finds them in
   // HttpRequest::path_params.
   void add(std::string method, std::string path, Handler handler);
+  // A route whose handler answers through the Responder, from any thread.
+  void add_async(std::string method, std::string path, AsyncHandler handler);
   // Answers requests for paths outside /api/ that no route matches (the
   // dashboard's files).
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
@@ -99,7 +115,10 @@ class Router {
   const WebSocketRoute* websocket(const std::string& path) const;
   // "METHOD PATH" of every route and WebSocket, for checking the description.
   std::vector<std::string> routes() const;
-  // 404 for an unknown path, 405 for a known path with another method.
+  // 404 for an unknown path, 405 for a known path with another method. A
+  // handler that throws gives a 500 and never reaches the caller.
+  void dispatch(const HttpRequest& request, Responder respond) const;
+  // The same, waiting for an asynchronous handler's answer (for tests).
   HttpResponse dispatch(const HttpRequest& request) const;
   // Runs before every route, WebSocket and file: a response refuses the
   // request (the local-only setting refuses clients outside the local network).
@@ -109,17 +128,25 @@ class Router {
   std::optional<HttpResponse> gate(const HttpRequest& request) const {
     return gate_ ? gate_(request) : std::nullopt;
   }
+  // Where handler failures are logged (none: not logged).
+  void set_log(common::Logger& log) { log_ = &log; }
 
  private:
   struct Route {
     std::string method;
     std::string path;
     Handler handler;
+    AsyncHandler async_handler;
   };
+  // The route for the request and its {name} parameters, or the response
+  // that refuses it (gate, 404, 405, WebSocket asked for without upgrade).
+  const Route* match(const HttpRequest& request, std::vector<std::string>& params,
+                     HttpResponse& refused) const;
   std::vector<Route> routes_;
   std::vector<WebSocketRoute> websockets_;
   Handler fallback_;
   std::function<std::optional<HttpResponse>(const HttpRequest&)> gate_;
+  common::Logger* log_ = nullptr;
 };
 
 struct ListenAddress {
@@ -142,17 +169,26 @@ struct TlsFiles {
   std::string key;
 };
 
+// Caps on connections. Defaults suit a home box: a few browsers and
+// scripts; the daemon lowers max_connections when its descriptor limit is
+// low.
+struct ServerLimits {
+  std::size_t max_connections = 512;
+  std::size_t max_connections_per_address = 32;
+  std::size_t max_websockets = 64;
+};
+
 class HttpServer {
  public:
   // Binds and starts accepting, over TLS when `tls` is given; errors name the
   // address or file and the reason (e.g. "127.0.0.1:8080 is already in use").
-  static common::Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io,
-                                                           const ListenAddress& address,
-                                                           const Router& router,
-                                                           common::Logger& log,
-                                                           const TlsFiles* tls = nullptr);
+  static common::Result<std::unique_ptr<HttpServer>> start(
+      boost::asio::io_context& io, const ListenAddress& address, const Router& router,
+      common::Logger& log, const TlsFiles* tls = nullptr, ServerLimits limits = {});
   ~HttpServer();
   std::uint16_t port() const;  // the bound port (useful with port 0)
+  // Open HTTP connections (not WebSockets); call on the event loop's thread.
+  std::size_t connections() const;
 
  private:
   struct Impl;

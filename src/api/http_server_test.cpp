@@ -30,6 +30,7 @@ class ServerFixture : public ::testing::Test {
     router_.add("GET", "/boom", [](const HttpRequest&) -> HttpResponse {
       throw std::runtime_error("handler bug");
     });
+    router_.set_log(log_);
     auto server = HttpServer::start(io_, {"127.0.0.1", 0}, router_, log_);
     ASSERT_TRUE(server.ok()) << server.error().message;
     server_ = std::move(*server);

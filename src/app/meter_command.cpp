@@ -8,6 +8,7 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "common/json_text.hpp"
 #include "metering/engine.hpp"
 #include "metering/meter_json.hpp"
 #include "metering/samples_csv.hpp"
@@ -71,7 +72,7 @@ int meter_command(const CommandContext& ctx) {
                "and is the voltage column the right one?)\n";
     return kExitInvalid;
   }
-  ctx.out << metering::to_json(engine.results()).dump(2) << "\n";
+  ctx.out << common::json_text(metering::to_json(engine.results()), 2) << "\n";
   return kExitOk;
 }
 

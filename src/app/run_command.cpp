@@ -1,4 +1,5 @@
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <csignal>
@@ -44,6 +45,26 @@ std::string default_web_root() {
   }
   const auto dist = exe.parent_path().parent_path() / "web" / "dist";
   return std::filesystem::exists(dist / "index.html", ec) ? dist.string() : std::string();
+}
+
+// Many clients (and later many devices) need descriptors; systemd's default
+// soft limit is 1024 while the hard one is far higher. Raise the soft limit
+// to the hard one (at most 65536) where the system allows it.
+void raise_descriptor_limit(common::Logger& log) {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) {
+    return;
+  }
+  const rlim_t wanted =
+      files.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(files.rlim_max, 65536);
+  if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < wanted) {
+    const rlim_t before = files.rlim_cur;
+    files.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &files) == 0) {
+      log.info("descriptor limit raised",
+               {{"from", std::to_string(before)}, {"to", std::to_string(wanted)}});
+    }
+  }
 }
 
 }  // namespace
@@ -131,6 +152,7 @@ int run_command(const CommandContext& ctx) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit(log);
   daemon::Daemon daemon(*installation, daemon_options, log);
   return daemon.run(g_stop_requested);
 }

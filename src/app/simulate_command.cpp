@@ -7,6 +7,7 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "common/json_text.hpp"
 #include "common/time.hpp"
 #include "control/controllers.hpp"
 #include "control/site_adapter.hpp"
@@ -186,7 +187,7 @@ int simulate_command(const CommandContext& ctx) {
   out["days"] = *days;
   out["seed"] = *seed;
   out["strategy"] = strategy;
-  ctx.out << out.dump(2) << "\n";
+  ctx.out << common::json_text(out, 2) << "\n";
   return kExitOk;
 }
 

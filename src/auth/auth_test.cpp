@@ -102,7 +102,7 @@ TEST(Roles, AreOrdered) {
 TEST(Sessions, ExpireWhenIdleAndAtMaximumAge) {
   std::int64_t now = 1'000'000;
   SessionManager sessions([&] { return now; });
-  const auto s = sessions.create("anna", Role::kOwner);
+  const auto s = sessions.create(User{"anna", Role::kOwner, "hash-a", 0, "id-anna"});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->token.size(), 64u);
   EXPECT_NE(s->token, s->csrf_token);
@@ -113,7 +113,7 @@ TEST(Sessions, ExpireWhenIdleAndAtMaximumAge) {
   now += SessionManager::kIdleMs + 1;
   EXPECT_FALSE(sessions.find(s->token).has_value());
 
-  const auto t = sessions.create("anna", Role::kOwner);
+  const auto t = sessions.create(User{"anna", Role::kOwner, "hash-a", 0, "id-anna"});
   // Used every 11 h, never idle for 12 h: the last check in round 8 is at
   // 7 * 22 + 11 = 165 h, still under 168 h; round 8 ends at 176 h.
   for (int round = 0; round < 8; ++round) {
@@ -127,9 +127,9 @@ TEST(Sessions, ExpireWhenIdleAndAtMaximumAge) {
 
 TEST(Sessions, RevokeOneOrAllOfAUser) {
   SessionManager sessions;
-  const auto a = sessions.create("anna", Role::kOwner);
-  const auto b = sessions.create("anna", Role::kOwner);
-  const auto c = sessions.create("ian", Role::kInstaller);
+  const auto a = sessions.create(User{"anna", Role::kOwner, "hash-a", 0, "id-anna"});
+  const auto b = sessions.create(User{"anna", Role::kOwner, "hash-a", 0, "id-anna"});
+  const auto c = sessions.create(User{"ian", Role::kInstaller, "hash-i", 0, "id-ian"});
   sessions.revoke(a->token);
   EXPECT_FALSE(sessions.find(a->token).has_value());
   EXPECT_TRUE(sessions.find(b->token).has_value());
@@ -138,22 +138,62 @@ TEST(Sessions, RevokeOneOrAllOfAUser) {
   EXPECT_TRUE(sessions.find(c->token).has_value());
 }
 
-TEST(LoginThrottle, LocksAfterFiveFailuresForTheWindow) {
+TEST(Sessions, CarryTheAccountIdAndCredentialOfTheLogin) {
+  SessionManager sessions;
+  const auto s = sessions.create(User{"anna", Role::kOwner, "hash-a", 0, "id-anna"});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->user_id, "id-anna");
+  EXPECT_EQ(s->credential, "hash-a");
+  EXPECT_EQ(s->role, Role::kOwner);
+}
+
+TEST(LoginThrottle, BacksOffExponentiallyAfterTheFreeFailures) {
   std::int64_t now = 0;
-  LoginThrottle throttle([&] { return now; });
-  for (int i = 0; i < LoginThrottle::kMaxFailures; ++i) {
+  LoginThrottle throttle([&] { return now; }, 3);
+  // Three free failures: no wait.
+  for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(throttle.retry_after_ms("anna"), 0);
     throttle.failure("anna");
-    now += 1000;
   }
-  // Window began at 0; five failures by t = 4 s; now = 5 s.
-  EXPECT_EQ(throttle.retry_after_ms("anna"), LoginThrottle::kWindowMs - 5000);
-  EXPECT_EQ(throttle.retry_after_ms("ian"), 0);  // keys are independent
-  now = LoginThrottle::kWindowMs;
   EXPECT_EQ(throttle.retry_after_ms("anna"), 0);
-  throttle.failure("ian");
-  throttle.success("ian");
-  EXPECT_EQ(throttle.retry_after_ms("ian"), 0);
+  // Then 1 s, 2 s, 4 s, 8 s: each failure doubles the wait.
+  for (std::int64_t expected : {1000, 2000, 4000, 8000}) {
+    throttle.failure("anna");
+    EXPECT_EQ(throttle.retry_after_ms("anna"), expected);
+    now += expected;
+    EXPECT_EQ(throttle.retry_after_ms("anna"), 0);
+  }
+  EXPECT_EQ(throttle.retry_after_ms("ian"), 0);  // keys are independent
+  throttle.success("anna");
+  EXPECT_EQ(throttle.retry_after_ms("anna"), 0);
+}
+
+TEST(LoginThrottle, WaitsAreCappedAtFifteenMinutes) {
+  std::int64_t now = 0;
+  LoginThrottle throttle([&] { return now; }, 0);
+  for (int i = 0; i < 100; ++i) {
+    throttle.failure("x");
+  }
+  EXPECT_EQ(throttle.retry_after_ms("x"), LoginThrottle::kMaxDelayMs);
+}
+
+TEST(LoginThrottle, ForgetsAfterAQuietQuarterHourAndStaysBounded) {
+  std::int64_t now = 0;
+  LoginThrottle throttle([&] { return now; }, 3, 100);
+  for (int i = 0; i < 1000; ++i) {
+    throttle.failure("address " + std::to_string(i));
+    now += 10;
+  }
+  EXPECT_LE(throttle.size(), 100u);
+  // The newest keys are kept, the oldest made room.
+  throttle.failure("address 999");
+  throttle.failure("address 999");
+  throttle.failure("address 999");
+  EXPECT_EQ(throttle.retry_after_ms("address 999"), 1000);  // its 4th failure
+  now += LoginThrottle::kForgetMs;
+  EXPECT_EQ(throttle.retry_after_ms("address 999"), 0);
+  throttle.failure("address 999");  // counted from one again: free
+  EXPECT_EQ(throttle.retry_after_ms("address 999"), 0);
 }
 
 }  // namespace

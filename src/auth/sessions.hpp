@@ -4,9 +4,16 @@
 // SameSite=Strict, or `Authorization: Bearer` for scripts) with its own CSRF
 // token, which cookie-authenticated requests that change state must echo in
 // `X-CSRF-Token`. Sessions expire after 12 h without use and 7 days at most.
+// A session belongs to an account's id and carries the password hash and role
+// it was opened with: a changed password or role, or a removed account, ends
+// it (see AuthApi::require).
 //
-// Throttling: 5 failed logins for a key (a user name, or a client address)
-// within 15 minutes lock that key until the window has passed.
+// Throttling is exponential back-off per key, not a lockout: after a few free
+// failures each further failure doubles the wait (1 s, 2 s, 4 s ... 15 min).
+// Keys are chosen by the caller (a client address with a user name, a client
+// address alone), so a stranger's guesses never lock the owner out of their
+// own device. The state is bounded: entries are forgotten 15 minutes after
+// their last failure and the oldest go first when the table is full.
 //
 // The clock is passed in (milliseconds) so tests run faster than real time.
 // Thread-safe.
@@ -34,6 +41,8 @@ struct Session {
   Role role = Role::kViewer;
   std::int64_t created_ms = 0;
   std::int64_t last_used_ms = 0;
+  std::string user_id = {};     // the account's id at login
+  std::string credential = {};  // the account's password hash at login
 };
 
 class SessionManager {
@@ -43,11 +52,14 @@ class SessionManager {
 
   explicit SessionManager(ClockMs clock = system_clock_ms()) : clock_(std::move(clock)) {}
 
-  common::Result<Session> create(const std::string& user, Role role);
+  // A new session for `user` as it is now (id, role, password hash).
+  common::Result<Session> create(const User& user);
   // The live session of a token (and marks it used); empty when unknown or expired.
   std::optional<Session> find(const std::string& token);
   void revoke(const std::string& token);
+  // Ends every session opened under that user name, whichever account it was.
   void revoke_user(const std::string& user);
+  std::size_t size();
 
  private:
   ClockMs clock_;
@@ -57,24 +69,35 @@ class SessionManager {
 
 class LoginThrottle {
  public:
-  static constexpr int kMaxFailures = 5;
-  static constexpr std::int64_t kWindowMs = 15LL * 60 * 1000;
+  static constexpr std::int64_t kFirstDelayMs = 1000;
+  static constexpr std::int64_t kMaxDelayMs = 15LL * 60 * 1000;
+  static constexpr std::int64_t kForgetMs = 15LL * 60 * 1000;
+  static constexpr std::size_t kDefaultMaxEntries = 4096;
 
-  explicit LoginThrottle(ClockMs clock = system_clock_ms()) : clock_(std::move(clock)) {}
+  // `free_failures`: failures of a key before its first wait.
+  explicit LoginThrottle(ClockMs clock = system_clock_ms(), int free_failures = 3,
+                         std::size_t max_entries = kDefaultMaxEntries)
+      : clock_(std::move(clock)), free_failures_(free_failures), max_entries_(max_entries) {}
 
   // Milliseconds until `key` may try again; 0 when it may now.
   std::int64_t retry_after_ms(const std::string& key);
   void failure(const std::string& key);
   void success(const std::string& key);
+  std::size_t size();
 
  private:
   struct Entry {
     int failures = 0;
-    std::int64_t window_start_ms = 0;
+    std::int64_t last_failure_ms = 0;
+    std::int64_t blocked_until_ms = 0;
   };
+  void prune(std::int64_t now_ms);
+
   ClockMs clock_;
+  int free_failures_;
+  std::size_t max_entries_;
   std::mutex mutex_;
-  std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry, std::less<>> entries_;
 };
 
 }  // namespace kirchhoff::auth

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "auth/password.hpp"
 #include "common/file.hpp"
+#include "common/json_text.hpp"
 #include "common/text.hpp"
 
 namespace kirchhoff::auth {
@@ -93,9 +95,14 @@ common::Result<UserStore> UserStore::open(const std::string& path) {
     if (!role) {
       return corrupt("unknown role '" + entry["role"].get<std::string>() + "'");
     }
-    store.users_.push_back({entry["name"].get<std::string>(), *role,
-                            entry["password"].get<std::string>(),
-                            entry.value("created_ms", std::int64_t{0})});
+    User user{entry["name"].get<std::string>(), *role, entry["password"].get<std::string>(),
+              entry.value("created_ms", std::int64_t{0})};
+    // Files written before accounts had ids: the name and creation time
+    // identify the account just as well (a re-added name has a new time).
+    user.id = entry.contains("id") && entry["id"].is_string()
+                  ? entry["id"].get<std::string>()
+                  : "legacy-" + user.name + "-" + std::to_string(user.created_ms);
+    store.users_.push_back(std::move(user));
   }
   return store;
 }
@@ -115,6 +122,13 @@ common::Status UserStore::add(User user) {
   }
   if (find(user.name) != nullptr) {
     return make_error(ErrorKind::kInvalidArgument, "user '" + user.name + "' exists already");
+  }
+  if (user.id.empty()) {
+    auto id = random_hex(16);
+    if (!id) {
+      return id.error();
+    }
+    user.id = *id;
   }
   users_.push_back(std::move(user));
   return common::Status::success();
@@ -144,12 +158,13 @@ common::Status UserStore::save() const {
   doc["version"] = 1;
   doc["users"] = nlohmann::json::array();
   for (const User& user : users_) {
-    doc["users"].push_back({{"name", user.name},
+    doc["users"].push_back({{"id", user.id},
+                            {"name", user.name},
                             {"role", role_name(user.role)},
                             {"password", user.password_hash},
                             {"created_ms", user.created_ms}});
   }
-  const std::string text = doc.dump(2) + "\n";
+  const std::string text = common::json_text(doc, 2) + "\n";
   if (auto written = common::write_file_atomically(path_, text, 0600); !written) {
     return written;
   }

@@ -24,6 +24,10 @@ struct User {
   Role role = Role::kViewer;
   std::string password_hash;  // PHC string
   std::int64_t created_ms = 0;
+  // Stable and never reused: a session belongs to this id, so removing an
+  // account and adding the same name again does not revive old sessions.
+  // UserStore::add() gives an account without one a random id.
+  std::string id = {};
 };
 
 class UserStore {

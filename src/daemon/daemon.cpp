@@ -1,5 +1,7 @@
 #include "daemon/daemon.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
 #include <chrono>
 #include <iostream>
@@ -12,6 +14,7 @@
 #include "api/openapi_json.hpp"
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
+#include "common/json_text.hpp"
 #include "control/site_adapter.hpp"
 #include "daemon/alarms.hpp"
 #include "daemon/data_dir.hpp"
@@ -28,6 +31,19 @@ std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Connection caps within the descriptors this process may open: half of
+// them for HTTP clients, the rest for the history, devices and the streams.
+api::ServerLimits server_limits() {
+  api::ServerLimits limits;
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    const auto budget = static_cast<std::size_t>(files.rlim_cur / 2);
+    limits.max_connections = std::clamp<std::size_t>(budget, 16, limits.max_connections);
+    limits.max_websockets = std::min(limits.max_websockets, limits.max_connections / 4);
+  }
+  return limits;
 }
 
 }  // namespace
@@ -149,6 +165,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
              << std::flush;
   }
   api::Router router;
+  router.set_log(log_);
   auth_api.add_routes(router);
   router.add("GET", "/api/v1/live",
              auth_api.guarded(auth::Role::kViewer, false,
@@ -190,11 +207,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
             }
             const bool on = body["on"].get<bool>();
             request_relay({id, number, on, session.user});
-            return api::json_body(202, nlohmann::json{{"module", id},
+            return api::json_body(
+                202, common::json_text(nlohmann::json{{"module", id},
                                                       {"output", number},
                                                       {"on", on},
-                                                      {"status", "switching at the next cycle"}}
-                                           .dump());
+                                                      {"status", "switching at the next cycle"}}));
           }));
   add_installation_routes(router, auth_api, site_config);
   api::Broadcaster stream;
@@ -203,7 +220,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
              auth_api.guarded(auth::Role::kViewer, false,
                               [&alarms](const api::HttpRequest&, const auth::Session&) {
                                 return api::json_body(
-                                    200, snapshot::alarms_to_json(alarms.active()).dump());
+                                    200,
+                                    common::json_text(snapshot::alarms_to_json(alarms.active())));
                               }));
   // Raised and cleared alarms are events; a change also goes to the stream
   // at once (a source that delivers nothing publishes no snapshot).
@@ -217,9 +235,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
                              {"message", t.alarm.message}});
     }
     if (!transitions.empty() && stream.clients() > 0) {
-      stream.publish(
-          nlohmann::json{{"type", "alarms"}, {"data", snapshot::alarms_to_json(alarms.active())}}
-              .dump());
+      stream.publish(common::json_text(
+          nlohmann::json{{"type", "alarms"}, {"data", snapshot::alarms_to_json(alarms.active())}}));
     }
   };
   router.add_websocket(
@@ -241,7 +258,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (snap) {
       body["snapshot_age_ms"] = unix_ms_now() - snap->unix_ms;
     }
-    return api::json_body(200, body.dump());
+    return api::json_body(200, common::json_text(body));
   });
   if (options_.local_only) {
     router.set_gate([](const api::HttpRequest& r) -> std::optional<api::HttpResponse> {
@@ -255,7 +272,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
   boost::asio::io_context io;
   const api::TlsFiles tls{options_.tls_certificate, options_.tls_key};
   const bool use_tls = !tls.certificate.empty();
-  auto server = api::HttpServer::start(io, *address, router, log_, use_tls ? &tls : nullptr);
+  auto server =
+      api::HttpServer::start(io, *address, router, log_, use_tls ? &tls : nullptr, server_limits());
   if (!server) {
     log_.error("cannot start", {{"reason", server.error().message}});
     return 1;
@@ -370,7 +388,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       snap->alarms = alarms.active();
       // Serialised once per cycle, then served to every /live request and
       // stream client as it is.
-      auto json = std::make_shared<const std::string>(snapshot::to_json(*snap).dump());
+      auto json = std::make_shared<const std::string>(common::json_text(snapshot::to_json(*snap)));
       {
         std::lock_guard lock(latest_mutex_);
         latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
@@ -421,6 +439,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
   (void)(*history)->add_event({unix_ms_now(), "stop", "", "kirchhoff stopped"});
+  auth_api.shutdown();
   io.stop();
   http_thread.join();
   log_.info("stopped");

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <vector>
 
 #include "common/text.hpp"
+#include "common/utf8.hpp"
 #include "model/control_parser.hpp"
 #include "model/yaml_reader.hpp"
 
@@ -607,6 +609,22 @@ CheckResult parse_installation(std::string_view yaml_text) {
     result.diagnostics.push_back({{1, 1},
                                   Severity::kError,
                                   "the file is larger than 1 MiB; it is not an installation file"});
+    return result;
+  }
+  // Names end up in JSON, logs and the history: text that is not UTF-8 is
+  // refused here, at its position, rather than failing later in the daemon.
+  if (const auto bad = common::first_invalid_utf8(yaml_text)) {
+    const std::string_view before = yaml_text.substr(0, *bad);
+    const auto line_start = before.rfind('\n');
+    const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    const int column =
+        1 + static_cast<int>(line_start == std::string_view::npos ? *bad : *bad - line_start - 1);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(yaml_text[*bad]));
+    result.diagnostics.push_back(
+        {{line, column},
+         Severity::kError,
+         std::string("the text is not valid UTF-8 (byte ") + byte + "); save the file as UTF-8"});
     return result;
   }
   YAML::Node root;

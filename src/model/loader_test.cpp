@@ -290,3 +290,31 @@ TEST(Loader, ServerSection) {
 
 }  // namespace
 }  // namespace kirchhoff::model
+
+namespace kirchhoff::model {
+namespace {
+
+// A byte that is not UTF-8 anywhere in the file is an error at its position,
+// whatever field it sits in (it would otherwise reach JSON and the logs).
+TEST(Loader, RefusesTextThatIsNotUtf8AtItsPosition) {
+  std::string yaml = kMinimal;
+  // Line 13 is "  - name: Grid"; the 0xFF replaces the 'r' of "Grid" (column 12).
+  yaml.replace(yaml.find("Grid") + 1, 1, "\xff");
+  const CheckResult result = check_installation(yaml);
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].pos.line, 13);
+  EXPECT_EQ(result.diagnostics[0].pos.column, 12);
+  EXPECT_EQ(result.diagnostics[0].message,
+            "the text is not valid UTF-8 (byte 0xFF); save the file as UTF-8");
+  EXPECT_FALSE(result.installation);
+}
+
+TEST(Loader, AcceptsUtf8Names) {
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find("Grid"), 4, "R\xC3\xA9seau");  // "Réseau"
+  const CheckResult result = check_installation(yaml);
+  EXPECT_FALSE(result.has_errors());
+}
+
+}  // namespace
+}  // namespace kirchhoff::model
