@@ -94,9 +94,19 @@ int run_command(const CommandContext& ctx) {
   }
   const std::string yaml =
       config ? common::read_file(*config).value_or("") : std::string(kDemoInstallationYaml);
-  const auto installation = config ? model::load_installation_file(*config)
-                                   : model::load_installation_text(kDemoInstallationYaml,
-                                                                   "examples/demo.yaml (built in)");
+  auto installation = config ? model::load_installation_file(*config)
+                             : model::load_installation_text(kDemoInstallationYaml,
+                                                             "examples/demo.yaml (built in)");
+  // A saved installation that cannot run (damaged, or accepted by an older
+  // version) must not make the daemon exit at every start: it starts with
+  // nothing to measure or control, a critical alarm, and the API up so an
+  // installer can fix the installation. A --config given by hand is the
+  // person's own mistake to see at once.
+  std::string installation_error;
+  if (!installation && use_saved) {
+    installation_error = installation.error().message;
+    installation = model::Installation{};
+  }
   if (!installation) {
     return report_installation_error(ctx, installation.error());
   }
@@ -120,6 +130,7 @@ int run_command(const CommandContext& ctx) {
   }
   daemon_options.local_only = options->flag("local-only") || installation->server.local_only;
   daemon_options.installation_yaml = yaml;
+  daemon_options.installation_error = installation_error;
   daemon_options.listen = options->get("listen").value_or("127.0.0.1:8080");
   daemon_options.cycle_ms = *cycle_ms;
   daemon_options.process_start = g_process_start;
@@ -141,7 +152,10 @@ int run_command(const CommandContext& ctx) {
   // returned to the system at once and the daemon stays small.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   common::Logger log(ctx.err);
-  if (use_saved) {
+  if (!installation_error.empty()) {
+    log.error("the saved installation cannot run: starting with nothing to control",
+              {{"file", saved}, {"reason", installation_error}});
+  } else if (use_saved) {
     log.info("running the installation saved over the API", {{"file", saved}});
   } else if (!config) {
     log.info("no --config: running the demo house on the simulator");

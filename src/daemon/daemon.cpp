@@ -15,6 +15,7 @@
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
 #include "common/json_text.hpp"
+#include "common/utf8.hpp"
 #include "control/site_adapter.hpp"
 #include "daemon/alarms.hpp"
 #include "daemon/data_dir.hpp"
@@ -44,6 +45,23 @@ api::ServerLimits server_limits() {
     limits.max_websockets = std::min(limits.max_websockets, limits.max_connections / 4);
   }
   return limits;
+}
+
+// The source while no installation can run: nothing to measure.
+class NoInstallationSource : public SnapshotSource {
+ public:
+  common::Result<snapshot::SiteSnapshot> next(std::int64_t) override {
+    return common::make_error(common::ErrorKind::kNotFound,
+                              "no installation in force: the saved one cannot run");
+  }
+};
+
+// The alarm that says the saved installation could not be loaded.
+AlarmCheck installation_alarm(const std::string& error) {
+  const std::string first_line = error.substr(0, error.find('\n'));
+  return {"installation-invalid", !error.empty(), "critical",
+          "the saved installation cannot run (" + common::log_safe(first_line, 300) +
+              "); nothing is measured or switched until a valid one is saved"};
 }
 
 }  // namespace
@@ -280,7 +298,12 @@ int Daemon::run(const std::atomic<bool>& stop) {
   }
   std::thread http_thread([&io] { io.run(); });
 
-  auto make_source = [this](const model::Installation& inst) {
+  std::string installation_error = options_.installation_error;
+  auto make_source = [this, &installation_error](
+                         const model::Installation& inst) -> std::unique_ptr<SnapshotSource> {
+    if (!installation_error.empty()) {
+      return std::make_unique<NoInstallationSource>();
+    }
     return options_.waveform
                ? make_simulated_waveform_source(inst, options_.seed, unix_ms_now() / 1000)
                : make_simulated_power_source(inst, options_.seed, unix_ms_now() / 1000);
@@ -323,6 +346,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
             {{"reason", new_writer ? restored.error().message : new_writer.error().message}});
       } else {
         installation_ = *change->installation;
+        installation_error.clear();
         source = make_source(installation_);
         writer.emplace(std::move(*new_writer));
         registers = std::move(new_registers);
@@ -384,7 +408,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (snap) {
       snap->control = std::move(decisions);
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
-      record_alarms(alarms.apply(check_alarms(&*snap, installation_), snap->unix_ms));
+      auto checks = check_alarms(&*snap, installation_);
+      checks.push_back(installation_alarm(installation_error));
+      record_alarms(alarms.apply(checks, snap->unix_ms));
       snap->alarms = alarms.active();
       // Serialised once per cycle, then served to every /live request and
       // stream client as it is.
@@ -415,7 +441,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
       if (++failures % 60 == 1) {
         log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
       }
-      record_alarms(alarms.apply(check_alarms(nullptr, installation_), unix_ms_now()));
+      auto checks = check_alarms(nullptr, installation_);
+      checks.push_back(installation_alarm(installation_error));
+      record_alarms(alarms.apply(checks, unix_ms_now()));
     }
     ++cycles;
     if (options_.stop_after_cycles && cycles >= *options_.stop_after_cycles) {

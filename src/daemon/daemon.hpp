@@ -38,6 +38,10 @@ struct DaemonOptions {
   // The installation file's text, as GET /api/v1/installation shows it and
   // the dashboard's editor starts from.
   std::string installation_yaml;
+  // Why the saved installation could not be loaded, when it could not: the
+  // daemon then runs an empty installation (nothing measured, nothing
+  // switched) under a critical alarm until a valid one is saved.
+  std::string installation_error;
   // HTTPS: PEM files of the certificate (with chain) and its key; both
   // empty serves plain HTTP.
   std::string tls_certificate;
