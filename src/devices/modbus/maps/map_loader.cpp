@@ -565,12 +565,13 @@ class MapParser {
     if (*kind == SetpointKind::kRelay) {
       for (const std::string_view key : {"on_value", "off_value"}) {
         if (auto child = r_.child(node, key, "a setpoint", false)) {
-          const auto value = r_.number(*child, key);
-          if (!value || !check_fits(*child, key, *value, *type)) {
+          const auto value = integer(*child, key, -(std::int64_t{1} << 62), std::int64_t{1} << 62);
+          if (!value || !check_fits(*child, key, static_cast<double>(*value), *type)) {
             ok = false;
             continue;
           }
-          (key == "on_value" ? setpoint.on_value : setpoint.off_value) = *value;
+          (key == "on_value" ? setpoint.on_value : setpoint.off_value) =
+              static_cast<double>(*value);
         }
       }
       return ok ? std::optional<Setpoint>(setpoint) : std::nullopt;
