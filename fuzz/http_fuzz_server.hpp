@@ -83,12 +83,11 @@ class FuzzServer {
     router_.add("GET", "/api/v1/boom", [](const HttpRequest& r) -> HttpResponse {
       throw std::runtime_error("handler failed on " + r.path);
     });
-    router_.add_async("POST", "/api/v1/login",
-                      [](const HttpRequest& r, api::Responder respond) {
-                        std::thread([body = r.body, respond] {
-                          respond(api::json_error(401, "no user " + body));
-                        }).detach();
-                      });
+    router_.add_async("POST", "/api/v1/login", [](const HttpRequest& r, api::Responder respond) {
+      std::thread([body = r.body, respond] {
+        respond(api::json_error(401, "no user " + body));
+      }).detach();
+    });
     router_.add_websocket(
         "/api/v1/stream",
         [](const HttpRequest& r) -> std::optional<HttpResponse> {

@@ -13,6 +13,7 @@
 #include "app/options.hpp"
 #include "common/text.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/site_config.hpp"
 #include "model/loader.hpp"
 
 namespace kirchhoff::app {
@@ -109,6 +110,10 @@ int run_command(const CommandContext& ctx) {
   }
   if (!installation) {
     return report_installation_error(ctx, installation.error());
+  }
+  if (!installation->devices.empty()) {
+    ctx.err << "kirchhoff run: " << *config << ": " << daemon::kDevicesNotRunnable << "\n";
+    return kExitInvalid;
   }
   // The control cycle: --cycle-ms, else the installation's control.cycle_ms.
   const auto cycle_ms = options->integer("cycle-ms", installation->control.cycle_ms, 100, 1000);

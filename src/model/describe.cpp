@@ -118,10 +118,15 @@ std::string describe_installation(const Installation& inst) {
   for (std::size_t i = 0; i < inst.loads.size(); ++i) {
     const Load& load = inst.loads[i];
     const bool last = i + 1 == inst.loads.size();
-    out << branch(last) << load.name << " [" << load_kind_name(load.kind) << "] "
-        << load.channels.size() << (load.channels.size() == 1 ? " phase" : " phases");
+    const std::size_t phases =
+        load.channels.empty() ? load.device_phases.size() : load.channels.size();
+    out << branch(last) << load.name << " [" << load_kind_name(load.kind) << "] " << phases
+        << (phases == 1 ? " phase" : " phases");
     if (load.breaker_a) {
       out << ", breaker " << common::shortest_number(*load.breaker_a) << " A";
+    }
+    if (const DeviceConfig* device = inst.device_for_load(load.name)) {
+      out << ", measured by " << device->name << " (" << device->driver << ")";
     }
     out << "\n";
     for (std::size_t c = 0; c < load.channels.size(); ++c) {
@@ -139,6 +144,29 @@ std::string describe_installation(const Installation& inst) {
   }
   if (inst.loads.empty()) {
     out << "└─ (no loads)\n";
+  }
+
+  if (!inst.devices.empty()) {
+    out << "\nDevices\n";
+    for (std::size_t i = 0; i < inst.devices.size(); ++i) {
+      const DeviceConfig& device = inst.devices[i];
+      out << branch(i + 1 == inst.devices.size()) << device.name << " [" << device.driver;
+      if (!device.map.empty()) {
+        out << ", map " << device.map;
+      }
+      out << "] ";
+      if (device.p1) {
+        out << (device.p1->tcp.empty() ? device.p1->serial : device.p1->tcp);
+      } else if (device.modbus) {
+        out << (device.modbus->tcp.empty() ? device.modbus->rtu : device.modbus->tcp) << " unit "
+            << device.modbus->unit;
+      }
+      out << ", every " << device.poll_ms << " ms";
+      if (!device.load.empty()) {
+        out << ", for " << device.load;
+      }
+      out << "\n";
+    }
   }
 
   out << "\nB-bus modules: " << inst.modules.size() << " of " << kMaxModules << "\n";

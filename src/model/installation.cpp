@@ -88,4 +88,13 @@ int Installation::measurement_points() const {
   return points;
 }
 
+const DeviceConfig* Installation::device_for_load(std::string_view load) const {
+  for (const DeviceConfig& device : devices) {
+    if (!device.load.empty() && device.load == load) {
+      return &device;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace kirchhoff::model

@@ -10,15 +10,10 @@
 
 #include "model/catalog.hpp"
 #include "model/control_config.hpp"
+#include "model/device_config.hpp"
+#include "model/source_pos.hpp"
 
 namespace kirchhoff::model {
-
-// Where a value came from in the installation file; 1-based, 0 = unknown
-// (e.g. an installation built in code).
-struct SourcePos {
-  int line = 0;
-  int column = 0;
-};
 
 struct Site {
   std::string name;
@@ -89,6 +84,9 @@ struct Load {
   std::string name;
   LoadKind kind = LoadKind::kConsumer;
   std::vector<LoadChannel> channels;
+  // The conductors of a load without CT inputs (measured by a device);
+  // loads with inputs name their phases in `channels`.
+  std::vector<Phase> device_phases;
   std::optional<double> breaker_a;  // rated current of the breaker feeding the load
   // Solar loads: the panels' tilt from horizontal and azimuth clockwise from
   // north (180 = south). Empty: not given.
@@ -150,10 +148,13 @@ struct Installation {
   std::vector<Module> modules;  // B-bus
   ControlConfig control;        // the energy manager's settings
   ServerConfig server;
+  std::vector<DeviceConfig> devices;  // real devices: P1, Modbus, SunSpec
 
   const BusDevice* find_device(std::string_view id) const;
   const CtInput* find_input(const InputRef& ref) const;
   const Load* find_load(std::string_view name) const;
+  // The device that measures or controls `load`, if any.
+  const DeviceConfig* device_for_load(std::string_view load) const;
   int measurement_points() const;  // inputs the A-bus devices bring (hub 4, solid core 3)
 };
 

@@ -10,6 +10,7 @@
 #include "common/text.hpp"
 #include "common/utf8.hpp"
 #include "model/control_parser.hpp"
+#include "model/devices_parser.hpp"
 #include "model/yaml_reader.hpp"
 
 namespace kirchhoff::model {
@@ -22,8 +23,8 @@ using detail::YamlReader;
 // would only cost memory to parse.
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 
-constexpr std::array<std::string_view, 7> kTopKeys = {"site",    "gateway", "bus",   "loads",
-                                                      "modules", "control", "server"};
+constexpr std::array<std::string_view, 8> kTopKeys = {"site",    "gateway", "bus",    "loads",
+                                                      "modules", "control", "server", "devices"};
 constexpr std::array<std::string_view, 3> kServerKeys = {"tls_certificate", "tls_key",
                                                          "local_only"};
 constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
@@ -89,6 +90,9 @@ class InstallationParser {
     }
     if (auto server = r_.child(root, "server", "the installation file", false)) {
       parse_server(*server, inst.server);
+    }
+    if (auto devices = r_.child(root, "devices", "the installation file", false)) {
+      detail::parse_devices(*devices, r_, inst.devices);
     }
     return inst;
   }
@@ -360,7 +364,7 @@ class InstallationParser {
     };
     auto read_list = [&](std::string_view key, std::vector<Item>& items,
                          SourcePos& list_pos) -> bool {
-      auto list = r_.child(entry, key, where, key != "reversed");
+      auto list = r_.child(entry, key, where, key == "phases");
       if (!list) {
         return false;
       }
@@ -384,6 +388,22 @@ class InstallationParser {
     SourcePos inputs_pos;
     SourcePos reversed_pos;
     const bool phases_ok = read_list("phases", phases, phases_pos);
+    if (!r_.child(entry, "inputs", where, false)) {
+      // No CT inputs: a device measures the load (checked with the devices);
+      // its phases say which conductors it is wired to.
+      for (const Item& phase : phases) {
+        if (auto parsed = parse_phase(phase.text)) {
+          load.device_phases.push_back(*parsed);
+        } else {
+          r_.error(phase.pos, "unknown phase " + quoted(phase.text) +
+                                  common::did_you_mean(phase.text, kPhases) + "; use L1, L2 or L3");
+        }
+      }
+      if (r_.child(entry, "reversed", where, false)) {
+        r_.warning(load.pos, where + ": 'reversed' flips CT inputs; this load has none");
+      }
+      return;
+    }
     const bool inputs_ok = read_list("inputs", inputs, inputs_pos);
     const bool has_reversed = r_.child(entry, "reversed", where, false).has_value();
     const bool reversed_ok = has_reversed && read_list("reversed", reversed, reversed_pos);

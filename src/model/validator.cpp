@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/control_parser.hpp"
+#include "model/devices_parser.hpp"
 #include "model/loader.hpp"
 
 namespace kirchhoff::model {
@@ -26,6 +27,8 @@ class Validator {
     check_modules();
     auto control = detail::validate_control(inst_);
     out_.insert(out_.end(), control.begin(), control.end());
+    auto devices = detail::validate_devices(inst_);
+    out_.insert(out_.end(), devices.begin(), devices.end());
     return std::move(out_);
   }
 
