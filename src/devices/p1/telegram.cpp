@@ -471,7 +471,7 @@ common::Result<Telegram> parse_telegram(std::string_view text, const ParseOption
   }
   if (text[pos] != '/') {
     return line_error(line, "not a P1 telegram: expected the header line '/XXX5...', found '" +
-                                excerpt(text.substr(pos)) + "'");
+                                excerpt(text.substr(pos, text.find('\n', pos) - pos)) + "'");
   }
   const std::size_t start = pos;
   // A telegram cut short is reported as such, not by the line it broke in.
