@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/p1/meter.hpp"
 #include "devices/p1/reader.hpp"
 #include "devices/p1/reading.hpp"
 #include "devices/p1/telegram.hpp"
@@ -198,6 +199,28 @@ TEST(P1Connection, ClosedByThePeerThenReconnect) {
     EXPECT_NE(got.error->message.find(peer.address()), std::string::npos) << got.error->message;
     EXPECT_NE(got.error->message.find("closed"), std::string::npos) << got.error->message;
   }
+}
+
+TEST(P1Connection, MeterPollsReconnectAfterTheDongleClosed) {
+  std::vector<std::string> options = kMeterOptions;
+  options.insert(options.end(), {"--close-after", "2"});
+  MeterPeer peer(options);
+  Meter meter(MeterOptions{peer.address()});
+  int updates = 0;
+  int errors = 0;
+  // Bounded by poll count, not by time: 200 polls of up to 200 ms each.
+  for (int i = 0; i < 200 && updates < 4; ++i) {
+    auto result = meter.poll(200, 0);
+    if (!result) {
+      EXPECT_NE(result.error().message.find(peer.address()), std::string::npos);
+      ++errors;
+    } else if (result->has_value()) {
+      EXPECT_NEAR(*(*result)->reading.power_w, -250.0, 1e-9);
+      ++updates;
+    }
+  }
+  EXPECT_EQ(updates, 4);
+  EXPECT_GE(errors, 1);  // the dongle closed after two telegrams, the meter reconnected
 }
 
 TEST(P1Connection, SilentMeterGivesEmptyReads) {
