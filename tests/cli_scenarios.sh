@@ -92,6 +92,42 @@ expect "meter refuses a recording under two cycles" 1 "$bin" meter --config exam
 expect "meter names a missing column (3P-230 needs v13)" 1 "$bin" meter --config examples/3p-230.yaml --samples "$rec/s.csv"
 rm -rf "$rec"
 
+# p1: published telegrams (tests/data/p1/README.md) to JSON; values read off
+# the telegram text.
+if "$bin" p1 tests/data/p1/emucs_fluvius.txt >"$out" 2>/dev/null &&
+  python3 - "$out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = d["objects"]
+assert d["crc_ok"] is True, d["crc_ok"]
+assert o["1-0:1.8.1"] == {"value": 0.034, "unit": "kWh"}, o["1-0:1.8.1"]
+assert o["1-0:1.4.0"] == {"value": 2.351, "unit": "kW"}, o["1-0:1.4.0"]
+assert o["1-0:1.6.0"]["value"] == 2.589 and o["1-0:1.6.0"]["timestamp"] == "2020-05-09T13:45:58+02:00"
+assert [m["value"] for m in o["0-0:98.1.0"]["entries"]] == [3.695, 5.98, 4.318]
+assert o["0-2:24.2.1"]["value"] == 872.234 and o["0-2:24.2.1"]["unit"] == "m3"
+assert o["0-0:96.1.1"]["value"] == "3153414733313031303231363035"
+PY
+then pass=$((pass + 1)); else echo "FAIL: p1 e-MUCS telegram"; cat "$out"; fail=$((fail + 1)); fi
+if "$bin" p1 - <tests/data/p1/dsmr22.txt >"$out" 2>/dev/null &&
+  python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['crc_ok'] is None, d['crc_ok']
+assert d['objects']['0-1:24.3.0']['value'] == 1.001, d['objects']['0-1:24.3.0']
+assert d['objects']['1-0:1.7.0'] == {'value': 1.01, 'unit': 'kW'}, d['objects']['1-0:1.7.0']
+" "$out"; then pass=$((pass + 1)); else echo "FAIL: p1 DSMR 2.2 telegram from stdin"; cat "$out"; fail=$((fail + 1)); fi
+for f in dsmr50 dsmr50_two_mbus dsmr42 dsmr30 emucs_fluvius_no_history heat_unpadded_crc; do
+  expect "p1 $f" 0 "$bin" p1 "tests/data/p1/$f.txt"
+done
+expect "p1 with a damaged CRC" 1 "$bin" p1 tests/data/p1/bad_crc.txt
+if ! grep -q "CRC mismatch: the telegram says 6EEE, its bytes give 72F0" "$out"; then
+  echo "FAIL: p1 CRC message"; cat "$out"; fail=$((fail + 1)); fi
+expect "p1 of a text that is no telegram" 1 "$bin" p1 tests/data/p1/not_a_telegram.txt
+if ! grep -q "not a P1 telegram" "$out"; then echo "FAIL: p1 message"; cat "$out"; fail=$((fail + 1)); fi
+expect "p1 of a truncated telegram" 1 "$bin" p1 tests/data/p1/truncated.txt
+expect "p1 of a missing file" 2 "$bin" p1 /nonexistent.txt
+expect "p1 with two files" 2 "$bin" p1 tests/data/p1/dsmr50.txt tests/data/p1/dsmr42.txt
+
 expect "check of a missing file" 2 "$bin" check /nonexistent.yaml
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help

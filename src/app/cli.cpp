@@ -27,6 +27,8 @@ constexpr std::array kCommands = {
     Command{"meter", "meter --config FILE --samples CSV",
             "compute V, I, P, Q, S, PF, f and energy of a recorded waveform; print JSON",
             meter_command},
+    Command{"p1", "p1 [FILE|-]",
+            "parse a DSMR / e-MUCS P1 smart meter telegram; print its objects as JSON", p1_command},
     Command{"record", "record --config FILE [--seconds N]",
             "write simulated voltage and current samples as CSV for 'meter'", record_command},
 };
