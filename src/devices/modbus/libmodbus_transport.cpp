@@ -65,6 +65,19 @@ void LibmodbusTransport::disconnect() {
   }
 }
 
+void LibmodbusTransport::set_response_timeout(std::chrono::milliseconds timeout) {
+  options_.response_timeout = timeout;
+  if (context_ != nullptr) {
+    apply_timeout();
+  }
+}
+
+void LibmodbusTransport::apply_timeout() {
+  const auto timeout_ms = options_.response_timeout.count();
+  modbus_set_response_timeout(context_, static_cast<std::uint32_t>(timeout_ms / 1000),
+                              static_cast<std::uint32_t>((timeout_ms % 1000) * 1000));
+}
+
 common::Error LibmodbusTransport::invalid(int unit, std::uint16_t address, const std::string& why) {
   const std::string message = label_ + " unit " + std::to_string(unit) + " register " +
                               std::to_string(address) + ": " + why;
@@ -132,9 +145,7 @@ common::Status LibmodbusTransport::ensure_connected(int unit, std::uint16_t addr
     return invalid(unit, address,
                    "cannot set up the connection (" + std::string(std::strerror(errno)) + ")");
   }
-  const auto timeout_ms = options_.response_timeout.count();
-  modbus_set_response_timeout(context_, static_cast<std::uint32_t>(timeout_ms / 1000),
-                              static_cast<std::uint32_t>((timeout_ms % 1000) * 1000));
+  apply_timeout();
   if (modbus_connect(context_) == -1) {
     const int error_number = errno;
     disconnect();
@@ -181,7 +192,6 @@ common::Result<std::vector<std::uint16_t>> LibmodbusTransport::read_registers(in
     return fail(unit, address, errno);
   }
   if (rc != count) {
-    disconnect();
     return fail(unit, address, EMBBADDATA);
   }
   last_error_.reset();

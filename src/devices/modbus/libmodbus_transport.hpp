@@ -70,6 +70,9 @@ class LibmodbusTransport final : public Transport {
   bool connected() const { return context_ != nullptr; }
   // The last call's failure; empty after a call that succeeded.
   const std::optional<TransportError>& last_error() const { return last_error_; }
+  // Takes effect from the next call (the poller may lengthen it for a slow
+  // device).
+  void set_response_timeout(std::chrono::milliseconds timeout);
   // Closes the connection; the next call opens it again.
   void disconnect();
   const Options& options() const { return options_; }
@@ -77,6 +80,7 @@ class LibmodbusTransport final : public Transport {
   const std::string& label() const { return label_; }
 
  private:
+  void apply_timeout();
   common::Status ensure_connected(int unit, std::uint16_t address);
   common::Error fail(int unit, std::uint16_t address, int error_number);
   common::Error invalid(int unit, std::uint16_t address, const std::string& why);
