@@ -27,6 +27,9 @@ constexpr std::array kCommands = {
     Command{"meter", "meter --config FILE --samples CSV",
             "compute V, I, P, Q, S, PF, f and energy of a recorded waveform; print JSON",
             meter_command},
+    Command{"sunspec", "sunspec HOST:PORT [--unit N]",
+            "discover a SunSpec device over Modbus; print its models and points as JSON",
+            sunspec_command},
     Command{"record", "record --config FILE [--seconds N]",
             "write simulated voltage and current samples as CSV for 'meter'", record_command},
 };

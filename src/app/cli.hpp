@@ -50,5 +50,6 @@ int simulate_command(const CommandContext& ctx);
 int record_command(const CommandContext& ctx);
 int meter_command(const CommandContext& ctx);
 int history_command(const CommandContext& ctx);
+int sunspec_command(const CommandContext& ctx);
 
 }  // namespace kirchhoff::app

@@ -182,7 +182,9 @@ common::Result<Discovery> discover(modbus::Transport& transport, int unit) {
       if (marker.error().kind == common::ErrorKind::kIoError) {
         return marker.error();
       }
-      tried += "; " + marker.error().message;
+      if (tried.empty()) {
+        tried = "; first answer: " + marker.error().message;
+      }
       continue;
     }
     if ((*marker)[0] == kMarkerHigh && (*marker)[1] == kMarkerLow) {

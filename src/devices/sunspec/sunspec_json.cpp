@@ -6,7 +6,7 @@ namespace kirchhoff::devices::sunspec {
 
 namespace {
 
-nlohmann::json point_json(const Point& point) {
+nlohmann::ordered_json point_json(const Point& point) {
   if (point.text) {
     return *point.text;
   }
@@ -21,8 +21,8 @@ nlohmann::json point_json(const Point& point) {
   return *point.number;
 }
 
-nlohmann::json points_json(const std::vector<Point>& points) {
-  nlohmann::json out = nlohmann::json::object();
+nlohmann::ordered_json points_json(const std::vector<Point>& points) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const Point& point : points) {
     out[std::string(point.definition->name)] = point_json(point);
   }
@@ -31,17 +31,17 @@ nlohmann::json points_json(const std::vector<Point>& points) {
 
 }  // namespace
 
-nlohmann::json to_json(const DecodedModel& model) {
-  nlohmann::json out;
+nlohmann::ordered_json to_json(const DecodedModel& model) {
+  nlohmann::ordered_json out;
   out["id"] = model.instance.id;
   out["address"] = model.instance.address;
   out["length"] = model.instance.length;
   if (model.instance.definition != nullptr) {
     out["name"] = std::string(model.instance.definition->name);
   }
-  nlohmann::json points = points_json(model.points);
+  nlohmann::ordered_json points = points_json(model.points);
   if (model.instance.definition != nullptr && !model.instance.definition->group.empty()) {
-    nlohmann::json blocks = nlohmann::json::array();
+    nlohmann::ordered_json blocks = nlohmann::ordered_json::array();
     for (const auto& block : model.blocks) {
       blocks.push_back(points_json(block));
     }

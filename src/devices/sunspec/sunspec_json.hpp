@@ -10,6 +10,6 @@ namespace kirchhoff::devices::sunspec {
 
 // {"id": 103, "address": 40070, "length": 50, "points": {"W": 4200.0, ...}};
 // a repeating group is a list of blocks under its name ("module": [{...}]).
-nlohmann::json to_json(const DecodedModel& model);
+nlohmann::ordered_json to_json(const DecodedModel& model);
 
 }  // namespace kirchhoff::devices::sunspec
