@@ -112,7 +112,21 @@ common::Error LibmodbusTransport::fail(int unit, std::uint16_t address, int erro
     why = "connection lost (" + std::string(std::strerror(error_number)) + ")";
   } else if (error_number >= EMBBADCRC && error_number <= EMBBADSLAVE) {
     error.reason = TransportError::Reason::kBadReply;
-    why = "invalid reply (" + std::string(modbus_strerror(error_number)) + ")";
+    switch (error_number) {
+      case EMBBADDATA:
+        // libmodbus: the transaction id, function, length or unit does not
+        // match the request.
+        why = "invalid reply (transaction id, function or length does not match the request)";
+        break;
+      case EMBBADCRC:
+        why = "invalid reply (CRC error)";
+        break;
+      case EMBBADSLAVE:
+        why = "invalid reply (from another unit)";
+        break;
+      default:
+        why = "invalid reply (" + std::string(modbus_strerror(error_number)) + ")";
+    }
   } else {
     error.reason = TransportError::Reason::kConnectionLost;
     why = std::string(modbus_strerror(error_number));
