@@ -148,10 +148,14 @@ common::Result<Reading> SunSpecDevice::poll(std::int64_t unix_ms) {
     reading.frequency_hz = inverter->number("Hz");
     reading.reactive_power_var = inverter->number("VAr");
     reading.energy_import_wh = inverter->number("WH");
-    if (!rated_power_w_) {
+    if (!rating_read_) {
+      // Nameplate values are static: one successful read is enough.
+      rating_read_ = true;
       if (find_instance(discovery_.models, 120) != nullptr) {
         if (auto nameplate = read(120)) {
           rated_power_w_ = nameplate->number("WRtg");
+        } else {
+          rating_read_ = false;
         }
       }
       if (!rated_power_w_ && find_instance(discovery_.models, 121) != nullptr) {

@@ -79,6 +79,7 @@ class SunSpecDevice {
   std::string model_name_;
   std::string serial_number_;
   std::optional<double> rated_power_w_;  // from 120/121, read once (static)
+  bool rating_read_ = false;
 };
 
 }  // namespace kirchhoff::devices::sunspec

@@ -453,6 +453,51 @@ TEST(SunSpecDevice, StorageSetpoint) {
   EXPECT_EQ(fake.writes().back().values, std::vector<std::uint16_t>{1});
 }
 
+TEST(SunSpecDevice, FloatInverterWith704Limit) {
+  // Model 113 (L 60): float32 values, high word first. W = 0x45834000 =
+  // 4200.0f (sign 0, exponent 139 - 127 = 12, 1.025390625 x 4096 = 4200);
+  // Hz = 0x42480000 = 50.0f; VA = 0x7FC00000 = NaN: not implemented.
+  std::vector<std::uint16_t> inverter(62, 0);
+  inverter[0] = 113;
+  inverter[1] = 60;
+  inverter[22] = 0x4583;  // W
+  inverter[23] = 0x4000;
+  inverter[24] = 0x4248;  // Hz
+  inverter[25] = 0x0000;
+  inverter[26] = 0x7FC0;  // VA
+  inverter[27] = 0x0000;
+  // Model 704 (L 65: 57 registers of points after ID and L, four PF groups of 2):
+  // WMaxLimPctEna (+14) 1, WMaxLimPct (+15) 75 with WMaxLimPct_SF (+54) 0.
+  std::vector<std::uint16_t> controls(67, 0);
+  controls[0] = 704;
+  controls[1] = 65;
+  controls[14] = 1;
+  controls[15] = 75;
+  FakeTransport fake;
+  serve(fake, 40000, {inverter, controls});
+  auto device = SunSpecDevice::open(fake, kUnit);
+  ASSERT_TRUE(device.ok()) << device.error().message;
+  EXPECT_TRUE(device->can_limit());
+  EXPECT_FALSE(device->can_set_battery_power());
+  auto reading = device->poll(0);
+  ASSERT_TRUE(reading.ok()) << reading.error().message;
+  EXPECT_DOUBLE_EQ(*reading->power_w, 4200.0);
+  EXPECT_DOUBLE_EQ(*reading->frequency_hz, 50.0);
+  EXPECT_DOUBLE_EQ(*reading->limit_pct, 75.0);
+  // 704 at 40002 + 62 = 40064: WMaxLimPct (+15) 40, WMaxLimPctRvrtTms (+18,
+  // uint32) 0x0000 0x012C = 300 s, WMaxLimPctEna (+14) 1.
+  ASSERT_TRUE(device->set_limit_pct(40.0, std::chrono::seconds(300)).ok());
+  ASSERT_EQ(fake.writes().size(), 3U);
+  EXPECT_EQ(fake.writes()[0].address, 40064 + 15);
+  EXPECT_EQ(fake.writes()[0].values, std::vector<std::uint16_t>{40});
+  EXPECT_EQ(fake.writes()[1].address, 40064 + 18);
+  EXPECT_EQ(fake.writes()[1].values, (std::vector<std::uint16_t>{0, 300}));
+  EXPECT_EQ(fake.writes()[2].address, 40064 + 14);
+  EXPECT_EQ(fake.writes()[2].values, std::vector<std::uint16_t>{1});
+  EXPECT_DOUBLE_EQ(*device->poll(1)->limit_pct, 40.0);
+  EXPECT_FALSE(device->set_battery_power_w(100.0).ok());  // no model 124
+}
+
 TEST(SunSpecModels, TablesAreConsistent) {
   // Every fixed point follows the previous one without gaps or overlaps, and
   // every scale factor named exists in the model as a sunssf.
