@@ -127,6 +127,41 @@ if ! grep -q "not a P1 telegram" "$out"; then echo "FAIL: p1 message"; cat "$out
 expect "p1 of a truncated telegram" 1 "$bin" p1 tests/data/p1/truncated.txt
 expect "p1 of a missing file" 2 "$bin" p1 /nonexistent.txt
 expect "p1 with two files" 2 "$bin" p1 tests/data/p1/dsmr50.txt tests/data/p1/dsmr42.txt
+# sunspec: against the Modbus test peer (tests/peers/modbus_peer.cpp, whose
+# header lists the values it serves: W 4200 with W_SF 0, Hz 5001 with Hz_SF -2).
+if [ -n "${MODBUS_PEER:-}" ]; then
+  peer_dir=$(mktemp -d)
+  mkfifo "$peer_dir/in"
+  "$MODBUS_PEER" <"$peer_dir/in" >"$peer_dir/port" &
+  peer_pid=$!
+  exec 9>"$peer_dir/in"  # the peer runs until this closes
+  for _ in $(seq 50); do [ -s "$peer_dir/port" ] && break; sleep 0.1; done
+  port=$(cat "$peer_dir/port")
+  if "$bin" sunspec "127.0.0.1:$port" --unit 1 >"$out" 2>&1 && python3 - "$out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["base"] == 40000 and d["unit"] == 1, d
+ids = [(m["id"], m["address"], m["length"]) for m in d["models"]]
+assert ids == [(1, 40002, 66), (103, 40070, 50), (120, 40122, 26), (123, 40150, 24), (160, 40176, 48)], ids
+inv = d["models"][1]["points"]
+assert inv["W"] == 4200.0 and inv["Hz"] == 50.01 and inv["VA"] is None, inv
+assert d["models"][0]["points"]["Mn"] == "Kirchhoff"
+assert [m["DCW"] for m in d["models"][4]["points"]["module"]] == [2975.0, 1225.0]
+PY
+  then pass=$((pass + 1)); else echo "FAIL: sunspec against the peer"; cat "$out"; fail=$((fail + 1)); fi
+  expect "sunspec of a unit without SunSpec" 1 "$bin" sunspec "127.0.0.1:$port" --unit 9
+  if ! grep -q "127.0.0.1:$port" "$out" || ! grep -q 'no "SunS" marker' "$out"; then
+    echo "FAIL: sunspec without marker: message"; cat "$out"; fail=$((fail + 1))
+  fi
+  exec 9>&-
+  wait "$peer_pid" 2>/dev/null
+  rm -rf "$peer_dir"
+  # Nothing listens on the port the peer had any more.
+  expect "sunspec refused" 1 "$bin" sunspec "127.0.0.1:$port"
+  grep -q "127.0.0.1:$port.*connection refused" "$out" || { echo "FAIL: sunspec refused: message"; cat "$out"; fail=$((fail + 1)); }
+fi
+expect "sunspec without an address" 2 "$bin" sunspec
+expect "sunspec with a bad address" 2 "$bin" sunspec nowhere
 
 expect "check of a missing file" 2 "$bin" check /nonexistent.yaml
 expect "no command" 2 "$bin"

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # `--test` adds what only the tests and benchmarks need (Chromium for the
-# dashboard tests, wrk for the API benchmark).
+# dashboard tests, wrk for the API benchmark, mbpoll as an independent Modbus
+# client for the meter server).
 with_test=0
 [ "${1:-}" = "--test" ] && with_test=1
 
@@ -18,7 +19,7 @@ packages=(
 )
 
 if [ $with_test -eq 1 ]; then
-  packages+=(chromium wrk openssl)
+  packages+=(chromium wrk openssl mbpoll)
 fi
 
 missing=()

@@ -29,6 +29,9 @@ constexpr std::array kCommands = {
             meter_command},
     Command{"p1", "p1 [FILE|-]",
             "parse a DSMR / e-MUCS P1 smart meter telegram; print its objects as JSON", p1_command},
+    Command{"sunspec", "sunspec HOST:PORT [--unit N]",
+            "discover a SunSpec device over Modbus; print its models and points as JSON",
+            sunspec_command},
     Command{"record", "record --config FILE [--seconds N]",
             "write simulated voltage and current samples as CSV for 'meter'", record_command},
 };

@@ -51,5 +51,6 @@ int record_command(const CommandContext& ctx);
 int meter_command(const CommandContext& ctx);
 int history_command(const CommandContext& ctx);
 int p1_command(const CommandContext& ctx);
+int sunspec_command(const CommandContext& ctx);
 
 }  // namespace kirchhoff::app
