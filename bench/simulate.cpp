@@ -12,8 +12,8 @@
 #include <string>
 
 #include "common/time.hpp"
-#include "control/site_adapter.hpp"
 #include "model/loader.hpp"
+#include "sim/control_adapter.hpp"
 #include "sim/kpi.hpp"
 #include "sim/site.hpp"
 #include "sim/solar.hpp"
@@ -72,12 +72,15 @@ int main(int argc, char** argv) {
   common::LocalClock clock;
   control::ControlInput input;
   input.explain = false;
+  control::SiteMeasurements measured;
+  const devices::SiteDevices devices = sim::site_devices(managed_site);
+  const model::Installation& inst = managed_site.installation();
   for (std::int64_t i = 0; i < steps; ++i) {
     if (i > 0) {
       const sim::SiteState& last = managed_site.state();
-      control::fill_input_from_site(managed_site, last, (last.unix_s + 1) * 1000,
-                                    last.unix_s * 1000, 1.0, clock, input);
-      control::apply(managed_site, manager.cycle(input).setpoints);
+      sim::fill_measurements(managed_site, last, last.unix_s * 1000, measured);
+      control::fill_input(inst, measured, devices, (last.unix_s + 1) * 1000, 1.0, clock, input);
+      control::apply(inst, devices, manager.cycle(input).setpoints);
     }
     managed_kpis.add(managed_site.step(), 1.0);
   }

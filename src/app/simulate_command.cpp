@@ -10,11 +10,11 @@
 #include "common/json_text.hpp"
 #include "common/time.hpp"
 #include "control/controllers.hpp"
-#include "control/site_adapter.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/source.hpp"
 #include "model/loader.hpp"
+#include "sim/control_adapter.hpp"
 #include "sim/kpi.hpp"
 #include "sim/site.hpp"
 #include "store/store.hpp"
@@ -155,12 +155,14 @@ int simulate_command(const CommandContext& ctx) {
   }
   control::ControlInput input;
   input.explain = false;  // nobody reads the reasons of a batch run
+  control::SiteMeasurements measured;
+  const devices::SiteDevices devices = sim::site_devices(site);
   for (std::int64_t i = 0; i < steps; ++i) {
     if (managed && i > 0) {
       const std::int64_t now_ms = (site.state().unix_s + 1) * 1000;
-      control::fill_input_from_site(site, site.state(), now_ms, site.state().unix_s * 1000, 1.0,
-                                    clock, input);
-      control::apply(site, manager.cycle(input).setpoints);
+      sim::fill_measurements(site, site.state(), site.state().unix_s * 1000, measured);
+      control::fill_input(site.installation(), measured, devices, now_ms, 1.0, clock, input);
+      control::apply(site.installation(), devices, manager.cycle(input).setpoints);
     }
     const sim::SiteState& state = site.step();
     kpis.add(state, 1.0);

@@ -10,8 +10,9 @@
 
 #include "common/result.hpp"
 #include "control/controllers.hpp"
-#include "control/site_adapter.hpp"
+#include "control/site_input.hpp"
 #include "model/loader.hpp"
+#include "sim/control_adapter.hpp"
 #include "sim/kpi.hpp"
 
 namespace kirchhoff::control {
@@ -342,11 +343,14 @@ TEST(ControlProperty, LimitsHoldForAllButOneCycle) {
     common::LocalClock clock;
     sim::KpiAccumulator kpis(inst);
     int over_run = 0, worst_over = 0, export_run = 0, worst_export = 0;
+    const devices::SiteDevices devices = sim::site_devices(*site);
+    SiteMeasurements measured;
+    ControlInput input;
     for (int i = 0; i < 3 * 86400; ++i) {
       if (i > 0) {
-        const auto input = input_from_site(*site, site->state(), (site->state().unix_s + 1) * 1000,
-                                           site->state().unix_s * 1000, 1.0, clock);
-        apply(*site, manager.cycle(input).setpoints);
+        sim::fill_measurements(*site, site->state(), site->state().unix_s * 1000, measured);
+        fill_input(inst, measured, devices, (site->state().unix_s + 1) * 1000, 1.0, clock, input);
+        apply(inst, devices, manager.cycle(input).setpoints);
       }
       const sim::SiteState& s = site->step();
       kpis.add(s, 1.0);

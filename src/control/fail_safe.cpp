@@ -56,6 +56,11 @@ Request FailSafe::decide(const ControlInput& input) {
     request.battery_w.want = 0.0;
     devices += devices.empty() ? "the battery" : " and the battery";
   }
+  if (input.inverter.present && !input.inverter.responding) {
+    // Written when it answers again: it comes back at its safe limit.
+    request.inverter_pct.max = config_.grid.inverter_safe_pct;
+    devices += devices.empty() ? "the inverter" : " and the inverter";
+  }
   if (!devices.empty()) {
     request.reason = devices + " not answering: held in its safe state";
     request.alarm = true;

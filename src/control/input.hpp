@@ -1,8 +1,8 @@
 // What the controllers see of the site in one cycle: measurements (with the
 // time they were taken), the state of each controllable device, the status
-// inputs and the local time for tariffs. Built by site_adapter.hpp from a
-// site; built by hand in scenario tests. Units in names; currents per phase,
-// + import for the grid; battery + discharge.
+// inputs and the local time for tariffs. Built by site_input.hpp from
+// measurements and device read-backs; built by hand in scenario tests. Units
+// in names; currents per phase, + import for the grid; battery + discharge.
 #pragma once
 
 #include <array>
@@ -65,6 +65,7 @@ struct InverterInput {
   double peak_w = 0.0;        // rated AC power: the base of the limit in %
   double panel_peak_w = 0.0;  // the panels' peak (kWp), base of an export limit in %
   double limit_pct = 100.0;
+  bool responding = true;
 };
 
 struct ControlInput {

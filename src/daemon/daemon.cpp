@@ -16,7 +16,7 @@
 #include "auth/password.hpp"
 #include "common/json_text.hpp"
 #include "common/utf8.hpp"
-#include "control/site_adapter.hpp"
+#include "control/site_input.hpp"
 #include "daemon/alarms.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/history_writer.hpp"
@@ -329,6 +329,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
   std::int64_t cycles = 0;
   std::int64_t failures = 0;
   control::EnergyManager manager = control::make_default_manager(installation_);
+  control::SiteMeasurements measured;
+  control::ControlInput input;
   common::LocalClock clock;
   const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
   while (!stop.load()) {
@@ -365,9 +367,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
         std::lock_guard lock(commands_mutex_);
         commands.swap(commands_);
       }
+      const devices::SiteDevices* site_devices = source->devices();
       for (const auto& c : commands) {
-        sim::SiteSimulator* site = source->simulator();
-        sim::SimRelay* relay = site != nullptr ? site->relay(c.module, c.output) : nullptr;
+        devices::Relay* relay =
+            site_devices != nullptr ? site_devices->relay(c.module, c.output) : nullptr;
         if (relay == nullptr) {
           continue;
         }
@@ -386,13 +389,20 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     // Control acts on the last measured state, then the source measures anew.
     std::vector<snapshot::ControlDecision> decisions;
-    if (sim::SiteSimulator* site = source->simulator(); site != nullptr && cycles > 0) {
-      const std::int64_t measured_ms = latest() ? latest()->unix_ms : 0;
+    if (const devices::SiteDevices* site_devices = source->devices();
+        site_devices != nullptr && cycles > 0) {
+      // Decided on what was measured (the last snapshot) and what the
+      // devices report now; a source that measured nothing yet gives the
+      // fail-safe "no measurements".
       const std::int64_t now_ms = unix_ms_now();
-      const auto input =
-          control::input_from_site(*site, site->state(), now_ms, measured_ms, cycle_s, clock);
+      if (const auto last = latest()) {
+        control::measurements_from_snapshot(*last, installation_, measured);
+      } else {
+        measured = {};
+      }
+      control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
       const control::ControlResult result = manager.cycle(input);
-      control::apply(*site, result.setpoints);
+      control::apply(installation_, *site_devices, result.setpoints);
       for (const auto& d : result.decisions) {
         decisions.push_back({d.controller, d.reason, d.alarm});
       }

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "daemon/source.hpp"
+#include "sim/control_adapter.hpp"
 #include "sim/site.hpp"
 #include "sim/waveform.hpp"
 
@@ -57,21 +58,24 @@ class SimulatedPowerSource : public SnapshotSource {
  public:
   SimulatedPowerSource(const model::Installation& installation, std::uint64_t seed,
                        std::int64_t start_unix_s)
-      : site_(installation, [&] {
-          sim::SiteOptions options;
-          options.seed = seed;
-          options.start_unix_s = start_unix_s;
-          return options;
-        }()) {}
+      : site_(installation,
+              [&] {
+                sim::SiteOptions options;
+                options.seed = seed;
+                options.start_unix_s = start_unix_s;
+                return options;
+              }()),
+        devices_(sim::site_devices(site_)) {}
 
   common::Result<snapshot::SiteSnapshot> next(std::int64_t unix_ms) override {
     return power_snapshot(site_, site_.step(), unix_ms);
   }
 
-  sim::SiteSimulator* simulator() override { return &site_; }
+  const devices::SiteDevices* devices() override { return &devices_; }
 
  private:
   sim::SiteSimulator site_;
+  devices::SiteDevices devices_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "daemon/source.hpp"
 #include "metering/engine.hpp"
+#include "sim/control_adapter.hpp"
 #include "sim/site.hpp"
 #include "sim/waveform.hpp"
 
@@ -24,7 +25,8 @@ class SimulatedWaveformSource : public SnapshotSource {
                 return options;
               }()),
         generator_(site_.installation(), rate_hz),
-        engine_(site_.installation()) {
+        engine_(site_.installation()),
+        devices_(sim::site_devices(site_)) {
     voltages_.resize(engine_.layout().voltages.size());
     currents_.resize(engine_.layout().currents.size());
   }
@@ -67,7 +69,7 @@ class SimulatedWaveformSource : public SnapshotSource {
     return snap;
   }
 
-  sim::SiteSimulator* simulator() override { return &site_; }
+  const devices::SiteDevices* devices() override { return &devices_; }
 
  private:
   sim::SiteSimulator site_;
@@ -75,6 +77,7 @@ class SimulatedWaveformSource : public SnapshotSource {
   metering::MeterEngine engine_;
   std::vector<float> voltages_;
   std::vector<float> currents_;
+  devices::SiteDevices devices_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/result.hpp"
+#include "devices/capabilities.hpp"
 #include "model/installation.hpp"
 #include "snapshot/snapshot.hpp"
 
@@ -25,8 +26,9 @@ class SnapshotSource {
   // themselves set `has_energy`; for the others the daemon integrates P. An
   // error means no fresh measurement this cycle.
   virtual common::Result<snapshot::SiteSnapshot> next(std::int64_t unix_ms) = 0;
-  // The simulated site behind the source, when there is one (for control).
-  virtual sim::SiteSimulator* simulator() { return nullptr; }
+  // The controllable devices behind the source, when it has any (for
+  // control and people's relay switches); owned by the source.
+  virtual const devices::SiteDevices* devices() { return nullptr; }
 };
 
 // The simulator in power mode, one simulated second per cycle, starting at the

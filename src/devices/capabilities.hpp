@@ -3,11 +3,52 @@
 // same interfaces, so control code cannot tell them apart.
 //
 // Setpoints are requests: a device clamps them to what it can do and reports
-// what it actually does through its measurements. Not thread-safe: one owner
-// (the control loop) calls them.
+// what it actually does through state(): the read-back of the device, which
+// the energy manager decides on (never the driver's internals). `responding`
+// is false when the device has not answered for three of its polls; the
+// other values are then the last ones read. Not thread-safe: one owner (the
+// control loop) calls them.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace kirchhoff::devices {
+
+struct EvChargerState {
+  bool responding = true;
+  bool plugged = false;
+  double current_a = 0.0;  // drawn per phase now
+  double power_w = 0.0;
+  int phases = 3;       // phases it charges on now
+  double max_a = 32.0;  // the charger's rating per phase
+  bool can_switch_phases = false;
+};
+
+struct BatteryState {
+  bool responding = true;
+  double power_w = 0.0;  // + discharge
+  double soc_pct = 0.0;
+  double soc_min_pct = 10.0;
+  double soc_max_pct = 95.0;
+  double max_charge_w = 0.0;
+  double max_discharge_w = 0.0;
+};
+
+struct InverterState {
+  bool responding = true;
+  double power_w = 0.0;       // AC production
+  double limit_pct = 100.0;   // the active power limit in force
+  double rated_w = 0.0;       // rated AC power: the base of the limit in %
+  double panel_peak_w = 0.0;  // the panels' peak (kWp); 0 when unknown
+};
+
+struct HeatPumpState {
+  bool responding = true;
+  bool running = false;
+  double power_w = 0.0;
+  int sg_state = 2;  // 1 blocked, 2 normal, 3 recommended, 4 forced
+};
 
 // An EV charger: a current limit per phase, 6-32 A by IEC 61851, or paused.
 class EvCharger {
@@ -17,6 +58,7 @@ class EvCharger {
   virtual void set_current_limit_a(double current_a) = 0;
   // 1 or 3 phases, on chargers that can switch.
   virtual void set_phases(int phases) = 0;
+  virtual EvChargerState state() const = 0;
 };
 
 // A home battery: + discharge, - charge, in watts at its AC terminals.
@@ -26,6 +68,7 @@ class Battery {
   virtual void set_power_w(double power_w) = 0;
   // Hands control back to the battery's own logic (its built-in self-consumption mode).
   virtual void release() = 0;
+  virtual BatteryState state() const = 0;
 };
 
 // A PV inverter's active power limit in percent of its rated power.
@@ -33,6 +76,7 @@ class Inverter {
  public:
   virtual ~Inverter() = default;
   virtual void set_limit_pct(double limit_pct) = 0;
+  virtual InverterState state() const = 0;
 };
 
 // A relay of an Output module: energised or not (the contact follows NO/NC).
@@ -40,6 +84,7 @@ class Relay {
  public:
   virtual ~Relay() = default;
   virtual void set_energised(bool energised) = 0;
+  virtual bool energised() const = 0;
 };
 
 // SG Ready heat pump interface (two relays): 1 blocked, 2 normal,
@@ -50,6 +95,34 @@ class SgReadyHeatPump {
  public:
   virtual ~SgReadyHeatPump() = default;
   virtual void set_sg_ready(SgReadyState state) = 0;
+  virtual HeatPumpState state() const = 0;
+};
+
+// Output-module relays by their place on the B-bus, for people's switches.
+struct NamedRelay {
+  std::string module;
+  int output = 0;
+  Relay* relay = nullptr;
+};
+
+// The controllable devices of a site, whatever drives them (the simulator,
+// Modbus, relays). Pointers are borrowed: the owner keeps the devices alive
+// while the set is used; null (or empty) where the site has none.
+struct SiteDevices {
+  std::vector<EvCharger*> evs;  // one per EV load, in the installation's order
+  Battery* battery = nullptr;
+  Inverter* inverter = nullptr;
+  SgReadyHeatPump* heat_pump = nullptr;
+  std::vector<NamedRelay> outputs;  // every relay of the Output modules
+
+  Relay* relay(const std::string& module, int output) const {
+    for (const NamedRelay& r : outputs) {
+      if (r.module == module && r.output == output) {
+        return r.relay;
+      }
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace kirchhoff::devices

@@ -24,4 +24,12 @@ void SgReadyRelays::set_sg_ready(SgReadyState state) {
   contact2_.set_energised(two);
 }
 
+HeatPumpState SgReadyRelays::state() const {
+  const bool c1 = contact1_.energised();
+  const bool c2 = contact2_.energised();
+  HeatPumpState state;
+  state.sg_state = c1 ? (c2 ? 4 : 1) : (c2 ? 3 : 2);
+  return state;
+}
+
 }  // namespace kirchhoff::devices

@@ -20,6 +20,9 @@ class SgReadyRelays : public SgReadyHeatPump {
   // The relays must outlive this object.
   SgReadyRelays(Relay& contact1, Relay& contact2) : contact1_(contact1), contact2_(contact2) {}
   void set_sg_ready(SgReadyState state) override;
+  // The state the two contacts are in now; power and running are not known
+  // from relays alone.
+  HeatPumpState state() const override;
 
  private:
   Relay& contact1_;

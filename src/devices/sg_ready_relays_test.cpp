@@ -11,6 +11,7 @@ class RecordingRelay : public Relay {
     energised_ = energised;
     ++writes_;
   }
+  bool energised() const override { return energised_; }
   bool energised_ = false;
   int writes_ = 0;
 };
@@ -31,6 +32,8 @@ TEST(SgReadyRelays, StatesToContacts) {
     pump.set_sg_ready(row.state);
     EXPECT_EQ(one.energised_, row.one) << static_cast<int>(row.state);
     EXPECT_EQ(two.energised_, row.two) << static_cast<int>(row.state);
+    // Read back from the contacts.
+    EXPECT_EQ(pump.state().sg_state, static_cast<int>(row.state));
   }
   EXPECT_EQ(one.writes_, 4);
   EXPECT_EQ(two.writes_, 4);

@@ -23,6 +23,7 @@ double SimBattery::step(double net_site_w, double dt_s) {
     power_w = std::max(power_w, -room_wh / one_way / hours);
     stored_wh_ += -power_w * hours * one_way;
   }
+  power_w_ = power_w;
   return power_w;
 }
 

@@ -39,9 +39,19 @@ class SimBattery : public devices::Battery {
   double soc() const { return stored_wh_ / params_.capacity_wh; }
   double stored_wh() const { return stored_wh_; }
   const BatteryParams& params() const { return params_; }
+  devices::BatteryState state() const override {
+    return {true,
+            power_w_,
+            soc() * 100.0,
+            params_.soc_min * 100.0,
+            params_.soc_max * 100.0,
+            params_.max_charge_w,
+            params_.max_discharge_w};
+  }
 
  private:
   BatteryParams params_;
+  double power_w_ = 0.0;  // delivered in the last step
   double stored_wh_;
   std::optional<double> setpoint_w_;
 };

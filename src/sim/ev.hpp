@@ -43,6 +43,15 @@ class SimEvCharger : public devices::EvCharger {
   double unmet_wh() const { return unmet_total_wh_; }
   int sessions() const { return sessions_; }
   const EvParams& params() const { return params_; }
+  devices::EvChargerState state() const override {
+    return {true,
+            plugged_,
+            current_a_,
+            power_w_,
+            phases(),
+            params_.charger_max_a,
+            params_.charger_phases == 3};
+  }
 
  private:
   void plan_next_session(std::int64_t after_unix_s);

@@ -51,6 +51,7 @@ double SimHeatPump::step(double outdoor_c, double dt_s) {
   const double heat_w = electric_w * cop(outdoor_c);
   const double loss_w = params_.house_ua_w_per_k * (indoor_c_ - outdoor_c);
   indoor_c_ += (heat_w + params_.internal_gains_w - loss_w) * dt_s / params_.house_capacity_j_per_k;
+  power_w_ = electric_w;
   return electric_w;
 }
 

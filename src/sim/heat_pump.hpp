@@ -38,12 +38,16 @@ class SimHeatPump : public devices::SgReadyHeatPump {
   bool running() const { return running_; }
   devices::SgReadyState sg_ready() const { return state_; }
   static double cop(double outdoor_c);
+  devices::HeatPumpState state() const override {
+    return {true, running_, power_w_, static_cast<int>(state_)};
+  }
 
  private:
   HeatPumpParams params_;
   devices::SgReadyState state_ = devices::SgReadyState::kNormal;
   double indoor_c_;
   bool running_ = false;
+  double power_w_ = 0.0;  // drawn in the last step
   double since_switch_s_ = 1e9;
 };
 

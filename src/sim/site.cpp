@@ -226,6 +226,7 @@ const SiteState& SiteSimulator::step() {
     // rated power (it does not scale what the sun gives below that).
     s.pv_w = std::min(pv_ac_power_w(*pv_, poa, s.outdoor_c),
                       std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0 * pv_->inverter_max_w);
+    inverter_.observe(s.pv_w, pv_->inverter_max_w, pv_->peak_w);
   }
   s.ev_w = 0.0;
   for (auto& ev : evs_) {

@@ -72,7 +72,7 @@ class SimRelay : public devices::Relay {
  public:
   explicit SimRelay(bool energised) : energised_(energised) {}
   void set_energised(bool energised) override { energised_ = energised; }
-  bool energised() const { return energised_; }
+  bool energised() const override { return energised_; }
 
  private:
   bool energised_;
@@ -82,9 +82,21 @@ class SimInverter : public devices::Inverter {
  public:
   void set_limit_pct(double limit_pct) override { limit_pct_ = limit_pct; }
   double limit_pct() const { return limit_pct_; }
+  devices::InverterState state() const override {
+    return {true, power_w_, limit_pct_, rated_w_, panel_peak_w_};
+  }
+  // What the inverter produced in the site's last step, and its ratings.
+  void observe(double power_w, double rated_w, double panel_peak_w) {
+    power_w_ = power_w;
+    rated_w_ = rated_w;
+    panel_peak_w_ = panel_peak_w;
+  }
 
  private:
   double limit_pct_ = 100.0;
+  double power_w_ = 0.0;
+  double rated_w_ = 0.0;
+  double panel_peak_w_ = 0.0;
 };
 
 class SiteSimulator {
