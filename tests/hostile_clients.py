@@ -38,6 +38,12 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1))
 
 
+def sanitized(binary):
+    """True for a build with AddressSanitizer (its memory figures differ)."""
+    r = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    return "libasan" in r.stdout
+
+
 def cpu_s(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -169,8 +175,11 @@ def bounded_chunked_requests(d):
     assert reply2.startswith(b"HTTP/1.1 413"), reply2[:200]
     d.alive()
     grown = rss_kib(d.proc.pid) - before
-    # The buffers are 16 KiB per connection and 256 KiB per request: a few MiB at most.
-    assert grown < 20 * 1024, f"RSS grew by {grown} KiB"
+    # The buffers are 16 KiB per connection and 256 KiB per request: a few
+    # MiB at most. Under AddressSanitizer freed memory waits in its 256 MiB
+    # quarantine, so only the unbounded growth (572 MiB before) is refused.
+    limit_kib = (300 if sanitized(d.binary) else 20) * 1024
+    assert grown < limit_kib, f"RSS grew by {grown} KiB"
     print(f"ok 2: endless trailer and chunk extensions refused; sent {sent // 1024} KiB, "
           f"{sent2 // 1024} KiB; RSS grew {grown} KiB")
 

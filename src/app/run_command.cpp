@@ -13,7 +13,9 @@
 #include "app/options.hpp"
 #include "common/text.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/site_config.hpp"
+#include "devices/modbus/maps/map_driver.hpp"
+#include "devices/p1/p1_driver.hpp"
+#include "devices/sunspec/sunspec_driver.hpp"
 #include "model/loader.hpp"
 
 namespace kirchhoff::app {
@@ -111,10 +113,6 @@ int run_command(const CommandContext& ctx) {
   if (!installation) {
     return report_installation_error(ctx, installation.error());
   }
-  if (!installation->devices.empty()) {
-    ctx.err << "kirchhoff run: " << *config << ": " << daemon::kDevicesNotRunnable << "\n";
-    return kExitInvalid;
-  }
   // The control cycle: --cycle-ms, else the installation's control.cycle_ms.
   const auto cycle_ms = options->integer("cycle-ms", installation->control.cycle_ms, 100, 1000);
   const auto seconds = options->integer("seconds", 0, 0, 1LL << 40);
@@ -148,6 +146,17 @@ int run_command(const CommandContext& ctx) {
     daemon_options.web_root.clear();
   }
   daemon_options.terminal = &ctx.out;
+  // The drivers of real devices: one registration per driver folder.
+  static const devices::DriverRegistry drivers = [] {
+    devices::DriverRegistry registry;
+    devices::p1::register_p1_driver(registry);
+    devices::sunspec::register_sunspec_driver(registry);
+    devices::maps::register_map_driver(registry);
+    return registry;
+  }();
+  daemon_options.drivers = &drivers;
+  daemon_options.config_dir =
+      config ? std::filesystem::path(*config).parent_path().string() : std::string();
   if (*seconds > 0) {
     daemon_options.stop_after_cycles = *seconds * 1000 / *cycle_ms;
   }

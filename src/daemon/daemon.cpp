@@ -19,6 +19,7 @@
 #include "control/site_input.hpp"
 #include "daemon/alarms.hpp"
 #include "daemon/data_dir.hpp"
+#include "daemon/device_source.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
 #include "daemon/site_config.hpp"
@@ -56,6 +57,30 @@ class NoInstallationSource : public SnapshotSource {
   }
 };
 
+// A source that cannot run (its devices cannot be driven): says why each cycle.
+class FailedSource : public SnapshotSource {
+ public:
+  explicit FailedSource(std::string why) : why_(std::move(why)) {}
+  common::Result<snapshot::SiteSnapshot> next(std::int64_t) override {
+    return common::make_error(common::ErrorKind::kUnsupported, why_);
+  }
+
+ private:
+  std::string why_;
+};
+
+// One alarm per real device: raised while it has not answered for three of
+// its polls, cleared when it answers again.
+void add_device_alarms(const snapshot::SiteSnapshot& snap, std::vector<AlarmCheck>& checks) {
+  for (const auto& d : snap.devices) {
+    const std::string what = d.last_error.empty() ? "no reading" : d.last_error;
+    checks.push_back({"device-" + d.name, d.stale, "major",
+                      "device '" + d.name + "' (" + d.driver +
+                          ") not answering: " + common::log_safe(what, 300) +
+                          "; what depends on it is held in its safe state"});
+  }
+}
+
 // The alarm that says the saved installation could not be loaded.
 AlarmCheck installation_alarm(const std::string& error) {
   const std::string first_line = error.substr(0, error.find('\n'));
@@ -80,7 +105,11 @@ void EnergyRegisters::update(snapshot::SiteSnapshot& snap, double dt_s) {
     source_last_.resize(snap.loads.size());
   }
   for (std::size_t i = 0; i < snap.loads.size(); ++i) {
-    if (snap.has_energy) {
+    if (snap.loads[i].metered_energy) {
+      // A meter's own registers: taken as they are, never backwards.
+      registers_[i].import_wh = std::max(registers_[i].import_wh, snap.loads[i].energy_import_wh);
+      registers_[i].export_wh = std::max(registers_[i].export_wh, snap.loads[i].energy_export_wh);
+    } else if (snap.has_energy) {
       // The source's counters are exact per cycle; add what they grew by.
       const double imp = snap.loads[i].energy_import_wh;
       const double exp = snap.loads[i].energy_export_wh;
@@ -304,6 +333,18 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (!installation_error.empty()) {
       return std::make_unique<NoInstallationSource>();
     }
+    if (!inst.devices.empty()) {
+      // A real house: its devices, polled on their own threads.
+      if (options_.drivers == nullptr) {
+        return std::make_unique<FailedSource>("this daemon has no device drivers");
+      }
+      auto devices = make_device_source(inst, *options_.drivers, {options_.config_dir});
+      if (!devices) {
+        log_.error("devices not started", {{"reason", devices.error().message}});
+        return std::make_unique<FailedSource>(devices.error().message);
+      }
+      return std::move(*devices);
+    }
     return options_.waveform
                ? make_simulated_waveform_source(inst, options_.seed, unix_ms_now() / 1000)
                : make_simulated_power_source(inst, options_.seed, unix_ms_now() / 1000);
@@ -319,8 +360,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
                         {"data", data_dir->path()},
                         {"listen", address->host + ":" + std::to_string((*server)->port())},
                         {"cycle_ms", std::to_string(options_.cycle_ms)},
-                        {"source", options_.waveform ? "simulator, waveform mode at 4 kHz"
-                                                     : "simulator, power mode"},
+                        {"source", !installation_.devices.empty()
+                                       ? std::to_string(installation_.devices.size()) + " devices"
+                                   : options_.waveform ? "simulator, waveform mode at 4 kHz"
+                                                       : "simulator, power mode"},
                         {"dashboard", options_.web_root.empty() ? "none" : options_.web_root},
                         {"tls", use_tls ? "on" : "off"},
                         {"local_only", options_.local_only ? "on" : "off"}});
@@ -420,6 +463,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
       auto checks = check_alarms(&*snap, installation_);
       checks.push_back(installation_alarm(installation_error));
+      add_device_alarms(*snap, checks);
       record_alarms(alarms.apply(checks, snap->unix_ms));
       snap->alarms = alarms.active();
       // Serialised once per cycle, then served to every /live request and

@@ -17,6 +17,7 @@
 
 #include "common/log.hpp"
 #include "daemon/source.hpp"
+#include "devices/driver.hpp"
 #include "model/installation.hpp"
 #include "snapshot/snapshot.hpp"
 
@@ -49,6 +50,11 @@ struct DaemonOptions {
   // Serve only this box and its local network (loopback, private, link-local
   // and unique-local addresses); Kirchhoff makes no outbound connections.
   bool local_only = false;
+  // Drivers for the installation's `devices:` (p1, sunspec, modbus); null
+  // when this daemon drives none. Relative paths in device settings (a
+  // register map file) are taken from `config_dir`.
+  const devices::DriverRegistry* drivers = nullptr;
+  std::string config_dir;
   // The dashboard's built files; empty serves no dashboard.
   std::string web_root;
   std::ostream* terminal = nullptr;

@@ -26,13 +26,6 @@ common::Result<SiteConfig::Proposal> SiteConfig::propose(const std::string& yaml
   model::CheckResult checked = model::check_installation(yaml);
   Proposal proposal;
   proposal.diagnostics = checked.diagnostics;
-  if (checked.installation && !checked.installation->devices.empty()) {
-    // Checked like the rest, but the daemon cannot poll devices yet: running
-    // the site on the simulator would show invented values as the house's.
-    proposal.diagnostics.push_back({checked.installation->devices.front().pos,
-                                    model::Severity::kError, std::string(kDevicesNotRunnable)});
-    return proposal;
-  }
   if (checked.has_errors() || !checked.installation) {
     return proposal;
   }

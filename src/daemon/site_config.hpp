@@ -17,12 +17,6 @@
 
 namespace kirchhoff::daemon {
 
-// Why an installation with a `devices:` section cannot run in this version.
-inline constexpr std::string_view kDevicesNotRunnable =
-    "this version of the daemon does not poll devices yet (P1, SunSpec and Modbus devices are "
-    "checked, and read by 'kirchhoff p1' and 'kirchhoff sunspec'); remove the devices section to "
-    "run this site";
-
 class SiteConfig {
  public:
   // `saved_path`: where an accepted change is written (the data directory's

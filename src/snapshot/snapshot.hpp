@@ -34,6 +34,9 @@ struct LoadValues {
   double energy_import_wh = 0.0;  // registers: never go backwards
   double energy_export_wh = 0.0;
   std::vector<PhaseValues> phases;
+  // The energy registers above are a meter's own (a P1 or Modbus meter):
+  // they are taken as they are instead of integrating P.
+  bool metered_energy = false;
 };
 
 struct VoltageValues {
@@ -80,6 +83,20 @@ struct ActiveAlarm {
 // [{id, severity, message, since_ms}], as /live, /alarms and the stream show them.
 nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms);
 
+// A real device as the poller last saw it (for the dashboard and alarms).
+struct DeviceValues {
+  std::string name;
+  std::string driver;
+  std::string load;
+  bool connected = false;
+  bool stale = true;                 // no good reading within three polls
+  std::int64_t last_reading_ms = 0;  // 0 = never
+  std::string last_error;
+  std::int64_t polls = 0;
+  std::int64_t failures = 0;
+  double last_poll_ms = 0.0;  // how long its last poll took
+};
+
 struct SiteSnapshot {
   std::int64_t unix_ms = 0;
   double frequency_hz = 0.0;
@@ -89,6 +106,7 @@ struct SiteSnapshot {
   std::vector<OutputValues> outputs;
   std::vector<ControlDecision> control;
   std::vector<ActiveAlarm> alarms;
+  std::vector<DeviceValues> devices;  // real devices, when the site has any
   // The loads' energy registers come from the source (a meter's own
   // registers, counted since it started) rather than from integrating P.
   bool has_energy = false;
