@@ -221,6 +221,18 @@ int Daemon::run(const std::atomic<bool>& stop) {
                                 return json ? api::json_body(200, *json)
                                             : api::json_error(503, "no measurement yet");
                               }));
+  router.add("GET", "/api/v1/devices",
+             auth_api.guarded(
+                 auth::Role::kViewer, false, [this](const api::HttpRequest&, const auth::Session&) {
+                   std::vector<snapshot::DeviceValues> values;
+                   {
+                     std::lock_guard lock(latest_mutex_);
+                     values = device_values_;
+                   }
+                   return api::json_body(
+                       200, common::json_text(
+                                {{"devices", snapshot::devices_to_json(values, unix_ms_now())}}));
+                 }));
   router.add("GET", "/api/v1/openapi.json",
              [](const api::HttpRequest&) { return api::json_body(200, api::kOpenApiJson); });
   api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
@@ -458,6 +470,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
       }
     }
     auto snap = source->next(unix_ms_now());
+    {
+      auto values = source->device_values();
+      std::lock_guard lock(latest_mutex_);
+      device_values_ = std::move(values);
+    }
     if (snap) {
       snap->control = std::move(decisions);
       registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
@@ -492,6 +509,19 @@ int Daemon::run(const std::atomic<bool>& stop) {
         log_.info("first snapshot", {{"after_ms", std::to_string(static_cast<int>(ms))}});
       }
     } else {
+      // Without a snapshot the devices' states still reach the dashboard:
+      // they say why there is none.
+      if (stream.clients() > 0) {
+        std::vector<snapshot::DeviceValues> values;
+        {
+          std::lock_guard lock(latest_mutex_);
+          values = device_values_;
+        }
+        if (!values.empty()) {
+          stream.publish(common::json_text(
+              {{"type", "devices"}, {"data", snapshot::devices_to_json(values, unix_ms_now())}}));
+        }
+      }
       if (++failures % 60 == 1) {
         log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
       }

@@ -112,6 +112,7 @@ class Daemon {
   mutable std::mutex latest_mutex_;
   std::shared_ptr<const snapshot::SiteSnapshot> latest_;
   std::shared_ptr<const std::string> latest_json_;
+  std::vector<snapshot::DeviceValues> device_values_;  // guarded by latest_mutex_
   std::vector<std::string> routes_;
   std::mutex commands_mutex_;
   std::vector<RelayCommand> commands_;

@@ -69,6 +69,9 @@ class DeviceSource : public SnapshotSource {
     return device_snapshot(installation_, *poller_, unix_ms);
   }
   const devices::SiteDevices* devices() override { return &remote_.devices(); }
+  std::vector<snapshot::DeviceValues> device_values() override {
+    return daemon::device_values(*poller_);
+  }
 
  private:
   model::Installation installation_;
@@ -126,12 +129,18 @@ common::Result<snapshot::SiteSnapshot> device_snapshot(const model::Installation
       }
     }
   }
-  for (const auto& status : statuses) {
-    snap.devices.push_back({status.name, status.driver, status.load, status.connected, status.stale,
-                            status.last_ok_ms, status.last_error, status.polls, status.failures,
-                            status.last_poll_ms});
-  }
+  snap.devices = device_values(poller);
   return snap;
+}
+
+std::vector<snapshot::DeviceValues> device_values(const devices::DevicePoller& poller) {
+  std::vector<snapshot::DeviceValues> out;
+  for (const auto& status : poller.statuses()) {
+    out.push_back({status.name, status.driver, status.load, status.connected, status.stale,
+                   status.last_ok_ms, status.last_error, status.polls, status.failures,
+                   status.last_poll_ms});
+  }
+  return out;
 }
 
 common::Result<std::unique_ptr<SnapshotSource>> make_device_source(

@@ -26,6 +26,9 @@ common::Result<std::unique_ptr<SnapshotSource>> make_device_source(
     const model::Installation& installation, const devices::DriverRegistry& registry,
     const devices::DriverContext& context);
 
+// The devices as the poller sees them now.
+std::vector<snapshot::DeviceValues> device_values(const devices::DevicePoller& poller);
+
 // The snapshot of the devices' latest readings at `now_ms` (also for tests).
 common::Result<snapshot::SiteSnapshot> device_snapshot(const model::Installation& installation,
                                                        const devices::DevicePoller& poller,

@@ -29,6 +29,9 @@ class SnapshotSource {
   // The controllable devices behind the source, when it has any (for
   // control and people's relay switches); owned by the source.
   virtual const devices::SiteDevices* devices() { return nullptr; }
+  // The real devices behind the source as their poller sees them now, also
+  // when no snapshot can be built (a grid meter that never answered).
+  virtual std::vector<snapshot::DeviceValues> device_values() { return {}; }
 };
 
 // The simulator in power mode, one simulated second per cycle, starting at the

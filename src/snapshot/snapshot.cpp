@@ -83,22 +83,26 @@ nlohmann::json to_json(const SiteSnapshot& s) {
   out["control"] = control;
   out["alarms"] = alarms_to_json(s.alarms);
   if (!s.devices.empty()) {
-    json devices = json::array();
-    for (const auto& d : s.devices) {
-      json entry = {{"name", d.name},
-                    {"driver", d.driver},
-                    {"load", d.load},
-                    {"connected", d.connected},
-                    {"stale", d.stale},
-                    {"last_reading_ms", d.last_reading_ms},
-                    {"age_ms", d.last_reading_ms > 0 ? s.unix_ms - d.last_reading_ms : -1},
-                    {"last_error", d.last_error},
-                    {"polls", d.polls},
-                    {"failures", d.failures},
-                    {"last_poll_ms", round_to(d.last_poll_ms, 10)}};
-      devices.push_back(entry);
-    }
-    out["devices"] = devices;
+    out["devices"] = devices_to_json(s.devices, s.unix_ms);
+  }
+  return out;
+}
+
+nlohmann::json devices_to_json(const std::vector<DeviceValues>& devices, std::int64_t now_ms) {
+  using nlohmann::json;
+  json out = json::array();
+  for (const auto& d : devices) {
+    out.push_back({{"name", d.name},
+                   {"driver", d.driver},
+                   {"load", d.load},
+                   {"connected", d.connected},
+                   {"stale", d.stale},
+                   {"last_reading_ms", d.last_reading_ms},
+                   {"age_ms", d.last_reading_ms > 0 ? now_ms - d.last_reading_ms : -1},
+                   {"last_error", d.last_error},
+                   {"polls", d.polls},
+                   {"failures", d.failures},
+                   {"last_poll_ms", round_to(d.last_poll_ms, 10)}});
   }
   return out;
 }

@@ -113,5 +113,7 @@ struct SiteSnapshot {
 };
 
 nlohmann::json to_json(const SiteSnapshot& snapshot);
+// [{name, driver, load, connected, stale, last_reading_ms, age_ms, ...}] at `now_ms`.
+nlohmann::json devices_to_json(const std::vector<DeviceValues>& devices, std::int64_t now_ms);
 
 }  // namespace kirchhoff::snapshot

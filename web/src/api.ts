@@ -33,6 +33,22 @@ export interface Snapshot {
   outputs: { module: string; output: number; name: string; energised: boolean }[];
   control: { controller: string; reason: string; alarm?: boolean }[];
   alarms?: Alarm[];
+  devices?: DeviceValues[];
+}
+
+// A real device (P1, SunSpec, Modbus) as the daemon's poller last saw it.
+export interface DeviceValues {
+  name: string;
+  driver: string;
+  load: string;
+  connected: boolean;
+  stale: boolean;
+  last_reading_ms: number;
+  age_ms: number;
+  last_error: string;
+  polls: number;
+  failures: number;
+  last_poll_ms: number;
 }
 
 export interface Alarm {
@@ -94,6 +110,7 @@ export async function logout(): Promise<void> {
 export const health = () => call<{ status: string; local_only?: boolean; tls?: boolean }>("GET", "/api/v1/health");
 export const me = () => call<{ user: string; role: string }>("GET", "/api/v1/me");
 export const live = () => call<Snapshot>("GET", "/api/v1/live");
+export const devices = () => call<{ devices: DeviceValues[] }>("GET", "/api/v1/devices");
 
 export interface HistoryData {
   series: string;

@@ -2,7 +2,7 @@
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
 import { setupInstallation } from "./installation";
-import { ApiError, events, health, live, login, logout, me, switchOutput, type Alarm, type Snapshot } from "./api";
+import { ApiError, events, health, live, login, logout, me, switchOutput, type Alarm, type DeviceValues, type Snapshot, devices } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
 import { EnergyCard } from "./energy";
@@ -61,6 +61,25 @@ function showAlarms(alarms: Alarm[]): void {
   );
 }
 
+// Each real device: connected or not, the age of its last reading, its last error.
+function showDevices(devices: DeviceValues[]): void {
+  $("devices-card").hidden = devices.length === 0;
+  const rows = devices.map((d) => {
+    const tr = document.createElement("tr");
+    tr.dataset.device = d.name;
+    const state = d.stale ? "not answering" : d.connected ? "connected" : "retrying";
+    const age = d.age_ms < 0 ? "never" : `${(d.age_ms / 1000).toFixed(1)} s ago`;
+    for (const text of [d.name, d.driver, d.load || "-", state, age, d.last_error || "-"]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    tr.className = d.stale ? "stale" : "";
+    return tr;
+  });
+  $<HTMLTableElement>("devices-table").tBodies[0].replaceChildren(...rows);
+}
+
 function render(snapshot: Snapshot): void {
   showAlarms(snapshot.alarms ?? []);
   const f = flows(snapshot);
@@ -107,6 +126,7 @@ function render(snapshot: Snapshot): void {
     items.push(li);
   }
   io.replaceChildren(...items);
+  showDevices(snapshot.devices ?? []);
   const decisions = snapshot.control.map((d) => {
     const li = document.createElement("li");
     li.textContent = `${d.controller}: ${d.reason}`;
@@ -131,6 +151,8 @@ async function refresh(): Promise<void> {
       show("login");
     } else if (e instanceof ApiError && e.status === 503) {
       $("status").textContent = "Waiting for the first measurement…";
+      // The devices say why nothing is measured yet.
+      showDevices((await devices().catch(() => ({ devices: [] }))).devices);
     } else {
       $("status").textContent = "Connection to Kirchhoff lost; retrying…";
     }
@@ -160,6 +182,8 @@ function connectStream(): void {
       render(message.data as Snapshot);
     } else if (message.type === "alarms") {
       showAlarms(message.data as Alarm[]);
+    } else if (message.type === "devices") {
+      showDevices(message.data as DeviceValues[]);
     }
   };
   ws.onclose = () => {

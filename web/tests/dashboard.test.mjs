@@ -213,3 +213,56 @@ test("an owner does not see the installation editor", async () => {
     assert.equal(put.status(), 403);
   });
 });
+
+// A real house whose devices do not answer (nothing listens on their ports):
+// the installer saves it over the API, the daemon switches to its devices,
+// and the Devices card shows each one as not answering with its error.
+test("the Devices card shows each device's state and last error", async () => {
+  await withDashboard({ width: 1280, height: 900 }, async (page, { url, password, installerPassword }) => {
+    const login = await fetch(`${url}api/v1/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "installer", password: installerPassword }),
+    });
+    const { token } = await login.json();
+    // Port 9 (discard) on loopback: nothing listens, every connection is refused.
+    const yaml = [
+      "site: {name: Real house, topology: 3P+N-400, main_breaker_a: 25}",
+      "gateway: connect",
+      "loads:",
+      "  - {name: Grid, kind: grid, phases: [L1, L2, L3]}",
+      "  - {name: Solar, kind: solar, phases: [L1, L2, L3]}",
+      "devices:",
+      '  - {name: Meter, driver: p1, p1: {tcp: "127.0.0.1:9"}, load: Grid}',
+      '  - {name: Inverter, driver: sunspec, modbus: {tcp: "127.0.0.1:9", unit: 1}, load: Solar}',
+      "",
+    ].join("\n");
+    const put = await fetch(`${url}api/v1/installation`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/yaml" },
+      body: yaml,
+    });
+    assert.equal(put.status, 202, await put.text());
+    await page.fill("input[name=username]", "owner");
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    // Nothing answers: no measurement, and the stream (or /api/v1/devices)
+    // brings each device's state and error to the Devices card.
+    await page.waitForSelector("#devices-table tr[data-device='Inverter']", { timeout: 20000 });
+    await page.waitForFunction(
+      () => document.querySelector("#devices-table tr[data-device='Meter']")?.textContent?.includes("refused"),
+      null,
+      { timeout: 20000 },
+    );
+    const meter = await page.textContent("#devices-table tr[data-device='Meter']");
+    assert.match(meter, /p1/);
+    assert.match(meter, /Grid/);
+    assert.match(meter, /never/);
+    assert.match(meter, /127\.0\.0\.1:9/);
+    const listed = await fetch(`${url}api/v1/devices`, { headers: { Authorization: `Bearer ${token}` } });
+    const body = await listed.json();
+    assert.deepEqual(body.devices.map((d) => d.name), ["Meter", "Inverter"]);
+    assert.ok(body.devices.every((d) => d.stale && !d.connected));
+    await page.screenshot({ path: join(artifacts, "devices-1280.png"), fullPage: true });
+  });
+});
