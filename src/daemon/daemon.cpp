@@ -337,7 +337,6 @@ int Daemon::run(const std::atomic<bool>& stop) {
     log_.error("cannot start", {{"reason", server.error().message}});
     return 1;
   }
-  std::thread http_thread([&io] { io.run(); });
 
   std::string installation_error = options_.installation_error;
   auto make_source = [this, &installation_error](
@@ -367,6 +366,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
     log_.error("cannot start", {{"reason", restored.error().message}});
     return 1;
   }
+  // The HTTP thread starts once nothing can fail any more: a return after it
+  // would destroy a joinable thread.
+  std::thread http_thread([&io] { io.run(); });
   (void)(*history)->add_event({unix_ms_now(), "start", "", "kirchhoff started"});
   log_.info("started", {{"site", installation_.site.name},
                         {"data", data_dir->path()},
@@ -388,146 +390,189 @@ int Daemon::run(const std::atomic<bool>& stop) {
   control::ControlInput input;
   common::LocalClock clock;
   const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
-  while (!stop.load()) {
-    // A new installation (PUT /api/v1/installation) takes effect between two
-    // cycles: new source, history series, energy registers and manager. Loads
-    // that keep their name keep their history and registers.
-    if (auto change = site_config.take_change()) {
-      auto new_writer = HistoryWriter::create(**history, *change->installation);
-      EnergyRegisters new_registers;
-      common::Status restored =
-          new_writer ? new_writer->restore(new_registers) : common::Status(new_writer.error());
-      if (!new_writer || !restored) {
-        log_.error(
-            "installation not applied",
-            {{"reason", new_writer ? restored.error().message : new_writer.error().message}});
-      } else {
-        installation_ = *change->installation;
-        installation_error.clear();
-        source = make_source(installation_);
-        writer.emplace(std::move(*new_writer));
-        registers = std::move(new_registers);
-        manager = control::make_default_manager(installation_);
-        const std::string what = "installation changed: " + installation_.site.name + ", " +
-                                 std::to_string(installation_.loads.size()) + " loads";
-        (void)(*history)->add_event({unix_ms_now(), "config", change->user, what});
-        log_.info("installation applied",
-                  {{"user", change->user}, {"loads", std::to_string(installation_.loads.size())}});
-      }
+  // The stages of one cycle, in order. Each is a step a reader can follow:
+  // take a new installation, people's switches, steer the devices on what
+  // was measured, measure anew, then registers, alarms, publish, history.
+  auto take_installation_change = [&] {
+    auto change = site_config.take_change();
+    if (!change) {
+      return;
     }
-    // Relay switches asked for since the last cycle, each an event with its user.
+    // Between two cycles: new source, history series, energy registers and
+    // manager. Loads that keep their name keep their history and registers.
+    auto new_writer = HistoryWriter::create(**history, *change->installation);
+    EnergyRegisters new_registers;
+    common::Status restored =
+        new_writer ? new_writer->restore(new_registers) : common::Status(new_writer.error());
+    if (!new_writer || !restored) {
+      log_.error("installation not applied",
+                 {{"reason", new_writer ? restored.error().message : new_writer.error().message}});
+      return;
+    }
+    installation_ = *change->installation;
+    installation_error.clear();
+    source.reset();  // its devices' connections close before new ones open
+    source = make_source(installation_);
+    writer.emplace(std::move(*new_writer));
+    registers = std::move(new_registers);
+    manager = control::make_default_manager(installation_);
+    const std::string what = "installation changed: " + installation_.site.name + ", " +
+                             std::to_string(installation_.loads.size()) + " loads";
+    (void)(*history)->add_event({unix_ms_now(), "config", change->user, what});
+    log_.info("installation applied",
+              {{"user", change->user}, {"loads", std::to_string(installation_.loads.size())}});
+  };
+
+  // Relay switches asked for since the last cycle, each an event with its user.
+  auto apply_people_commands = [&] {
+    std::vector<RelayCommand> commands;
     {
-      std::vector<RelayCommand> commands;
-      {
-        std::lock_guard lock(commands_mutex_);
-        commands.swap(commands_);
-      }
-      const devices::SiteDevices* site_devices = source->devices();
-      for (const auto& c : commands) {
-        devices::Relay* relay =
-            site_devices != nullptr ? site_devices->relay(c.module, c.output) : nullptr;
-        if (relay == nullptr) {
-          continue;
-        }
-        relay->set_energised(c.energised);
-        // A managed relay keeps the person's choice until they switch it again.
-        if (auto index = manager.relay_index(c.module, c.output)) {
-          manager.set_manual(*index, c.energised);
-        }
-        const std::string what =
-            c.module + "/" + std::to_string(c.output) + " switched " + (c.energised ? "on" : "off");
-        (void)(*history)->add_event({unix_ms_now(), "relay", c.user, what});
-        log_.info("relay", {{"output", c.module + "/" + std::to_string(c.output)},
-                            {"on", c.energised ? "true" : "false"},
-                            {"user", c.user}});
-      }
+      std::lock_guard lock(commands_mutex_);
+      commands.swap(commands_);
     }
-    // Control acts on the last measured state, then the source measures anew.
+    const devices::SiteDevices* site_devices = source->devices();
+    for (const auto& c : commands) {
+      devices::Relay* relay =
+          site_devices != nullptr ? site_devices->relay(c.module, c.output) : nullptr;
+      if (relay == nullptr) {
+        continue;
+      }
+      relay->set_energised(c.energised);
+      // A managed relay keeps the person's choice until they switch it again.
+      if (auto index = manager.relay_index(c.module, c.output)) {
+        manager.set_manual(*index, c.energised);
+      }
+      const std::string what =
+          c.module + "/" + std::to_string(c.output) + " switched " + (c.energised ? "on" : "off");
+      (void)(*history)->add_event({unix_ms_now(), "relay", c.user, what});
+      log_.info("relay", {{"output", c.module + "/" + std::to_string(c.output)},
+                          {"on", c.energised ? "true" : "false"},
+                          {"user", c.user}});
+    }
+  };
+
+  // The energy manager decides on what was measured (the last snapshot) and
+  // what the devices report now, and sets them; a source that measured
+  // nothing yet gives the fail-safe "no measurements".
+  auto steer_devices = [&]() -> std::vector<snapshot::ControlDecision> {
     std::vector<snapshot::ControlDecision> decisions;
-    if (const devices::SiteDevices* site_devices = source->devices();
-        site_devices != nullptr && cycles > 0) {
-      // Decided on what was measured (the last snapshot) and what the
-      // devices report now; a source that measured nothing yet gives the
-      // fail-safe "no measurements".
-      const std::int64_t now_ms = unix_ms_now();
-      if (const auto last = latest()) {
-        control::measurements_from_snapshot(*last, installation_, measured);
-      } else {
-        measured = {};
-      }
-      control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
-      const control::ControlResult result = manager.cycle(input);
-      control::apply(installation_, *site_devices, result.setpoints);
-      for (const auto& d : result.decisions) {
-        decisions.push_back({d.controller, d.reason, d.alarm});
-      }
-      // Limits engaging and releasing are part of the history.
-      for (const auto& d : result.engaged) {
-        (void)(*history)->add_event({now_ms, "control", "", d.controller + ": " + d.reason});
-      }
-      for (const auto& name : result.released) {
-        (void)(*history)->add_event({now_ms, "control", "", name + ": released"});
-      }
+    const devices::SiteDevices* site_devices = source->devices();
+    if (site_devices == nullptr || cycles == 0) {
+      return decisions;
     }
-    auto snap = source->next(unix_ms_now());
-    {
-      auto values = source->device_values();
-      std::lock_guard lock(latest_mutex_);
-      device_values_ = std::move(values);
-    }
-    if (snap) {
-      snap->control = std::move(decisions);
-      registers.update(*snap, static_cast<double>(options_.cycle_ms) / 1000.0);
-      auto checks = check_alarms(&*snap, installation_);
-      checks.push_back(installation_alarm(installation_error));
-      add_device_alarms(*snap, checks);
-      record_alarms(alarms.apply(checks, snap->unix_ms));
-      snap->alarms = alarms.active();
-      // Serialised once per cycle, then served to every /live request and
-      // stream client as it is.
-      auto json = std::make_shared<const std::string>(common::json_text(snapshot::to_json(*snap)));
-      {
-        std::lock_guard lock(latest_mutex_);
-        latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(*snap));
-        latest_json_ = json;
-      }
-      if (stream.clients() > 0) {
-        stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
-      }
-      // History after publishing, so its fsync does not delay live values:
-      // every snapshot, committed each cycle (a crash loses at most one).
-      const snapshot::SiteSnapshot& recorded = *latest();
-      if (auto s = writer->append(recorded); !s) {
-        log_.warning("snapshot not recorded", {{"reason", s.error().message}});
-      } else if (auto f = (*history)->flush(); !f) {
-        log_.warning("history not written", {{"reason", f.error().message}});
-      }
-      if (cycles == 0) {
-        const double ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - options_.process_start)
-                              .count();
-        log_.info("first snapshot", {{"after_ms", std::to_string(static_cast<int>(ms))}});
-      }
+    const std::int64_t now_ms = unix_ms_now();
+    if (const auto last = latest()) {
+      control::measurements_from_snapshot(*last, installation_, measured);
     } else {
-      // Without a snapshot the devices' states still reach the dashboard:
-      // they say why there is none.
-      if (stream.clients() > 0) {
-        std::vector<snapshot::DeviceValues> values;
-        {
-          std::lock_guard lock(latest_mutex_);
-          values = device_values_;
+      measured = {};
+    }
+    control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
+    const control::ControlResult result = manager.cycle(input);
+    control::apply(installation_, *site_devices, result.setpoints);
+    for (const auto& d : result.decisions) {
+      decisions.push_back({d.controller, d.reason, d.alarm});
+    }
+    // Limits engaging and releasing are part of the history.
+    for (const auto& d : result.engaged) {
+      (void)(*history)->add_event({now_ms, "control", "", d.controller + ": " + d.reason});
+    }
+    for (const auto& name : result.released) {
+      (void)(*history)->add_event({now_ms, "control", "", name + ": released"});
+    }
+    return decisions;
+  };
+
+  // The source's snapshot of this cycle, and its devices' states (kept for
+  // GET /api/v1/devices even when no snapshot can be built).
+  auto measure = [&] {
+    auto snap = source->next(unix_ms_now());
+    auto values = source->device_values();
+    std::lock_guard lock(latest_mutex_);
+    device_values_ = std::move(values);
+    return snap;
+  };
+
+  auto raise_alarms = [&](const snapshot::SiteSnapshot* snap) {
+    auto checks = check_alarms(snap, installation_);
+    checks.push_back(installation_alarm(installation_error));
+    if (snap != nullptr) {
+      add_device_alarms(*snap, checks);
+    }
+    record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : unix_ms_now()));
+  };
+
+  // Serialised once per cycle, then served to every /live request and
+  // stream client as it is.
+  auto publish = [&](snapshot::SiteSnapshot snap) {
+    auto json = std::make_shared<const std::string>(common::json_text(snapshot::to_json(snap)));
+    {
+      std::lock_guard lock(latest_mutex_);
+      latest_ = std::make_shared<const snapshot::SiteSnapshot>(std::move(snap));
+      latest_json_ = json;
+    }
+    if (stream.clients() > 0) {
+      stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
+    }
+  };
+
+  // Without a snapshot the devices' states still reach the dashboard: they
+  // say why there is none.
+  auto publish_devices_only = [&] {
+    std::vector<snapshot::DeviceValues> values;
+    {
+      std::lock_guard lock(latest_mutex_);
+      values = device_values_;
+    }
+    if (!values.empty() && stream.clients() > 0) {
+      stream.publish(common::json_text(
+          {{"type", "devices"}, {"data", snapshot::devices_to_json(values, unix_ms_now())}}));
+    }
+  };
+
+  // History after publishing, so its fsync does not delay live values: every
+  // snapshot, committed each cycle (a crash loses at most one).
+  auto record_history = [&] {
+    const auto recorded = latest();
+    if (auto s = writer->append(*recorded); !s) {
+      log_.warning("snapshot not recorded", {{"reason", s.error().message}});
+    } else if (auto f = (*history)->flush(); !f) {
+      log_.warning("history not written", {{"reason", f.error().message}});
+    }
+  };
+
+  std::int64_t internal_errors = 0;
+  while (!stop.load()) {
+    try {
+      take_installation_change();
+      apply_people_commands();
+      std::vector<snapshot::ControlDecision> decisions = steer_devices();
+      auto snap = measure();
+      if (snap) {
+        snap->control = std::move(decisions);
+        registers.update(*snap, cycle_s);
+        raise_alarms(&*snap);
+        snap->alarms = alarms.active();
+        publish(std::move(*snap));
+        record_history();
+        if (cycles == 0) {
+          const double ms = std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - options_.process_start)
+                                .count();
+          log_.info("first snapshot", {{"after_ms", std::to_string(static_cast<int>(ms))}});
         }
-        if (!values.empty()) {
-          stream.publish(common::json_text(
-              {{"type", "devices"}, {"data", snapshot::devices_to_json(values, unix_ms_now())}}));
+      } else {
+        publish_devices_only();
+        if (++failures % 60 == 1) {
+          log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
         }
+        raise_alarms(nullptr);
       }
-      if (++failures % 60 == 1) {
-        log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
+    } catch (const std::exception& e) {
+      // A bug in one cycle must not end the daemon (and with it the API an
+      // installer needs to see what is wrong): say so, try the next cycle.
+      if (++internal_errors % 60 == 1) {
+        log_.error("cycle failed", {{"error", common::log_safe(e.what(), 300)}});
       }
-      auto checks = check_alarms(nullptr, installation_);
-      checks.push_back(installation_alarm(installation_error));
-      record_alarms(alarms.apply(checks, unix_ms_now()));
     }
     ++cycles;
     if (options_.stop_after_cycles && cycles >= *options_.stop_after_cycles) {
