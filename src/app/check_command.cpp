@@ -1,7 +1,11 @@
 #include <ostream>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "app/cli.hpp"
 #include "common/text.hpp"
+#include "devices/modbus/maps/builtin_maps.hpp"
 #include "model/loader.hpp"
 
 namespace kirchhoff::app {
@@ -19,7 +23,27 @@ int check_command(const CommandContext& ctx) {
     ctx.err << path << ": cannot read the file (missing, a directory, or not permitted)\n";
     return kExitUnreadable;
   }
-  const model::CheckResult result = model::check_installation(*text);
+  model::CheckResult result = model::check_installation(*text);
+  // Register maps live with the drivers, not in the model: a modbus device's
+  // map must be one shipped with Kirchhoff or a readable, valid map file.
+  if (result.installation) {
+    const std::string base = std::filesystem::path(path).parent_path().string();
+    for (const auto& device : result.installation->devices) {
+      if (device.driver != "modbus" || device.map.empty()) {
+        continue;
+      }
+      if (auto map = devices::maps::resolve_map(device.map, base); !map) {
+        result.diagnostics.push_back({device.map_pos, model::Severity::kError,
+                                      "map of device '" + device.name + "': " +
+                                          map.error().message});
+      }
+    }
+    std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
+                     [](const model::Diagnostic& a, const model::Diagnostic& b) {
+                       return a.pos.line != b.pos.line ? a.pos.line < b.pos.line
+                                                       : a.pos.column < b.pos.column;
+                     });
+  }
   for (const auto& diagnostic : result.diagnostics) {
     ctx.out << model::format_diagnostic(path, diagnostic) << "\n";
   }
