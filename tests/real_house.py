@@ -118,7 +118,8 @@ control:
     out_path, err_path = os.path.join(work, "terminal"), os.path.join(work, "log")
     with open(out_path, "w") as out, open(err_path, "w") as err:
         daemon = subprocess.Popen([binary, "run", "--config", config, "--data", work + "/data",
-                                   "--listen", "127.0.0.1:0"], stdout=out, stderr=err)
+                                   "--listen", "127.0.0.1:0", "--modbus-meter", "127.0.0.1:0"],
+                                  stdout=out, stderr=err)
     try:
         port = int(wait_for("the daemon", lambda: (re.search(
             r"msg=started .*listen=127\.0\.0\.1:(\d+)", open(err_path).read()) or [None, None])[1]))
@@ -157,6 +158,17 @@ control:
         assert took_cycles <= 2.0, f"limit written after {took_cycles:.2f} cycles"
         print(f"ok: export limit wrote WMaxLimPct={points['WMaxLimPct']} after "
               f"{took_cycles:.2f} cycles")
+
+        # Kirchhoff as a meter for others: the P1 meter's -3000 W (export) as
+        # SunSpec model 203, read back with our own SunSpec client.
+        meter_port = int(re.search(r'msg="Modbus meter server" listen=127\.0\.0\.1:(\d+)',
+                                   open(err_path).read())[1])
+        served = wait_for("the meter server", lambda: subprocess.run(
+            [binary, "sunspec", f"127.0.0.1:{meter_port}", "--unit", "1"],
+            capture_output=True, text=True).stdout)
+        model_203 = next(m for m in json.loads(served)["models"] if m["id"] == 203)["points"]
+        assert model_203["W"] == -3000.0, model_203["W"]
+        print("ok: the grid meter served over Modbus TCP as SunSpec 203: W =", model_203["W"])
 
         # The inverter's server dies: its alarm, and the fail-safe holds it.
         inverter.kill()

@@ -33,9 +33,9 @@ int check_command(const CommandContext& ctx) {
         continue;
       }
       if (auto map = devices::maps::resolve_map(device.map, base); !map) {
-        result.diagnostics.push_back({device.map_pos, model::Severity::kError,
-                                      "map of device '" + device.name + "': " +
-                                          map.error().message});
+        result.diagnostics.push_back(
+            {device.map_pos, model::Severity::kError,
+             "map of device '" + device.name + "': " + map.error().message});
       }
     }
     std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),

@@ -75,15 +75,16 @@ void raise_descriptor_limit(common::Logger& log) {
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 8> kKnown = {"config",  "data", "listen",   "cycle-ms",
-                                                      "seconds", "web",  "tls-cert", "tls-key"};
+  constexpr std::array<std::string_view, 9> kKnown = {"config",   "data",    "listen",
+                                                      "cycle-ms", "seconds", "web",
+                                                      "tls-cert", "tls-key", "modbus-meter"};
   constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
   const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
     ctx.err << "kirchhoff run: " << options.error().message
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR] [--tls-cert PEM --tls-key PEM] "
-               "[--local-only]\n";
+               "[--local-only] [--modbus-meter HOST:PORT]\n";
     return kExitUnreadable;
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
@@ -155,6 +156,8 @@ int run_command(const CommandContext& ctx) {
     return registry;
   }();
   daemon_options.drivers = &drivers;
+  daemon_options.modbus_meter =
+      options->get("modbus-meter").value_or(installation->server.modbus_meter);
   daemon_options.config_dir =
       config ? std::filesystem::path(*config).parent_path().string() : std::string();
   if (*seconds > 0) {

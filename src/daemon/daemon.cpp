@@ -23,6 +23,7 @@
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
 #include "daemon/site_config.hpp"
+#include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
 
 namespace kirchhoff::daemon {
@@ -79,6 +80,32 @@ void add_device_alarms(const snapshot::SiteSnapshot& snap, std::vector<AlarmChec
                           ") not answering: " + common::log_safe(what, 300) +
                           "; what depends on it is held in its safe state"});
   }
+}
+
+// The grid connection of a snapshot as a meter reading, for the Modbus meter
+// server (+ import, per phase, the registers).
+devices::Reading grid_reading(const snapshot::SiteSnapshot& snap) {
+  devices::Reading r;
+  r.unix_ms = snap.unix_ms;
+  r.frequency_hz = snap.frequency_hz;
+  for (const auto& v : snap.voltages) {
+    r.phase_voltage_v[static_cast<int>(v.phase)] = v.v_ln;
+  }
+  for (const auto& load : snap.loads) {
+    if (load.kind != model::LoadKind::kGrid) {
+      continue;
+    }
+    r.power_w = r.power_w.value_or(0.0) + load.p_w;
+    r.reactive_power_var = r.reactive_power_var.value_or(0.0) + load.q_var;
+    r.energy_import_wh = r.energy_import_wh.value_or(0.0) + load.energy_import_wh;
+    r.energy_export_wh = r.energy_export_wh.value_or(0.0) + load.energy_export_wh;
+    for (const auto& ph : load.phases) {
+      const int k = static_cast<int>(ph.phase);
+      r.phase_power_w[k] = r.phase_power_w[k].value_or(0.0) + ph.p_w;
+      r.phase_current_a[k] = r.phase_current_a[k].value_or(0.0) + (ph.p_w < 0 ? -ph.i_a : ph.i_a);
+    }
+  }
+  return r;
 }
 
 // The alarm that says the saved installation could not be loaded.
@@ -366,6 +393,21 @@ int Daemon::run(const std::atomic<bool>& stop) {
     log_.error("cannot start", {{"reason", restored.error().message}});
     return 1;
   }
+  // Kirchhoff as a meter for others (an inverter's or charger's export
+  // control): read-only Modbus TCP, off unless asked for.
+  devices::modbus::MeterServer meter_server;
+  if (!options_.modbus_meter.empty()) {
+    const auto where = api::parse_listen_address(options_.modbus_meter);
+    common::Status serving = where ? meter_server.start({where->host, where->port, "kirchhoff"})
+                                   : common::Status(where.error());
+    if (!serving) {
+      log_.error("cannot start", {{"reason", "Modbus meter server " + options_.modbus_meter + ": " +
+                                                 serving.error().message}});
+      return 1;
+    }
+    log_.info("Modbus meter server",
+              {{"listen", where->host + ":" + std::to_string(meter_server.port())}});
+  }
   // The HTTP thread starts once nothing can fail any more: a return after it
   // would destroy a joinable thread.
   std::thread http_thread([&io] { io.run(); });
@@ -504,6 +546,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // Serialised once per cycle, then served to every /live request and
   // stream client as it is.
   auto publish = [&](snapshot::SiteSnapshot snap) {
+    if (meter_server.running()) {
+      meter_server.update(grid_reading(snap));
+    }
     auto json = std::make_shared<const std::string>(common::json_text(snapshot::to_json(snap)));
     {
       std::lock_guard lock(latest_mutex_);

@@ -54,6 +54,8 @@ struct DaemonOptions {
   // when this daemon drives none. Relative paths in device settings (a
   // register map file) are taken from `config_dir`.
   const devices::DriverRegistry* drivers = nullptr;
+  // Serve the grid meter over Modbus TCP at "HOST:PORT" (empty: off).
+  std::string modbus_meter;
   std::string config_dir;
   // The dashboard's built files; empty serves no dashboard.
   std::string web_root;

@@ -136,6 +136,9 @@ struct ServerConfig {
   std::string tls_certificate;
   std::string tls_key;
   bool local_only = false;
+  // Serve the grid meter to other devices over Modbus TCP (SunSpec 1 + 203
+  // and an SDM630 map), read-only, at "HOST:PORT"; empty: off.
+  std::string modbus_meter;
   SourcePos pos;
 };
 

@@ -25,8 +25,8 @@ constexpr std::size_t kMaxFileBytes = 1 << 20;
 
 constexpr std::array<std::string_view, 8> kTopKeys = {"site",    "gateway", "bus",    "loads",
                                                       "modules", "control", "server", "devices"};
-constexpr std::array<std::string_view, 3> kServerKeys = {"tls_certificate", "tls_key",
-                                                         "local_only"};
+constexpr std::array<std::string_view, 4> kServerKeys = {"tls_certificate", "tls_key", "local_only",
+                                                         "modbus_meter"};
 constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
                                                        "main_breaker_a", "latitude", "longitude"};
 constexpr std::array<std::string_view, 8> kLoadKeys = {
@@ -167,6 +167,16 @@ class InstallationParser {
     }
     if (auto local = r_.child(node, "local_only", "'server'", false)) {
       server.local_only = r_.boolean(*local, "local_only").value_or(false);
+    }
+    if (auto meter = r_.child(node, "modbus_meter", "'server'", false)) {
+      server.modbus_meter = r_.scalar(*meter, "modbus_meter").value_or("");
+      const auto colon = server.modbus_meter.rfind(':');
+      if (!server.modbus_meter.empty() &&
+          (colon == std::string::npos || colon == 0 || colon + 1 == server.modbus_meter.size())) {
+        r_.error(YamlReader::pos_of(*meter),
+                 "modbus_meter of 'server' must be HOST:PORT, e.g. 0.0.0.0:1502, not " +
+                     quoted(server.modbus_meter));
+      }
     }
   }
 
