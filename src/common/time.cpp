@@ -1,5 +1,7 @@
 #include "common/time.hpp"
 
+#include <chrono>
+
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -60,6 +62,12 @@ LocalClock::Local LocalClock::at(std::int64_t unix_s) {
     month_key_ = (date.tm_year + 1900) * 12 + date.tm_mon;
   }
   return {static_cast<int>((local_s - day * 86400) / 60), month_key_};
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace kirchhoff::common

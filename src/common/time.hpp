@@ -14,6 +14,9 @@ std::optional<std::int64_t> parse_utc_time(const std::string& text);
 // "2026-06-21T12:00:00Z" for unix milliseconds.
 std::string format_utc_time(std::int64_t unix_ms);
 
+// The system clock now, in unix milliseconds (for stamps, not for intervals).
+std::int64_t unix_ms_now();
+
 // The box's local time of day and month, for tariff windows and billing
 // months. localtime_r is slow enough to matter a year of seconds at a time,
 // so the offset from UTC is looked up once per hour (zone changes happen on

@@ -15,6 +15,7 @@
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
 #include "common/json_text.hpp"
+#include "common/time.hpp"
 #include "common/utf8.hpp"
 #include "control/site_input.hpp"
 #include "daemon/alarms.hpp"
@@ -29,12 +30,6 @@
 namespace kirchhoff::daemon {
 
 namespace {
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Connection caps within the descriptors this process may open: half of
 // them for HTTP clients, the rest for the history, devices and the streams.
@@ -212,7 +207,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
     for (auth::Role role : {auth::Role::kInstaller, auth::Role::kOwner, auth::Role::kViewer}) {
       const auto password = auth::random_hex(8);
       const auto hash = password ? auth::hash_password(*password) : password;
-      if (!hash || !users->add({std::string(auth::role_name(role)), role, *hash, unix_ms_now()})) {
+      if (!hash ||
+          !users->add({std::string(auth::role_name(role)), role, *hash, common::unix_ms_now()})) {
         log_.error("cannot start", {{"reason", "cannot create the demo accounts"}});
         return 1;
       }
@@ -257,8 +253,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
                      values = device_values_;
                    }
                    return api::json_body(
-                       200, common::json_text(
-                                {{"devices", snapshot::devices_to_json(values, unix_ms_now())}}));
+                       200, common::json_text({{"devices", snapshot::devices_to_json(
+                                                               values, common::unix_ms_now())}}));
                  }));
   router.add("GET", "/api/v1/openapi.json",
              [](const api::HttpRequest&) { return api::json_body(200, api::kOpenApiJson); });
@@ -315,7 +311,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     for (const auto& t : transitions) {
       const std::string what =
           (t.raised ? "raised " + t.alarm.severity + ": " : "cleared: ") + t.alarm.message;
-      (void)(*history)->add_event({unix_ms_now(), "alarm", "", what});
+      (void)(*history)->add_event({common::unix_ms_now(), "alarm", "", what});
       log_.warning("alarm", {{"id", t.alarm.id},
                              {"state", t.raised ? "raised" : "cleared"},
                              {"message", t.alarm.message}});
@@ -342,7 +338,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
                            {"tls", !options_.tls_certificate.empty()},
                            {"uptime_s", std::round(uptime_s * 10) / 10}};
     if (snap) {
-      body["snapshot_age_ms"] = unix_ms_now() - snap->unix_ms;
+      body["snapshot_age_ms"] = common::unix_ms_now() - snap->unix_ms;
     }
     return api::json_body(200, common::json_text(body));
   });
@@ -384,8 +380,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
       return std::move(*devices);
     }
     return options_.waveform
-               ? make_simulated_waveform_source(inst, options_.seed, unix_ms_now() / 1000)
-               : make_simulated_power_source(inst, options_.seed, unix_ms_now() / 1000);
+               ? make_simulated_waveform_source(inst, options_.seed, common::unix_ms_now() / 1000)
+               : make_simulated_power_source(inst, options_.seed, common::unix_ms_now() / 1000);
   };
   auto source = make_source(installation_);
   EnergyRegisters registers;
@@ -411,7 +407,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // The HTTP thread starts once nothing can fail any more: a return after it
   // would destroy a joinable thread.
   std::thread http_thread([&io] { io.run(); });
-  (void)(*history)->add_event({unix_ms_now(), "start", "", "kirchhoff started"});
+  (void)(*history)->add_event({common::unix_ms_now(), "start", "", "kirchhoff started"});
   log_.info("started", {{"site", installation_.site.name},
                         {"data", data_dir->path()},
                         {"listen", address->host + ":" + std::to_string((*server)->port())},
@@ -460,7 +456,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     manager = control::make_default_manager(installation_);
     const std::string what = "installation changed: " + installation_.site.name + ", " +
                              std::to_string(installation_.loads.size()) + " loads";
-    (void)(*history)->add_event({unix_ms_now(), "config", change->user, what});
+    (void)(*history)->add_event({common::unix_ms_now(), "config", change->user, what});
     log_.info("installation applied",
               {{"user", change->user}, {"loads", std::to_string(installation_.loads.size())}});
   };
@@ -486,7 +482,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       }
       const std::string what =
           c.module + "/" + std::to_string(c.output) + " switched " + (c.energised ? "on" : "off");
-      (void)(*history)->add_event({unix_ms_now(), "relay", c.user, what});
+      (void)(*history)->add_event({common::unix_ms_now(), "relay", c.user, what});
       log_.info("relay", {{"output", c.module + "/" + std::to_string(c.output)},
                           {"on", c.energised ? "true" : "false"},
                           {"user", c.user}});
@@ -502,7 +498,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (site_devices == nullptr || cycles == 0) {
       return decisions;
     }
-    const std::int64_t now_ms = unix_ms_now();
+    const std::int64_t now_ms = common::unix_ms_now();
     if (const auto last = latest()) {
       control::measurements_from_snapshot(*last, installation_, measured);
     } else {
@@ -527,7 +523,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // The source's snapshot of this cycle, and its devices' states (kept for
   // GET /api/v1/devices even when no snapshot can be built).
   auto measure = [&] {
-    auto snap = source->next(unix_ms_now());
+    auto snap = source->next(common::unix_ms_now());
     auto values = source->device_values();
     std::lock_guard lock(latest_mutex_);
     device_values_ = std::move(values);
@@ -540,7 +536,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (snap != nullptr) {
       add_device_alarms(*snap, checks);
     }
-    record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : unix_ms_now()));
+    record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : common::unix_ms_now()));
   };
 
   // Serialised once per cycle, then served to every /live request and
@@ -569,8 +565,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
       values = device_values_;
     }
     if (!values.empty() && stream.clients() > 0) {
-      stream.publish(common::json_text(
-          {{"type", "devices"}, {"data", snapshot::devices_to_json(values, unix_ms_now())}}));
+      stream.publish(
+          common::json_text({{"type", "devices"},
+                             {"data", snapshot::devices_to_json(values, common::unix_ms_now())}}));
     }
   };
 
@@ -640,7 +637,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
-  (void)(*history)->add_event({unix_ms_now(), "stop", "", "kirchhoff stopped"});
+  (void)(*history)->add_event({common::unix_ms_now(), "stop", "", "kirchhoff stopped"});
   auth_api.shutdown();
   io.stop();
   http_thread.join();

@@ -1,18 +1,13 @@
 #include "daemon/device_source.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
+
+#include "common/time.hpp"
 
 namespace kirchhoff::daemon {
 
 namespace {
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A load's values from its device's reading: per phase where the device
 // tells, else its total on the load's conductors in equal shares.
@@ -146,7 +141,7 @@ std::vector<snapshot::DeviceValues> device_values(const devices::DevicePoller& p
 common::Result<std::unique_ptr<SnapshotSource>> make_device_source(
     const model::Installation& installation, const devices::DriverRegistry& registry,
     const devices::DriverContext& context) {
-  auto poller = std::make_unique<devices::DevicePoller>(unix_ms_now);
+  auto poller = std::make_unique<devices::DevicePoller>(common::unix_ms_now);
   for (const auto& config : installation.devices) {
     auto driver = registry.create(config, context);
     if (!driver) {

@@ -78,22 +78,12 @@ void register_sunspec_driver(DriverRegistry& registry) {
   registry.add("sunspec",
                [](const model::DeviceConfig& config,
                   const DriverContext&) -> common::Result<std::unique_ptr<Driver>> {
-                 if (!config.modbus) {
-                   return common::make_error(common::ErrorKind::kInvalidArgument,
-                                             "device '" + config.name + "' has no modbus endpoint");
+                 auto options = modbus::transport_options(config);
+                 if (!options) {
+                   return options.error();
                  }
-                 auto endpoint = modbus::endpoint_from_config(*config.modbus);
-                 if (!endpoint) {
-                   return common::make_error(
-                       endpoint.error().kind,
-                       "device '" + config.name + "': " + endpoint.error().message);
-                 }
-                 modbus::LibmodbusTransport::Options options;
-                 options.name = config.name;
-                 options.endpoint = *endpoint;
-                 options.response_timeout = std::chrono::milliseconds(config.modbus->timeout_ms);
                  return std::unique_ptr<Driver>(
-                     std::make_unique<SunSpecDriver>(std::move(options), config.modbus->unit));
+                     std::make_unique<SunSpecDriver>(std::move(*options), config.modbus->unit));
                });
 }
 
