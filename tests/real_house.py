@@ -37,7 +37,7 @@ def wait_for(what, condition, timeout=15.0):
 def start_p1(source):
     p = subprocess.Popen([sys.executable, os.path.join(source, "tests/peers/p1_meter.py"),
                           "--port", "0", "--power=-1.0,-1.0,-1.0", "--import-kwh", "1234.5",
-                          "--export-kwh", "678.9"],
+                          "--export-kwh", "678.9", "--gas-m3", "100.0"],
                          stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     port = int(p.stdout.readline().split()[1])
     return p, port
@@ -146,6 +146,9 @@ control:
         assert abs(loads["Grid"]["energy_import_wh"] - 1234500.0) < 1.0, loads["Grid"]
         assert 678900.0 <= loads["Grid"]["energy_export_wh"] < 678900.0 + 100, loads["Grid"]
         assert all(-1.0 <= p["pf"] <= 1.0 for p in loads["Grid"]["phases"]), loads["Grid"]
+        # The meter's gas register (its M-Bus channel), as the peer was started.
+        gas = [i for i in live["inputs"] if i["module"] == "Meter" and i["name"] == "Gas"]
+        assert gas and gas[0]["unit"] == "m3" and gas[0]["total"] >= 100.0, live["inputs"]
         devices = {d["name"]: d for d in live["devices"]}
         assert devices["Meter"]["connected"] and devices["Inverter"]["connected"], devices
 

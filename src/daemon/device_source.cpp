@@ -124,6 +124,20 @@ common::Result<snapshot::SiteSnapshot> device_snapshot(const model::Installation
       }
     }
   }
+  // A smart meter's gas and water registers (its M-Bus channels), shown like
+  // an Input module's pulse totals.
+  for (const auto& status : statuses) {
+    if (!status.reading) {
+      continue;
+    }
+    if (status.reading->gas_m3) {
+      snap.inputs.push_back({status.name, 1, "Gas", "m3", true, 0, *status.reading->gas_m3, false});
+    }
+    if (status.reading->water_m3) {
+      snap.inputs.push_back(
+          {status.name, 2, "Water", "m3", true, 0, *status.reading->water_m3, false});
+    }
+  }
   snap.devices = device_values(poller);
   return snap;
 }
