@@ -173,6 +173,15 @@ control:
         assert model_203["W"] == -3000.0, model_203["W"]
         print("ok: the grid meter served over Modbus TCP as SunSpec 203: W =", model_203["W"])
 
+        # The gas register is recorded in the history like a pulse total.
+        def gas_series():
+            to_s = int(time.time()) + 10
+            text = api.call("GET", f"/api/v1/history?series=input/Meter/1/total&from=0&to={to_s}")
+            rows = json.loads(text).get("rows", []) if text.startswith("{") else []
+            return rows if rows and rows[-1][1] >= 100.0 else None
+        wait_for("the gas history", gas_series)
+        print("ok: the meter's gas register is in the history")
+
         # The inverter's server dies: its alarm, and the fail-safe holds it.
         inverter.kill()
         inverter.wait()

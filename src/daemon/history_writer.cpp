@@ -47,7 +47,23 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
           return s.error();
         }
         writer.inputs_.push_back(*s);
+        writer.input_keys_.emplace_back(module.id, input.number);
       }
+    }
+  }
+  // A smart meter's gas (1) and water (2) registers, kept like pulse totals.
+  for (const auto& device : inst.devices) {
+    if (device.driver != "p1") {
+      continue;
+    }
+    for (int number : {1, 2}) {
+      auto s = make("input/" + device.name + "/" + std::to_string(number) + "/total",
+                    SeriesKind::kCounter, 0.001);
+      if (!s) {
+        return s.error();
+      }
+      writer.inputs_.push_back(*s);
+      writer.input_keys_.emplace_back(device.name, number);
     }
   }
   return writer;
@@ -87,9 +103,17 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   if (auto s = store_->append(frequency_, t, snap.frequency_hz); !s) {
     return s;
   }
-  for (std::size_t i = 0; i < inputs_.size() && i < snap.inputs.size(); ++i) {
-    if (auto s = store_->append(inputs_[i], t, snap.inputs[i].total); !s) {
-      return s;
+  // Matched by module and number: status inputs and inputs a meter does not
+  // report this second are not recorded.
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    for (const auto& input : snap.inputs) {
+      if (input.pulse && input.module == input_keys_[i].first &&
+          input.input == input_keys_[i].second) {
+        if (auto s = store_->append(inputs_[i], t, input.total); !s) {
+          return s;
+        }
+        break;
+      }
     }
   }
   return common::Status::success();

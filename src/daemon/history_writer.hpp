@@ -38,6 +38,8 @@ class HistoryWriter {
   std::vector<int> voltages_;
   int frequency_ = 0;
   std::vector<int> inputs_;
+  // The (module or device, input number) each of inputs_ records.
+  std::vector<std::pair<std::string, int>> input_keys_;
 };
 
 }  // namespace kirchhoff::daemon
