@@ -4,8 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -226,6 +233,83 @@ TEST(RouterGate, RefusesBeforeAnyRoute) {
   EXPECT_EQ(router.dispatch(request).status, 403);
   request.path = "/no/such/thing";
   EXPECT_EQ(router.dispatch(request).status, 403);  // refused before it is even looked up
+}
+
+}  // namespace
+}  // namespace kirchhoff::api
+
+namespace kirchhoff::api {
+namespace {
+
+// Out of descriptors (EMFILE): the server must not spin on accept(); it
+// closes the connection idle longest, backs off, logs it, and still answers.
+// Runs the server in a child process whose descriptor limit leaves room for
+// only a few connections, so the test process keeps its own limit.
+TEST(HttpServer, OutOfDescriptorsClosesIdleConnectionsAndKeepsAnswering) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  char log_path[] = "/tmp/kirchhoff_emfile_XXXXXX";
+  const int log_fd = ::mkstemp(log_path);
+  ASSERT_GE(log_fd, 0);
+  ::close(log_fd);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    std::ofstream sink(log_path);
+    common::Logger log(sink);
+    Router router;
+    router.add("GET", "/api/v1/health", [](const HttpRequest&) { return json_body(200, "{}"); });
+    asio::io_context io;
+    auto server = HttpServer::start(io, {"127.0.0.1", 0}, router, log);
+    if (!server) {
+      std::_Exit(2);
+    }
+    // Room for about four more descriptors than are open now.
+    int open_fds = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      (void)entry;
+      ++open_fds;
+    }
+    const rlimit files{static_cast<rlim_t>(open_fds + 4), static_cast<rlim_t>(open_fds + 4)};
+    ::setrlimit(RLIMIT_NOFILE, &files);
+    const std::uint16_t port = (*server)->port();
+    (void)!::write(ready[1], &port, sizeof port);
+    io.run_for(std::chrono::seconds(8));
+    sink.flush();
+    std::_Exit(0);
+  }
+  ::close(ready[1]);
+  std::uint16_t port = 0;
+  ASSERT_EQ(::read(ready[0], &port, sizeof port), static_cast<ssize_t>(sizeof port));
+  ::close(ready[0]);
+  // Twenty idle connections: far more than the child can hold.
+  asio::io_context client;
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.emplace_back(client);
+    idle.back().connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  // A request after them is still answered: idle ones make room.
+  tcp::socket socket(client);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  const std::string request = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  const std::string reply = testing::read_until_closed(socket);
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 200"));
+  // Done: the log is written line by line, so the child may stop now.
+  ::kill(child, SIGTERM);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+              (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM))
+      << status;
+  std::ifstream in(log_path);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::unlink(log_path);
+  EXPECT_THAT(log, HasSubstr("cannot accept connections"));
+  // Logged at most every 10 s, however often accept() failed.
+  EXPECT_EQ(log.find("cannot accept connections"), log.rfind("cannot accept connections"));
 }
 
 }  // namespace
