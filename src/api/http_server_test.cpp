@@ -246,6 +246,12 @@ namespace {
 // Runs the server in a child process whose descriptor limit leaves room for
 // only a few connections, so the test process keeps its own limit.
 TEST(HttpServer, OutOfDescriptorsClosesIdleConnectionsAndKeepsAnswering) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime opens files of its own while checking a call
+  // (the vptr check reads /proc/self/maps) and fails without descriptors:
+  // this path is tested in the normal build only.
+  GTEST_SKIP() << "needs a process without sanitizers";
+#endif
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   char log_path[] = "/tmp/kirchhoff_emfile_XXXXXX";
