@@ -16,6 +16,19 @@ std::array<bool, 3> load_phases(const model::Load& load) {
   return on;
 }
 
+namespace {
+
+const model::Load* first_load(const model::Installation& inst, model::LoadKind kind) {
+  for (const auto& load : inst.loads) {
+    if (load.kind == kind) {
+      return &load;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void measurements_from_snapshot(const snapshot::SiteSnapshot& snap,
                                 const model::Installation& installation, SiteMeasurements& out) {
   out.measured_ms = snap.unix_ms;
@@ -126,11 +139,8 @@ void fill_input(const model::Installation& inst, const SiteMeasurements& measure
     input.battery.soc_max_pct = state.soc_max_pct;
     input.battery.max_charge_w = state.max_charge_w;
     input.battery.max_discharge_w = state.max_discharge_w;
-    for (const auto& load : inst.loads) {
-      if (load.kind == model::LoadKind::kBattery) {
-        input.battery.phases = load_phases(load);
-        break;
-      }
+    if (const model::Load* load = first_load(inst, model::LoadKind::kBattery)) {
+      input.battery.phases = load_phases(*load);
     }
   }
   if (devices.heat_pump != nullptr) {
@@ -139,11 +149,8 @@ void fill_input(const model::Installation& inst, const SiteMeasurements& measure
     input.heat_pump.running = state.running;
     input.heat_pump.power_w = state.power_w;
     input.heat_pump.sg_state = state.sg_state;
-    for (const auto& load : inst.loads) {
-      if (load.kind == model::LoadKind::kHeatpump) {
-        input.heat_pump.phases = load_phases(load);
-        break;
-      }
+    if (const model::Load* load = first_load(inst, model::LoadKind::kHeatpump)) {
+      input.heat_pump.phases = load_phases(*load);
     }
   }
   if (devices.inverter != nullptr) {

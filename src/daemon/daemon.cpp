@@ -524,7 +524,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // GET /api/v1/devices even when no snapshot can be built).
   auto measure = [&] {
     auto snap = source->next(common::unix_ms_now());
-    auto values = source->device_values();
+    // A snapshot carries its devices' states already; ask the source only
+    // when there is none.
+    auto values = snap ? snap->devices : source->device_values();
     std::lock_guard lock(latest_mutex_);
     device_values_ = std::move(values);
     return snap;

@@ -138,13 +138,18 @@ common::Result<snapshot::SiteSnapshot> device_snapshot(const model::Installation
           {status.name, 2, "Water", "m3", true, 0, *status.reading->water_m3, false});
     }
   }
-  snap.devices = device_values(poller);
+  snap.devices = device_values(statuses);
   return snap;
 }
 
 std::vector<snapshot::DeviceValues> device_values(const devices::DevicePoller& poller) {
+  return device_values(poller.statuses());
+}
+
+std::vector<snapshot::DeviceValues> device_values(
+    const std::vector<devices::DeviceStatus>& statuses) {
   std::vector<snapshot::DeviceValues> out;
-  for (const auto& status : poller.statuses()) {
+  for (const auto& status : statuses) {
     out.push_back({status.name, status.driver, status.load, status.connected, status.stale,
                    status.last_ok_ms, status.last_error, status.polls, status.failures,
                    status.last_poll_ms});

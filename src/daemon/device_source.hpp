@@ -28,6 +28,8 @@ common::Result<std::unique_ptr<SnapshotSource>> make_device_source(
 
 // The devices as the poller sees them now.
 std::vector<snapshot::DeviceValues> device_values(const devices::DevicePoller& poller);
+std::vector<snapshot::DeviceValues> device_values(
+    const std::vector<devices::DeviceStatus>& statuses);
 
 // The snapshot of the devices' latest readings at `now_ms` (also for tests).
 common::Result<snapshot::SiteSnapshot> device_snapshot(const model::Installation& installation,
