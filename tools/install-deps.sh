@@ -5,7 +5,8 @@ set -euo pipefail
 
 # `--test` adds what only the tests and benchmarks need (Chromium for the
 # dashboard tests, wrk for the API benchmark, mbpoll as an independent Modbus
-# client for the meter server).
+# client for the meter server, the mosquitto broker and an independent MQTT
+# client for the MQTT tests).
 with_test=0
 [ "${1:-}" = "--test" ] && with_test=1
 
@@ -13,13 +14,13 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config make
   # libraries
-  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev libmodbus-dev
+  libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev libmodbus-dev libmosquitto-dev
   # tests, benchmarks, fuzzing, formatting
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format
 )
 
 if [ $with_test -eq 1 ]; then
-  packages+=(chromium wrk openssl mbpoll)
+  packages+=(chromium wrk openssl mbpoll mosquitto mosquitto-clients python3-paho-mqtt)
 fi
 
 missing=()
