@@ -82,6 +82,25 @@ nlohmann::json to_json(const SiteSnapshot& s) {
   }
   out["control"] = control;
   out["alarms"] = alarms_to_json(s.alarms);
+  json chargers = json::array();
+  for (const auto& c : s.chargers) {
+    chargers.push_back({{"load", c.load},
+                        {"mode", c.mode},
+                        {"plugged", c.plugged},
+                        {"current_a", c.current_a},
+                        {"power_w", c.power_w}});
+  }
+  out["chargers"] = chargers;
+  json heat_pumps = json::array();
+  for (const auto& h : s.heat_pumps) {
+    heat_pumps.push_back({{"load", h.load}, {"sg_ready", h.sg_ready}, {"manual", h.manual}});
+  }
+  out["heat_pumps"] = heat_pumps;
+  json batteries = json::array();
+  for (const auto& b : s.batteries) {
+    batteries.push_back({{"load", b.load}, {"soc_pct", b.soc_pct}, {"power_w", b.power_w}});
+  }
+  out["batteries"] = batteries;
   if (!s.devices.empty()) {
     out["devices"] = devices_to_json(s.devices, s.unix_ms);
   }

@@ -97,6 +97,31 @@ struct DeviceValues {
   double last_poll_ms = 0.0;  // how long its last poll took
 };
 
+// A charger as the energy manager sees it: its mode (off, now, min+pv, pv;
+// a person's choice or the installation's default) and the car's state.
+struct ChargerValues {
+  std::string load;
+  std::string mode;  // "off", "now", "min+pv", "pv"
+  bool plugged = false;
+  double current_a = 0.0;  // per phase now
+  double power_w = 0.0;
+};
+
+// The heat pump's SG Ready state (1 blocked, 2 normal, 3 recommended, 4
+// forced) and whether a person holds it there (else the energy manager
+// chose it).
+struct HeatPumpValues {
+  std::string load;
+  int sg_ready = 2;
+  bool manual = false;
+};
+
+struct BatteryValues {
+  std::string load;
+  double soc_pct = 0.0;
+  double power_w = 0.0;  // + discharge, as the battery reports it
+};
+
 struct SiteSnapshot {
   std::int64_t unix_ms = 0;
   double frequency_hz = 0.0;
@@ -107,6 +132,11 @@ struct SiteSnapshot {
   std::vector<ControlDecision> control;
   std::vector<ActiveAlarm> alarms;
   std::vector<DeviceValues> devices;  // real devices, when the site has any
+  // What the energy manager steers, as it stood this cycle (empty when the
+  // site has none of it).
+  std::vector<ChargerValues> chargers;
+  std::vector<HeatPumpValues> heat_pumps;
+  std::vector<BatteryValues> batteries;
   // The loads' energy registers come from the source (a meter's own
   // registers, counted since it started) rather than from integrating P.
   bool has_energy = false;
