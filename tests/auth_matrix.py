@@ -41,9 +41,12 @@ EXPECTED = {
     ("PUT", "/api/v1/installation"): "installer",
     ("POST", "/api/v1/installation/check"): "installer",
     ("POST", "/api/v1/outputs/{module}/{output}"): "owner",
+    ("POST", "/api/v1/chargers/{load}/mode"): "owner",
+    ("POST", "/api/v1/heat-pump/sg-ready"): "owner",
 }
 RANK = {"none": 0, "viewer": 1, "owner": 2, "installer": 3}
-CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}")}
+CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}"),
+                 ("POST", "/api/v1/chargers/{load}/mode"), ("POST", "/api/v1/heat-pump/sg-ready")}
 
 
 def main():
@@ -61,6 +64,8 @@ def main():
         ("PUT", "/api/v1/installation"): demo_yaml,
         ("POST", "/api/v1/installation/check"): demo_yaml,
         ("POST", "/api/v1/outputs/{module}/{output}"): json.dumps({"on": True}),
+        ("POST", "/api/v1/chargers/{load}/mode"): json.dumps({"mode": "pv"}),
+        ("POST", "/api/v1/heat-pump/sg-ready"): json.dumps({"state": 3}),
     }
     work = tempfile.mkdtemp()
     out_path, err_path = os.path.join(work, "terminal"), os.path.join(work, "log")
@@ -97,7 +102,8 @@ def main():
                 cookies[role] = r.headers["Set-Cookie"].split(";")[0]
         failures, cells = [], 0
         for (method, path), rule in sorted(EXPECTED.items()):
-            concrete = path.replace("{module}", "out1").replace("{output}", "2")
+            concrete = (path.replace("{module}", "out1").replace("{output}", "2")
+                        .replace("{load}", "EV%20charger"))
             if path == "/api/v1/history":
                 concrete += "?series=load/Grid/p_w&from=0&to=1"
             for who in ["none", "viewer", "owner", "installer"]:

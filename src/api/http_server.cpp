@@ -677,6 +677,32 @@ const Router::Route* Router::match(const HttpRequest& request, std::vector<std::
   return nullptr;
 }
 
+namespace {
+
+// A path segment as its writer meant it: "EV%20charger" is "EV charger".
+// ('+' stays '+': only queries use it for spaces.)
+std::string percent_decoded(const std::string& segment) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] == '%' && i + 2 < segment.size() && hex(segment[i + 1]) >= 0 &&
+        hex(segment[i + 2]) >= 0) {
+      out += static_cast<char>(hex(segment[i + 1]) * 16 + hex(segment[i + 2]));
+      i += 2;
+    } else {
+      out += segment[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void Router::dispatch(const HttpRequest& request, Responder respond) const {
   // The responder answers once: a handler that answers and then throws, or
   // answers twice, cannot send two responses.
@@ -697,6 +723,9 @@ void Router::dispatch(const HttpRequest& request, Responder respond) const {
     HttpRequest with_params;
     if (!params.empty()) {
       with_params = request;
+      for (auto& param : params) {
+        param = percent_decoded(param);
+      }
       with_params.path_params = std::move(params);
       req = &with_params;
     }

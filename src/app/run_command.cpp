@@ -75,16 +75,16 @@ void raise_descriptor_limit(common::Logger& log) {
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 9> kKnown = {"config",   "data",    "listen",
-                                                      "cycle-ms", "seconds", "web",
-                                                      "tls-cert", "tls-key", "modbus-meter"};
+  constexpr std::array<std::string_view, 10> kKnown = {
+      "config", "data",     "listen",  "cycle-ms",     "seconds",
+      "web",    "tls-cert", "tls-key", "modbus-meter", "mqtt"};
   constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
   const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
     ctx.err << "kirchhoff run: " << options.error().message
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR] [--tls-cert PEM --tls-key PEM] "
-               "[--local-only] [--modbus-meter HOST:PORT]\n";
+               "[--local-only] [--modbus-meter HOST:PORT] [--mqtt mqtt://HOST:PORT]\n";
     return kExitUnreadable;
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
@@ -160,6 +160,20 @@ int run_command(const CommandContext& ctx) {
       options->get("modbus-meter").value_or(installation->server.modbus_meter);
   daemon_options.config_dir =
       config ? std::filesystem::path(*config).parent_path().string() : std::string();
+  // MQTT: the installation's server.mqtt block; --mqtt sets (or overrides)
+  // its broker and keeps the block's other settings.
+  daemon_options.mqtt = installation->server.mqtt;
+  if (const auto url = options->get("mqtt")) {
+    if (url->rfind("mqtt://", 0) != 0 && url->rfind("mqtts://", 0) != 0) {
+      ctx.err << "kirchhoff run: --mqtt must be mqtt://HOST[:PORT] or mqtts://HOST[:PORT], not '"
+              << *url << "'\n";
+      return kExitUnreadable;
+    }
+    if (!daemon_options.mqtt) {
+      daemon_options.mqtt.emplace();
+    }
+    daemon_options.mqtt->url = *url;
+  }
   if (*seconds > 0) {
     daemon_options.stop_after_cycles = *seconds * 1000 / *cycle_ms;
   }

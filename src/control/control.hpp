@@ -121,6 +121,11 @@ class EnergyManager {
   // A person's switch of a managed relay (over the API): it holds below the
   // safety controllers and above every other until cleared (empty).
   void set_manual(std::size_t relay, std::optional<bool> on);
+  // A person's SG Ready state (1-4) for the heat pump, held like a manual
+  // relay: below the safety controllers (overload, grid operator blocks
+  // still win), above the rest. Empty hands it back.
+  void set_sg_ready_manual(std::optional<int> state) { sg_manual_ = state; }
+  std::optional<int> sg_ready_manual() const { return sg_manual_; }
   // The index in control.relays of an Output module's output, if managed.
   std::optional<std::size_t> relay_index(const std::string& module, int output) const;
   int relay_switches(std::size_t relay) const { return guard_.switches(relay); }
@@ -128,6 +133,7 @@ class EnergyManager {
  private:
   model::ControlConfig config_;
   std::vector<std::optional<bool>> manual_;
+  std::optional<int> sg_manual_;
   std::vector<std::unique_ptr<Controller>> controllers_;
   RelayGuard guard_;
   std::vector<std::string_view> active_;  // controllers with a reason last cycle

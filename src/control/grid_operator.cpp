@@ -124,7 +124,7 @@ Request ExportLimitation::decide(const ControlInput& input) {
     for (std::size_t k = 0; k < input.evs.size(); ++k) {
       const EvInput& ev = input.evs[k];
       if (needed <= 0.0 || !ev.present || !ev.plugged || ev.current_a < 6.0 ||
-          config_.ev.mode == model::EvMode::kOff) {
+          ev.mode.value_or(config_.ev.mode) == model::EvMode::kOff) {
         continue;
       }
       const double per_a = input.v_ln * ev.phases;

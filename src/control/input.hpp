@@ -7,9 +7,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "model/control_config.hpp"
 
 namespace kirchhoff::control {
 
@@ -24,6 +27,9 @@ struct EvInput {
   double current_a = 0.0;  // drawn per phase now
   double max_a = 32.0;     // the charger's rating
   double power_w = 0.0;
+  // A person's mode for this charger (dashboard, API, MQTT); empty: the
+  // installation's control.ev.mode.
+  std::optional<model::EvMode> mode;
 
   // The conductors it draws on now: all wired ones, or the first on one phase.
   std::array<bool, 3> active() const {

@@ -86,6 +86,9 @@ const ControlResult& EnergyManager::cycle(const ControlInput& input) {
         relays[i].apply(Claim<int>{{}, {}, *manual_[i] ? 1 : 0, false});
       }
     }
+    if (sg_manual_) {
+      sg.apply(Claim<int>{{}, {}, *sg_manual_, false});
+    }
     manual_applied = true;
   };
   for (const auto& controller : controllers_) {

@@ -122,7 +122,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
     auto car = [&] {
       return input.evs.size() == 1 ? std::string("car") : "car at '" + ev.name + "'";
     };
-    const EvMode mode = config_.ev.mode;
+    const EvMode mode = ev.mode.value_or(config_.ev.mode);
     double ev_a = 0.0;
     if (!ev.plugged) {
       st.charging = false;

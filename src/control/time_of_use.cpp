@@ -15,7 +15,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
     bool any = false;
     for (std::size_t k = 0; k < input.evs.size(); ++k) {
       const EvInput& ev = input.evs[k];
-      if (ev.present && ev.plugged && config_.ev.mode != model::EvMode::kOff) {
+      if (ev.present && ev.plugged && ev.mode.value_or(config_.ev.mode) != model::EvMode::kOff) {
         r.ev(k).want = std::min(ev.max_a, config_.ev.max_a);
         r.phases(k).want = 3;  // full power: every phase the charger has
         any = true;

@@ -23,6 +23,7 @@
 #include "daemon/device_source.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
+#include "daemon/mqtt_link.hpp"
 #include "daemon/site_config.hpp"
 #include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
@@ -151,11 +152,6 @@ void EnergyRegisters::update(snapshot::SiteSnapshot& snap, double dt_s) {
   }
 }
 
-void Daemon::request_relay(RelayCommand command) {
-  std::lock_guard lock(commands_mutex_);
-  commands_.push_back(std::move(command));
-}
-
 Daemon::Daemon(model::Installation installation, DaemonOptions options, common::Logger& log)
     : installation_(std::move(installation)), options_(std::move(options)), log_(log) {}
 
@@ -260,41 +256,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
              [](const api::HttpRequest&) { return api::json_body(200, api::kOpenApiJson); });
   api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
   history_api.add_routes(router);
-  // Relays: the outputs of the installation's Output modules (the one in
-  // force now: a new installation brings its own).
-  router.add(
-      "POST", "/api/v1/outputs/{module}/{output}",
-      auth_api.guarded(
-          auth::Role::kOwner, true,
-          [this, &site_config](const api::HttpRequest& r, const auth::Session& session) {
-            const std::string& id = r.path_params.at(0);
-            const std::string& number_text = r.path_params.at(1);
-            const auto inst = site_config.installation();
-            int number = 0;
-            for (const auto& module : inst->modules) {
-              for (const auto& output : module.outputs) {
-                if (module.id == id && std::to_string(output.number) == number_text) {
-                  number = output.number;
-                }
-              }
-            }
-            if (number == 0) {
-              return api::json_error(404, "no relay " + id + "/" + number_text +
-                                              " in this installation's Output modules");
-            }
-            const auto body = nlohmann::json::parse(r.body, nullptr, false);
-            if (!body.is_object() || body.size() != 1 || !body.contains("on") ||
-                !body["on"].is_boolean()) {
-              return api::json_error(400, "the body must be {\"on\": true} or {\"on\": false}");
-            }
-            const bool on = body["on"].get<bool>();
-            request_relay({id, number, on, session.user});
-            return api::json_body(
-                202, common::json_text(nlohmann::json{{"module", id},
-                                                      {"output", number},
-                                                      {"on", on},
-                                                      {"status", "switching at the next cycle"}}));
-          }));
+  // People's commands: relays, chargers' modes, the heat pump's SG Ready
+  // state (checked against the installation in force now).
+  add_command_routes(router, auth_api, site_config, commands_);
   add_installation_routes(router, auth_api, site_config);
   api::Broadcaster stream;
   AlarmBook alarms;
@@ -328,7 +292,20 @@ int Daemon::run(const std::atomic<bool>& stop) {
   if (!options_.web_root.empty()) {
     router.set_fallback([&web](const api::HttpRequest& r) { return web.serve(r); });
   }
-  router.add("GET", "/api/v1/health", [this, started](const api::HttpRequest&) {
+  // MQTT: started before the HTTP thread, since a wrong configuration stops
+  // the start like a wrong TLS file does.
+  std::unique_ptr<MqttLink> mqtt_link;
+  if (options_.mqtt) {
+    auto link = MqttLink::start(
+        {*options_.mqtt, options_.config_dir, data_dir->file("uplink.db"), options_.local_only},
+        installation_, commands_, log_);
+    if (!link) {
+      log_.error("cannot start", {{"reason", "MQTT: " + link.error().message}});
+      return 1;
+    }
+    mqtt_link = std::move(*link);
+  }
+  router.add("GET", "/api/v1/health", [this, started, &mqtt_link](const api::HttpRequest&) {
     const auto snap = latest();
     const double uptime_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -339,6 +316,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
                            {"uptime_s", std::round(uptime_s * 10) / 10}};
     if (snap) {
       body["snapshot_age_ms"] = common::unix_ms_now() - snap->unix_ms;
+    }
+    if (mqtt_link) {
+      body["mqtt"] = mqtt_link->status();
     }
     return api::json_body(200, common::json_text(body));
   });
@@ -424,6 +404,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
   std::int64_t cycles = 0;
   std::int64_t failures = 0;
   control::EnergyManager manager = control::make_default_manager(installation_);
+  PersonChoices choices;
+  std::optional<int> sg_ready_now;  // the SG Ready state set this cycle
   control::SiteMeasurements measured;
   control::ControlInput input;
   common::LocalClock clock;
@@ -454,6 +436,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
     writer.emplace(std::move(*new_writer));
     registers = std::move(new_registers);
     manager = control::make_default_manager(installation_);
+    choices.keep_only(installation_);
+    if (mqtt_link) {
+      mqtt_link->set_installation(installation_);
+    }
     const std::string what = "installation changed: " + installation_.site.name + ", " +
                              std::to_string(installation_.loads.size()) + " loads";
     (void)(*history)->add_event({common::unix_ms_now(), "config", change->user, what});
@@ -461,31 +447,38 @@ int Daemon::run(const std::atomic<bool>& stop) {
               {{"user", change->user}, {"loads", std::to_string(installation_.loads.size())}});
   };
 
-  // Relay switches asked for since the last cycle, each an event with its user.
+  // People's commands since the last cycle, each an event with its user.
   auto apply_people_commands = [&] {
-    std::vector<RelayCommand> commands;
-    {
-      std::lock_guard lock(commands_mutex_);
-      commands.swap(commands_);
-    }
     const devices::SiteDevices* site_devices = source->devices();
-    for (const auto& c : commands) {
-      devices::Relay* relay =
-          site_devices != nullptr ? site_devices->relay(c.module, c.output) : nullptr;
-      if (relay == nullptr) {
+    for (auto& c : commands_.take()) {
+      // Checked when it was asked for; checked again here, since a new
+      // installation may have come in between.
+      if (auto valid = control::validate(c.command, installation_); !valid) {
+        log_.warning("command dropped", {{"user", c.user}, {"reason", valid.error().message}});
         continue;
       }
-      relay->set_energised(c.energised);
-      // A managed relay keeps the person's choice until they switch it again.
-      if (auto index = manager.relay_index(c.module, c.output)) {
-        manager.set_manual(*index, c.energised);
+      if (const auto* relay_command = std::get_if<control::RelayCommand>(&c.command)) {
+        devices::Relay* relay = site_devices != nullptr ? site_devices->relay(relay_command->module,
+                                                                              relay_command->output)
+                                                        : nullptr;
+        if (relay == nullptr) {
+          continue;
+        }
+        relay->set_energised(relay_command->on);
+        // A managed relay keeps the person's choice until they switch it again.
+        if (auto index = manager.relay_index(relay_command->module, relay_command->output)) {
+          manager.set_manual(*index, relay_command->on);
+        }
+      } else if (const auto* ev = std::get_if<control::EvModeCommand>(&c.command)) {
+        choices.set_ev_mode(ev->load, ev->mode);
+      } else if (const auto* sg = std::get_if<control::SgReadyCommand>(&c.command)) {
+        manager.set_sg_ready_manual(sg->state);
       }
-      const std::string what =
-          c.module + "/" + std::to_string(c.output) + " switched " + (c.energised ? "on" : "off");
-      (void)(*history)->add_event({common::unix_ms_now(), "relay", c.user, what});
-      log_.info("relay", {{"output", c.module + "/" + std::to_string(c.output)},
-                          {"on", c.energised ? "true" : "false"},
-                          {"user", c.user}});
+      const std::string what = control::describe(c.command);
+      const char* kind =
+          std::holds_alternative<control::RelayCommand>(c.command) ? "relay" : "command";
+      (void)(*history)->add_event({common::unix_ms_now(), kind, c.user, what});
+      log_.info("command", {{"what", what}, {"user", c.user}});
     }
   };
 
@@ -505,7 +498,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
       measured = {};
     }
     control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
+    choices.apply(input);
     const control::ControlResult result = manager.cycle(input);
+    sg_ready_now = result.setpoints.sg_ready;
     control::apply(installation_, *site_devices, result.setpoints);
     for (const auto& d : result.decisions) {
       decisions.push_back({d.controller, d.reason, d.alarm});
@@ -538,6 +533,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (snap != nullptr) {
       add_device_alarms(*snap, checks);
     }
+    if (mqtt_link) {
+      auto link_checks = mqtt_link->alarms(common::unix_ms_now());
+      checks.insert(checks.end(), link_checks.begin(), link_checks.end());
+    }
     record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : common::unix_ms_now()));
   };
 
@@ -555,6 +554,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     if (stream.clients() > 0) {
       stream.publish(R"({"type":"snapshot","data":)" + *json + "}");
+    }
+    if (mqtt_link) {
+      mqtt_link->publish(*latest());
     }
   };
 
@@ -577,7 +579,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // snapshot, committed each cycle (a crash loses at most one).
   auto record_history = [&] {
     const auto recorded = latest();
-    if (auto s = writer->append(*recorded); !s) {
+    const auto appended = writer->append(*recorded);
+    if (mqtt_link) {
+      mqtt_link->record(recorded->unix_ms, writer->last_points());
+    }
+    if (auto s = appended; !s) {
       log_.warning("snapshot not recorded", {{"reason", s.error().message}});
     } else if (auto f = (*history)->flush(); !f) {
       log_.warning("history not written", {{"reason", f.error().message}});
@@ -593,6 +599,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
       auto snap = measure();
       if (snap) {
         snap->control = std::move(decisions);
+        if (source->devices() != nullptr && cycles > 0) {
+          choices.describe(installation_, input, sg_ready_now,
+                           manager.sg_ready_manual().has_value(), *snap);
+        }
         registers.update(*snap, cycle_s);
         raise_alarms(&*snap);
         snap->alarms = alarms.active();
@@ -640,6 +650,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
   (void)(*history)->add_event({common::unix_ms_now(), "stop", "", "kirchhoff stopped"});
+  if (mqtt_link) {
+    mqtt_link->stop();
+  }
   auth_api.shutdown();
   io.stop();
   http_thread.join();

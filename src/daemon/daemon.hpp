@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/log.hpp"
+#include "daemon/people_commands.hpp"
 #include "daemon/source.hpp"
 #include "devices/driver.hpp"
 #include "model/installation.hpp"
@@ -54,6 +55,9 @@ struct DaemonOptions {
   // when this daemon drives none. Relative paths in device settings (a
   // register map file) are taken from `config_dir`.
   const devices::DriverRegistry* drivers = nullptr;
+  // The site on an MQTT broker: live values, Home Assistant discovery,
+  // commands and the uplink (docs/mqtt.md); empty: no MQTT.
+  std::optional<model::MqttConfig> mqtt;
   // Serve the grid meter over Modbus TCP at "HOST:PORT" (empty: off).
   std::string modbus_meter;
   std::string config_dir;
@@ -95,15 +99,12 @@ class Daemon {
   // "METHOD PATH" of every HTTP route of the last run (for the API description test).
   std::vector<std::string> routes() const { return routes_; }
 
-  // A relay switch asked for over the API; applied at the start of the next
-  // cycle and recorded as an event with the user. Thread-safe.
-  struct RelayCommand {
-    std::string module;
-    int output = 0;
-    bool energised = false;
-    std::string user;
-  };
-  void request_relay(RelayCommand command);
+  // A person's command (relay, charger mode, SG Ready), already checked
+  // against the installation; applied at the start of the next cycle and
+  // recorded as an event with the user. Thread-safe.
+  void request(control::Command command, std::string user) {
+    commands_.push({std::move(command), std::move(user)});
+  }
   // The latest snapshot as JSON, serialised once when it was published.
   std::shared_ptr<const std::string> latest_json() const;
 
@@ -116,8 +117,7 @@ class Daemon {
   std::shared_ptr<const std::string> latest_json_;
   std::vector<snapshot::DeviceValues> device_values_;  // guarded by latest_mutex_
   std::vector<std::string> routes_;
-  std::mutex commands_mutex_;
-  std::vector<RelayCommand> commands_;
+  CommandQueue commands_;
 };
 
 }  // namespace kirchhoff::daemon

@@ -7,8 +7,14 @@ using store::SeriesKind;
 common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
                                                     const model::Installation& inst) {
   HistoryWriter writer(store);
+  // The uplink names a load's series "<load>/<quantity>" and keeps the
+  // history's key for the others (docs/uplink-format.md).
   auto make = [&](const std::string& key, SeriesKind kind, double resolution) {
-    return store.series(key, kind, resolution);
+    auto id = store.series(key, kind, resolution);
+    if (id) {
+      writer.uplink_names_[*id] = key.rfind("load/", 0) == 0 ? key.substr(5) : key;
+    }
+    return id;
   };
   for (const auto& load : inst.loads) {
     const std::string base = "load/" + load.name + "/";
@@ -85,22 +91,27 @@ common::Status HistoryWriter::restore(EnergyRegisters& registers) {
 
 common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   const std::int64_t t = snap.unix_ms;
+  points_.clear();
+  auto put = [&](int id, double v) {
+    points_.emplace_back(uplink_names_[id], v);
+    return store_->append(id, t, v);
+  };
   for (std::size_t l = 0; l < loads_.size() && l < snap.loads.size(); ++l) {
     const auto& values = snap.loads[l];
     for (auto [id, v] : {std::pair{loads_[l].p, values.p_w}, std::pair{loads_[l].q, values.q_var},
                          std::pair{loads_[l].imp, values.energy_import_wh},
                          std::pair{loads_[l].exp, values.energy_export_wh}}) {
-      if (auto s = store_->append(id, t, v); !s) {
+      if (auto s = put(id, v); !s) {
         return s;
       }
     }
   }
   for (std::size_t p = 0; p < voltages_.size() && p < snap.voltages.size(); ++p) {
-    if (auto s = store_->append(voltages_[p], t, snap.voltages[p].v_ln); !s) {
+    if (auto s = put(voltages_[p], snap.voltages[p].v_ln); !s) {
       return s;
     }
   }
-  if (auto s = store_->append(frequency_, t, snap.frequency_hz); !s) {
+  if (auto s = put(frequency_, snap.frequency_hz); !s) {
     return s;
   }
   // Matched by module and number: status inputs and inputs a meter does not
@@ -109,7 +120,7 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
     for (const auto& input : snap.inputs) {
       if (input.pulse && input.module == input_keys_[i].first &&
           input.input == input_keys_[i].second) {
-        if (auto s = store_->append(inputs_[i], t, input.total); !s) {
+        if (auto s = put(inputs_[i], input.total); !s) {
           return s;
         }
         break;

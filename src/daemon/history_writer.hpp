@@ -6,7 +6,9 @@
 //   input/<module>/<n>/total                           (pulse totals, in their unit)
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -26,6 +28,9 @@ class HistoryWriter {
   common::Status restore(EnergyRegisters& registers);
   // Appends one snapshot (in memory; the caller flushes the store).
   common::Status append(const snapshot::SiteSnapshot& snap);
+  // The points of the last append, named as the uplink names them
+  // ("Grid/p_w", "voltage/L1/v_ln"): what goes to the uplink's outbox.
+  const std::vector<std::pair<std::string, double>>& last_points() const { return points_; }
 
  private:
   struct LoadSeries {
@@ -40,6 +45,8 @@ class HistoryWriter {
   std::vector<int> inputs_;
   // The (module or device, input number) each of inputs_ records.
   std::vector<std::pair<std::string, int>> input_keys_;
+  std::map<int, std::string> uplink_names_;  // series id → its uplink name
+  std::vector<std::pair<std::string, double>> points_;
 };
 
 }  // namespace kirchhoff::daemon

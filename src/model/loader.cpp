@@ -25,8 +25,21 @@ constexpr std::size_t kMaxFileBytes = 1 << 20;
 
 constexpr std::array<std::string_view, 8> kTopKeys = {"site",    "gateway", "bus",    "loads",
                                                       "modules", "control", "server", "devices"};
-constexpr std::array<std::string_view, 4> kServerKeys = {"tls_certificate", "tls_key", "local_only",
-                                                         "modbus_meter"};
+constexpr std::array<std::string_view, 5> kServerKeys = {"tls_certificate", "tls_key", "local_only",
+                                                         "modbus_meter", "mqtt"};
+constexpr std::array<std::string_view, 13> kMqttKeys = {"url",
+                                                        "username",
+                                                        "password_file",
+                                                        "ca_file",
+                                                        "topic_prefix",
+                                                        "discovery_prefix",
+                                                        "discovery",
+                                                        "read_only",
+                                                        "uplink",
+                                                        "uplink_days",
+                                                        "uplink_batches_per_s",
+                                                        "protocol",
+                                                        "keepalive_s"};
 constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
                                                        "main_breaker_a", "latitude", "longitude"};
 constexpr std::array<std::string_view, 8> kLoadKeys = {
@@ -176,6 +189,71 @@ class InstallationParser {
         r_.error(YamlReader::pos_of(*meter),
                  "modbus_meter of 'server' must be HOST:PORT, e.g. 0.0.0.0:1502, not " +
                      quoted(server.modbus_meter));
+      }
+    }
+    if (auto mqtt = r_.child(node, "mqtt", "'server'", false)) {
+      parse_mqtt(*mqtt, server.mqtt.emplace());
+    }
+  }
+
+  void parse_mqtt(const YAML::Node& node, MqttConfig& mqtt) {
+    mqtt.pos = YamlReader::pos_of(node);
+    const std::string where = "'mqtt' of 'server'";
+    if (node.IsNull() || !r_.expect_map(node, where)) {
+      return;
+    }
+    r_.check_keys(node, kMqttKeys, where);
+    auto text = [&](std::string_view key, std::string& out) {
+      if (auto child = r_.child(node, key, where, false)) {
+        out = r_.scalar(*child, key).value_or("");
+      }
+    };
+    text("url", mqtt.url);
+    text("username", mqtt.username);
+    text("password_file", mqtt.password_file);
+    text("ca_file", mqtt.ca_file);
+    text("topic_prefix", mqtt.topic_prefix);
+    text("discovery_prefix", mqtt.discovery_prefix);
+    if (auto url = r_.child(node, "url", where, false)) {
+      if (mqtt.url.rfind("mqtt://", 0) != 0 && mqtt.url.rfind("mqtts://", 0) != 0) {
+        r_.error(YamlReader::pos_of(*url),
+                 "url of 'mqtt' must be mqtt://HOST[:PORT] or mqtts://HOST[:PORT], not " +
+                     quoted(mqtt.url));
+      }
+    } else {
+      r_.error(mqtt.pos, "'mqtt' of 'server' needs a url, e.g. mqtt://192.168.1.5:1883");
+    }
+    for (auto [key, value] :
+         {std::pair<std::string_view, const std::string*>{"topic_prefix", &mqtt.topic_prefix},
+          {"discovery_prefix", &mqtt.discovery_prefix}}) {
+      if (value->find_first_of("+#") != std::string::npos || value->ends_with("/") ||
+          value->starts_with("/") || (key == "discovery_prefix" && value->empty())) {
+        r_.error(mqtt.pos, std::string(key) + " of 'mqtt' must be a topic without + or # and " +
+                               "without a leading or trailing /, not " + quoted(*value));
+      }
+    }
+    auto flag = [&](std::string_view key, bool& out) {
+      if (auto child = r_.child(node, key, where, false)) {
+        out = r_.boolean(*child, key).value_or(out);
+      }
+    };
+    flag("discovery", mqtt.discovery);
+    flag("read_only", mqtt.read_only);
+    flag("uplink", mqtt.uplink);
+    mqtt.uplink_days = bounded(node, "uplink_days", where, 0.01, 3650).value_or(30.0);
+    mqtt.uplink_batches_per_s =
+        bounded(node, "uplink_batches_per_s", where, 0.1, 1000).value_or(1.0);
+    mqtt.keepalive_s =
+        static_cast<int>(bounded(node, "keepalive_s", where, 5, 3600).value_or(30.0));
+    if (auto protocol = r_.child(node, "protocol", where, false)) {
+      const std::string version = r_.scalar(*protocol, "protocol").value_or("");
+      if (version == "5" || version == "5.0") {
+        mqtt.protocol = 5;
+      } else if (version == "3.1.1" || version == "4") {
+        mqtt.protocol = 4;
+      } else {
+        r_.error(YamlReader::pos_of(*protocol),
+                 "protocol of 'mqtt' must be 5 or 3.1.1, not " + quoted(version));
       }
     }
   }

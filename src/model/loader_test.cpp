@@ -288,6 +288,57 @@ TEST(Loader, ServerSection) {
             "'server' needs both tls_certificate and tls_key (PEM files) for HTTPS, or neither");
 }
 
+TEST(Loader, MqttBlockOfTheServerSection) {
+  const std::string base =
+      "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\nserver:\n  mqtt:\n";
+  auto ok = check_installation(base +
+                               "    url: mqtts://broker.lan:8883\n"
+                               "    username: kirchhoff\n"
+                               "    password_file: mqtt.secret\n"
+                               "    ca_file: ca.pem\n"
+                               "    topic_prefix: home/energy\n"
+                               "    read_only: true\n"
+                               "    uplink: false\n"
+                               "    protocol: 3.1.1\n");
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_FALSE(ok.has_errors());
+  const auto& m = *ok.installation->server.mqtt;
+  EXPECT_EQ(m.url, "mqtts://broker.lan:8883");
+  EXPECT_EQ(m.username, "kirchhoff");
+  EXPECT_EQ(m.password_file, "mqtt.secret");
+  EXPECT_EQ(m.ca_file, "ca.pem");
+  EXPECT_EQ(m.topic_prefix, "home/energy");
+  EXPECT_EQ(m.discovery_prefix, "homeassistant");  // the default
+  EXPECT_TRUE(m.discovery);
+  EXPECT_TRUE(m.read_only);
+  EXPECT_FALSE(m.uplink);
+  EXPECT_EQ(m.protocol, 4);
+  EXPECT_EQ(m.keepalive_s, 30);
+  EXPECT_EQ(m.uplink_days, 30.0);
+
+  // Without the block there is no MQTT at all.
+  EXPECT_FALSE(check_installation(base.substr(0, base.find("server:"))).installation->server.mqtt);
+
+  auto first_error = [&](const std::string& block) {
+    auto r = check_installation(base + block);
+    const auto e = std::find_if(r.diagnostics.begin(), r.diagnostics.end(),
+                                [](const Diagnostic& d) { return d.severity == Severity::kError; });
+    return e == r.diagnostics.end() ? std::string("no error")
+                                    : std::to_string(e->pos.line) + ":" + e->message;
+  };
+  EXPECT_EQ(
+      first_error("    url: http://broker\n"),
+      "5:url of 'mqtt' must be mqtt://HOST[:PORT] or mqtts://HOST[:PORT], not 'http://broker'");
+  EXPECT_EQ(first_error("    username: k\n"),
+            "5:'mqtt' of 'server' needs a url, e.g. mqtt://192.168.1.5:1883");
+  EXPECT_EQ(first_error("    url: mqtt://b\n    topic_prefix: a/#\n"),
+            "5:topic_prefix of 'mqtt' must be a topic without + or # and without a leading or "
+            "trailing /, not 'a/#'");
+  EXPECT_EQ(first_error("    url: mqtt://b\n    protocol: 3\n"),
+            "6:protocol of 'mqtt' must be 5 or 3.1.1, not '3'");
+  EXPECT_NE(first_error("    url: mqtt://b\n    pasword_file: x\n").find("6:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kirchhoff::model
 

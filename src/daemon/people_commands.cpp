@@ -1,0 +1,157 @@
+#include "daemon/people_commands.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_text.hpp"
+
+namespace kirchhoff::daemon {
+
+namespace {
+
+using nlohmann::json;
+
+// Checks the command against the installation in force and queues it.
+api::HttpResponse queue_checked(SiteConfig& site, CommandQueue& queue, control::Command command,
+                                const std::string& user, json answer) {
+  const auto inst = site.installation();
+  if (auto valid = control::validate(command, *inst); !valid) {
+    const int status = valid.error().kind == common::ErrorKind::kNotFound ? 404 : 400;
+    return api::json_error(status, valid.error().message);
+  }
+  queue.push({std::move(command), user});
+  answer["status"] = "applied at the next cycle";
+  return api::json_body(202, common::json_text(answer));
+}
+
+}  // namespace
+
+void CommandQueue::push(PersonCommand command) {
+  std::lock_guard lock(mutex_);
+  commands_.push_back(std::move(command));
+}
+
+std::vector<PersonCommand> CommandQueue::take() {
+  std::vector<PersonCommand> taken;
+  std::lock_guard lock(mutex_);
+  taken.swap(commands_);
+  return taken;
+}
+
+void PersonChoices::apply(control::ControlInput& input) const {
+  for (auto& ev : input.evs) {
+    const auto chosen = ev_modes_.find(ev.name);
+    if (chosen != ev_modes_.end()) {
+      ev.mode = chosen->second;
+    }
+  }
+}
+
+void PersonChoices::describe(const model::Installation& installation,
+                             const control::ControlInput& input, std::optional<int> sg_ready,
+                             bool sg_manual, snapshot::SiteSnapshot& snap) const {
+  snap.chargers.clear();
+  for (const auto& ev : input.evs) {
+    snapshot::ChargerValues c;
+    c.load = ev.name;
+    c.mode = std::string(model::ev_mode_name(ev.mode.value_or(installation.control.ev.mode)));
+    c.plugged = ev.plugged;
+    c.current_a = ev.current_a;
+    c.power_w = ev.power_w;
+    snap.chargers.push_back(std::move(c));
+  }
+  snap.heat_pumps.clear();
+  snap.batteries.clear();
+  for (const auto& load : installation.loads) {
+    if (load.kind == model::LoadKind::kHeatpump && input.heat_pump.present &&
+        snap.heat_pumps.empty()) {
+      snap.heat_pumps.push_back(
+          {load.name, sg_ready.value_or(input.heat_pump.sg_state), sg_manual});
+    }
+    if (load.kind == model::LoadKind::kBattery && input.battery.present && snap.batteries.empty()) {
+      snap.batteries.push_back({load.name, input.battery.soc_pct, input.battery.power_w});
+    }
+  }
+}
+
+void PersonChoices::keep_only(const model::Installation& installation) {
+  std::erase_if(ev_modes_, [&](const auto& entry) {
+    const model::Load* load = installation.find_load(entry.first);
+    return load == nullptr || load->kind != model::LoadKind::kEv;
+  });
+}
+
+void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& site,
+                        CommandQueue& queue) {
+  router.add("POST", "/api/v1/outputs/{module}/{output}",
+             auth.guarded(auth::Role::kOwner, true,
+                          [&site, &queue](const api::HttpRequest& r, const auth::Session& session) {
+                            const std::string& id = r.path_params.at(0);
+                            const std::string& number_text = r.path_params.at(1);
+                            int number = 0;
+                            for (char c : number_text) {
+                              if (c < '0' || c > '9' || number > 1000) {
+                                number = -1;
+                                break;
+                              }
+                              number = number * 10 + (c - '0');
+                            }
+                            if (number <= 0) {
+                              return api::json_error(404, "no relay " + id + "/" + number_text +
+                                                              " in this installation's Output "
+                                                              "modules");
+                            }
+                            const auto body = json::parse(r.body, nullptr, false);
+                            if (!body.is_object() || body.size() != 1 || !body.contains("on") ||
+                                !body["on"].is_boolean()) {
+                              return api::json_error(
+                                  400, "the body must be {\"on\": true} or {\"on\": false}");
+                            }
+                            const bool on = body["on"].get<bool>();
+                            return queue_checked(site, queue, control::RelayCommand{id, number, on},
+                                                 session.user,
+                                                 {{"module", id}, {"output", number}, {"on", on}});
+                          }));
+  router.add(
+      "POST", "/api/v1/chargers/{load}/mode",
+      auth.guarded(auth::Role::kOwner, true,
+                   [&site, &queue](const api::HttpRequest& r, const auth::Session& session) {
+                     const std::string& load = r.path_params.at(0);
+                     const auto body = json::parse(r.body, nullptr, false);
+                     std::optional<model::EvMode> mode;
+                     if (body.is_object() && body.size() == 1 && body.contains("mode") &&
+                         body["mode"].is_string()) {
+                       mode = control::parse_ev_mode(body["mode"].get<std::string>());
+                     }
+                     if (!mode) {
+                       return api::json_error(400,
+                                              "the body must be {\"mode\": \"off\"|\"now\"|"
+                                              "\"min+pv\"|\"pv\"}");
+                     }
+                     return queue_checked(
+                         site, queue, control::EvModeCommand{load, *mode}, session.user,
+                         {{"load", load}, {"mode", std::string(model::ev_mode_name(*mode))}});
+                   }));
+  router.add(
+      "POST", "/api/v1/heat-pump/sg-ready",
+      auth.guarded(
+          auth::Role::kOwner, true,
+          [&site, &queue](const api::HttpRequest& r, const auth::Session& session) {
+            const auto body = json::parse(r.body, nullptr, false);
+            const bool shaped = body.is_object() && body.size() == 1 && body.contains("state") &&
+                                (body["state"].is_number_integer() ||
+                                 (body["state"].is_string() && body["state"] == "auto"));
+            if (!shaped) {
+              return api::json_error(400,
+                                     "the body must be {\"state\": 1|2|3|4} or "
+                                     "{\"state\": \"auto\"}");
+            }
+            control::SgReadyCommand command;
+            if (body["state"].is_number_integer()) {
+              const auto state = body["state"].get<std::int64_t>();
+              command.state = static_cast<int>(std::clamp<std::int64_t>(state, -1, 99));
+            }
+            return queue_checked(site, queue, command, session.user, {{"state", body["state"]}});
+          }));
+}
+
+}  // namespace kirchhoff::daemon

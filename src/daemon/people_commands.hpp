@@ -1,0 +1,64 @@
+// What people ask of the site (a relay, a charger's mode, the heat pump's
+// SG Ready state), from the API or MQTT: queued from any thread, applied by
+// the control loop at the start of the next cycle, each an event with its
+// user. The choices that last (charger modes, a held SG Ready state) are
+// kept here and laid over the energy manager's input every cycle.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/auth_api.hpp"
+#include "api/http_server.hpp"
+#include "control/commands.hpp"
+#include "control/input.hpp"
+#include "daemon/site_config.hpp"
+#include "snapshot/snapshot.hpp"
+
+namespace kirchhoff::daemon {
+
+struct PersonCommand {
+  control::Command command;
+  std::string user;  // an account's name, or "mqtt"
+};
+
+// Thread-safe: the API's and MQTT's threads push, the control loop takes.
+class CommandQueue {
+ public:
+  void push(PersonCommand command);
+  std::vector<PersonCommand> take();
+
+ private:
+  std::mutex mutex_;
+  std::vector<PersonCommand> commands_;
+};
+
+// The charger modes people chose, by EV load name (the installation's
+// control.ev.mode for the others). Owned by the control loop.
+class PersonChoices {
+ public:
+  void set_ev_mode(const std::string& load, model::EvMode mode) { ev_modes_[load] = mode; }
+  // Lays the chosen modes over the energy manager's input.
+  void apply(control::ControlInput& input) const;
+  // The chargers' modes and states, the heat pump's SG Ready state and the
+  // battery's charge as they stand, into the snapshot.
+  void describe(const model::Installation& installation, const control::ControlInput& input,
+                std::optional<int> sg_ready, bool sg_manual, snapshot::SiteSnapshot& snap) const;
+  // A new installation: modes of chargers it no longer has are forgotten.
+  void keep_only(const model::Installation& installation);
+
+ private:
+  std::map<std::string, model::EvMode> ev_modes_;
+};
+
+// POST /api/v1/outputs/{module}/{output} {"on": bool}, POST
+// /api/v1/chargers/{load}/mode {"mode": "pv"} and POST
+// /api/v1/heat-pump/sg-ready {"state": 1-4 | "auto"} (owner). Checked with
+// control::validate against the installation in force, then queued; 202.
+// `site` and `queue` must outlive the router.
+void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& site,
+                        CommandQueue& queue);
+
+}  // namespace kirchhoff::daemon

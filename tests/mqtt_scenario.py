@@ -1,0 +1,464 @@
+#!/usr/bin/env python3
+"""The daemon on a real mosquitto broker, the way a Home Assistant user and a
+fleet backend see it (docs/mqtt.md, docs/uplink-format.md).
+
+One broker (with accounts, persistence for the backend's session) is started
+for the whole scenario on a loopback port; the demo house runs on the
+simulator at a 100 ms cycle, so 10 cycles stand for 10 s of a real site.
+  1. availability: <prefix>/status retained "online";
+  2. Home Assistant discovery: every config retained and valid as Home
+     Assistant checks it (required keys, unit and class pairs, unique ids),
+     with the entities the Energy dashboard needs; re-sent when
+     homeassistant/status says "online";
+  3. live values arrive and follow the snapshot;
+  4. commands: a relay switched and a charger's mode set over MQTT, recorded
+     as events of the user "mqtt"; a bad command refused with a log line;
+  5. a wrong password is a clear error in the log and /health;
+  6. TLS with a test CA (made here with openssl);
+  7. no loss: the broker killed for 30 cycles, then for 300 cycles with the
+     daemon killed -9 and restarted meanwhile: every second of the grid power
+     in the history arrives on <prefix>/uplink, in order, duplicates only
+     from resent batches; the last will fires on kill -9.
+
+usage: mqtt_scenario.py KIRCHHOFF_BINARY SOURCE_DIR
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import paho.mqtt.client as paho
+
+PREFIX = "kirchhoff/mqtt_test_house"
+NODE = "kirchhoff_mqtt_test_house"
+
+
+def wait_for(what, condition, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Broker:
+    """mosquitto on a fixed loopback port; kill() and start() make outages."""
+
+    def __init__(self, work, name, accounts, tls=None):
+        self.dir = os.path.join(work, name)
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.proc = None
+        passwords = os.path.join(self.dir, "passwords")
+        with open(passwords, "w") as f:
+            for user, password in accounts.items():
+                f.write(f"{user}:{password}\n")
+        subprocess.run(["mosquitto_passwd", "-U", passwords], check=True)
+        lines = ["per_listener_settings false", "persistence true",
+                 f"persistence_location {self.dir}/", "autosave_interval 1",
+                 "log_dest none", f"listener {self.port} 127.0.0.1",
+                 "allow_anonymous false", f"password_file {passwords}"]
+        if tls:
+            lines += [f"certfile {tls['cert']}", f"keyfile {tls['key']}"]
+        open(os.path.join(self.dir, "mosquitto.conf"), "w").write("\n".join(lines) + "\n")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["mosquitto", "-c", os.path.join(self.dir, "mosquitto.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def accepts():
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_for("the broker", accepts)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+class Subscriber:
+    """A client that keeps every message: Home Assistant and the backend.
+    A persistent session (fixed id, clean_session false), so QoS 1 messages
+    published while it reconnects after a broker restart wait for it."""
+
+    def __init__(self, port, client_id, topics, tls_ca=None):
+        self.lock = threading.Lock()
+        self.messages = []  # (topic, payload text, retained)
+        self.client = paho.Client(client_id=client_id, clean_session=False)
+        self.client.username_pw_set("ha", "ha password")
+        if tls_ca:
+            self.client.tls_set(ca_certs=tls_ca)
+        self.topics = topics
+        self.client.on_connect = lambda c, u, f, rc: [c.subscribe(t, qos=1) for t in topics]
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(min_delay=1, max_delay=1)
+        self.client.connect("127.0.0.1", port, keepalive=30)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, message):
+        with self.lock:
+            self.messages.append((message.topic, message.payload.decode("utf-8", "replace"),
+                                  bool(message.retain)))
+
+    def all(self):
+        with self.lock:
+            return list(self.messages)
+
+    def last(self, topic):
+        for t, payload, retained in reversed(self.all()):
+            if t == topic:
+                return payload
+        return None
+
+    def publish(self, topic, payload, retain=False):
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish()
+
+    def stop(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+class Daemon:
+    def __init__(self, binary, work, config, tag, extra=()):
+        self.err_path = os.path.join(work, f"log-{tag}")
+        self.out_path = os.path.join(work, f"terminal-{tag}")
+        self.proc = subprocess.Popen(
+            [binary, "run", "--config", config, "--data", os.path.join(work, f"data-{tag}"),
+             "--listen", "127.0.0.1:0", "--cycle-ms", "100", *extra],
+            stdout=open(self.out_path, "a"), stderr=open(self.err_path, "a"))
+        self.port = int(wait_for("the daemon", lambda: (re.findall(
+            r"msg=started .*listen=127\.0\.0\.1:(\d+)", self.log()) or [None])[-1]))
+
+    def log(self):
+        return open(self.err_path).read()
+
+    def call(self, method, path, body=None, token=None):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        data = (body or "").encode()
+        head = [f"{method} {path} HTTP/1.1", "Host: x", "Connection: close"]
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        if body is not None:
+            head += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
+        s.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        chunks = []
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            chunks.append(c)
+        s.close()
+        return b"".join(chunks).split(b"\r\n\r\n", 1)[1].decode()
+
+    def setup_installer(self):
+        code = wait_for("the setup code", lambda: (re.search(
+            r"setup code ([0-9a-f]+)", open(self.out_path).read()) or [None, None])[1])
+        body = json.dumps({"code": code, "username": "installer", "password": "installer pw 1"})
+        self.call("POST", "/api/v1/setup", body)
+        return self.login()
+
+    def login(self):
+        body = json.dumps({"username": "installer", "password": "installer pw 1"})
+        return json.loads(self.call("POST", "/api/v1/login", body))["token"]
+
+    def health(self):
+        return json.loads(self.call("GET", "/api/v1/health"))
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+def installation(source, url, password_file, extra=""):
+    demo = open(os.path.join(source, "examples/demo.yaml")).read()
+    demo = demo.replace("name: Demo house", "name: MQTT test house")
+    return demo + f"""
+server:
+  mqtt:
+    url: {url}
+    username: kirchhoff
+    password_file: {password_file}
+    uplink_batches_per_s: 5
+{extra}"""
+
+
+# Home Assistant's unit and class pairs for the sensors Kirchhoff announces
+# (homeassistant/components/sensor/const.py DEVICE_CLASS_UNITS).
+HA_UNITS = {
+    "power": {"W", "kW"},
+    "energy": {"Wh", "kWh", "MWh"},
+    "gas": {"m³", "ft³", "CCF"},
+    "water": {"L", "gal", "m³", "ft³", "CCF"},
+    "voltage": {"V", "mV"},
+    "current": {"A", "mA"},
+    "frequency": {"Hz", "kHz"},
+}
+
+
+def check_discovery(messages):
+    configs = {}
+    for topic, payload, retained in messages:
+        if topic.startswith("homeassistant/") and topic.endswith("/config") and payload:
+            assert retained, f"{topic} is not retained"
+            configs[topic] = json.loads(payload)
+    assert configs, "no discovery configs"
+    unique_ids = [c["unique_id"] for c in configs.values()]
+    assert len(unique_ids) == len(set(unique_ids)), "unique_id used twice"
+    by_component = {}
+    for topic, c in configs.items():
+        parts = topic.split("/")
+        assert len(parts) == 5 and parts[2] == NODE, topic
+        component = parts[1]
+        by_component.setdefault(component, []).append(c)
+        assert c["device"]["identifiers"] == [NODE] or c["device"]["identifiers"] == NODE, c
+        assert c["availability_topic"] == f"{PREFIX}/status", c
+        if component == "sensor":
+            assert "state_topic" in c, c
+            dc = c.get("device_class")
+            if dc in HA_UNITS:
+                assert c["unit_of_measurement"] in HA_UNITS[dc], c
+            if dc in ("energy", "gas", "water"):
+                assert c["state_class"] == "total_increasing", c
+            if dc == "power":
+                assert c["state_class"] == "measurement", c
+        elif component == "switch":
+            assert c["command_topic"].startswith(PREFIX + "/") and "state_topic" in c, c
+        elif component == "select":
+            assert c["command_topic"].startswith(PREFIX + "/") and c["options"], c
+        elif component == "binary_sensor":
+            assert c["device_class"] == "problem" and "state_topic" in c, c
+    energy = [c for c in by_component["sensor"] if c.get("device_class") == "energy"]
+    # Grid import and export, solar, battery charge and discharge, every circuit:
+    # 8 loads in the demo house, at least one energy sensor each, two for grid and battery.
+    assert len(energy) >= 10, [c["name"] for c in energy]
+    power = [c for c in by_component["sensor"] if c.get("device_class") == "power"]
+    assert len(power) >= 8, [c["name"] for c in power]
+    assert any(c.get("device_class") == "gas" and c["unit_of_measurement"] == "m³"
+               for c in by_component["sensor"]), "no gas sensor"
+    assert any(c.get("device_class") == "water" for c in by_component["sensor"]), "no water sensor"
+    assert len(by_component["switch"]) == 2, by_component.get("switch")
+    assert len(by_component["select"]) >= 2, by_component.get("select")
+    assert by_component["binary_sensor"], "no alarm sensor"
+    return configs
+
+
+def make_test_ca(work):
+    ca_key, ca_cert = os.path.join(work, "ca.key"), os.path.join(work, "ca.pem")
+    key, csr, cert = (os.path.join(work, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(work, "ext.cnf")
+    open(ext, "w").write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out",
+        ca_cert, "-days", "2", "-subj", "/CN=Kirchhoff test CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj",
+        "/CN=127.0.0.1")
+    run("openssl", "x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key,
+        "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+    return {"ca": ca_cert, "cert": cert, "key": key}
+
+
+def uplink_points(messages, series):
+    """(t, batch index) of `series` in arrival order."""
+    out = []
+    for index, (topic, payload, _) in enumerate(messages):
+        if topic == f"{PREFIX}/uplink":
+            batch = json.loads(payload)
+            assert batch["site"] == "mqtt_test_house", batch["site"]
+            for p in batch["points"]:
+                assert set(p) == {"series", "t", "v"}, p
+                if p["series"] == series:
+                    out.append((p["t"], index))
+    return out
+
+
+def main():
+    binary, source = sys.argv[1], sys.argv[2]
+    work = tempfile.mkdtemp(prefix="kirchhoff-mqtt-")
+    accounts = {"kirchhoff": "kirchhoff password", "ha": "ha password"}
+    broker = Broker(work, "broker", accounts)
+    password_file = os.path.join(work, "mqtt.secret")
+    open(password_file, "w").write("kirchhoff password\n")
+    config = os.path.join(work, "house.yaml")
+    open(config, "w").write(installation(source, f"mqtt://127.0.0.1:{broker.port}", password_file))
+    ha = Subscriber(broker.port, "home-assistant", [f"{PREFIX}/#", "homeassistant/#"])
+    daemons = []
+    try:
+        daemon = Daemon(binary, work, config, "a")
+        daemons.append(daemon)
+        token = daemon.setup_installer()
+
+        # 1. Availability.
+        wait_for("status online", lambda: (f"{PREFIX}/status", "online", True) in ha.all() or
+                 ha.last(f"{PREFIX}/status") == "online")
+        assert "kirchhoff password" not in daemon.log(), "the password is in the log"
+        print("ok: status online, password not logged")
+
+        # 2. Discovery as Home Assistant validates it.
+        wait_for("discovery", lambda: len([m for m in ha.all() if m[0].endswith("/config")]) > 20)
+        time.sleep(0.5)
+        configs = check_discovery(ha.all())
+        print(f"ok: {len(configs)} discovery configs valid")
+
+        # 3. Live values: the grid power topic of the Grid load follows /live.
+        grid_topic = next(c["state_topic"] for c in configs.values()
+                          if c.get("device_class") == "power" and c["unique_id"].startswith(
+                              f"{NODE}_grid_"))
+        value = wait_for("grid power", lambda: ha.last(grid_topic))
+        float(value)
+        print(f"ok: live grid power on {grid_topic}: {value} W")
+
+        # 4. Commands: the garden lights' relay off and on, the car's mode.
+        relay = next(c for c in configs.values() if c.get("command_topic", "").endswith("/set")
+                     and "garden" in c["unique_id"])
+        ha.publish(relay["command_topic"], "ON")
+
+        def relay_state(on):
+            live = json.loads(daemon.call("GET", "/api/v1/live", token=token))
+            outs = {(o["module"], o["output"]): o["energised"] for o in live["outputs"]}
+            return outs.get(("out1", 2)) == on
+        wait_for("the relay on", lambda: relay_state(True))
+        ha.publish(relay["command_topic"], "OFF")
+        wait_for("the relay off", lambda: relay_state(False))
+        wait_for("relay state OFF on MQTT", lambda: ha.last(relay["state_topic"]) == "OFF")
+        ev = next(c for c in configs.values() if "options" in c and "pv" in c["options"])
+        ha.publish(ev["command_topic"], "now")
+
+        def charger_mode():
+            live = json.loads(daemon.call("GET", "/api/v1/live", token=token))
+            return live["chargers"] and live["chargers"][0]["mode"] == "now"
+        wait_for("the charger in mode now", charger_mode)
+        wait_for("the mode on MQTT", lambda: ha.last(ev["state_topic"]) == "now")
+        events = daemon.call("GET", "/api/v1/events?from=0", token=token)
+        assert events.count('"mqtt"') >= 3, events[:2000]
+        ha.publish(relay["command_topic"], "maybe")
+        wait_for("the refusal in the log", lambda: "MQTT command refused" in daemon.log())
+        print("ok: relay and charger mode over MQTT, events of user mqtt, bad payload refused")
+
+        # Home Assistant restarts: discovery again.
+        seen = len(ha.all())
+        ha.publish("homeassistant/status", "online")
+        wait_for("discovery re-sent", lambda: len(
+            [m for m in ha.all()[seen:] if m[0].endswith("/config")]) >= len(configs))
+        print("ok: discovery re-sent on homeassistant/status online")
+
+        # 5. A wrong password: a clear error, the daemon runs on.
+        wrong = os.path.join(work, "wrong.secret")
+        open(wrong, "w").write("not the password\n")
+        config_b = os.path.join(work, "wrong.yaml")
+        open(config_b, "w").write(installation(source, f"mqtt://127.0.0.1:{broker.port}", wrong))
+        b = Daemon(binary, work, config_b, "b")
+        daemons.append(b)
+        error = wait_for("the wrong password error", lambda: b.health().get("mqtt", {}).get(
+            "last_error"))
+        assert "not authorised" in error, error
+        assert b.health()["mqtt"]["connected"] is False
+        assert "not the password" not in b.log()
+        b.stop()
+        print("ok: wrong password:", error)
+
+        # 6. TLS with a test CA.
+        tls = make_test_ca(work)
+        tls_broker = Broker(work, "tls-broker", accounts, tls=tls)
+        config_c = os.path.join(work, "tls.yaml")
+        open(config_c, "w").write(installation(
+            source, f"mqtts://127.0.0.1:{tls_broker.port}", password_file,
+            f"    ca_file: {tls['ca']}\n"))
+        c = Daemon(binary, work, config_c, "c")
+        daemons.append(c)
+        wait_for("connected over TLS", lambda: c.health().get("mqtt", {}).get("connected"))
+        c.stop()
+        tls_broker.kill()
+        print("ok: mqtts with the test CA")
+
+        # 7. No loss. Outage A: 30 cycles (3 s) with the daemon running.
+        backend = Subscriber(broker.port, "fleet-backend", [f"{PREFIX}/uplink"])
+        wait_for("uplink batches", lambda: uplink_points(backend.all(), "Grid/p_w"))
+        broker.kill()
+        time.sleep(3.0)
+        broker.start()
+        wait_for("reconnected", lambda: daemon.health()["mqtt"]["connected"], timeout=30)
+        # Outage B: 300 cycles (30 s); the daemon killed -9 in the middle and
+        # started again. The last will: "offline" when the daemon dies.
+        time.sleep(2.0)
+        broker.kill()
+        time.sleep(10.0)
+        daemon.kill9()
+        daemon = Daemon(binary, work, config, "a")
+        daemons.append(daemon)
+        token = daemon.login()
+        time.sleep(20.0)
+        broker.start()
+        wait_for("reconnected after the outage", lambda: daemon.health()["mqtt"]["connected"],
+                 timeout=30)
+        assert daemon.proc.poll() is None
+        # Drained: every point delivered.
+        wait_for("the outbox drained", lambda: daemon.health()["mqtt"]["outbox_points"] < 200,
+                 timeout=120)
+        time.sleep(1.0)
+        end_ms = int(time.time() * 1000) - 1000
+        arrived = uplink_points(backend.all(), "Grid/p_w")
+        first_ms = arrived[0][0]
+        history = json.loads(daemon.call(
+            "GET", f"/api/v1/history?series=load/Grid/p_w&step=raw&from={first_ms // 1000 + 1}"
+                   f"&to={end_ms // 1000}", token=token))["rows"]
+        assert len(history) > 300, len(history)
+        times = {t for t, _ in arrived}
+        missing = [t for t, _ in history if t not in times]
+        assert not missing, f"{len(missing)} of {len(history)} seconds missing, first {missing[:5]}"
+        # In order per series: after dropping repeats of resent batches, the
+        # times only go forward.
+        firsts, seen_t = [], set()
+        for t, _ in arrived:
+            if t not in seen_t:
+                seen_t.add(t)
+                firsts.append(t)
+        assert firsts == sorted(firsts), "uplink points out of order"
+        duplicates = len(arrived) - len(seen_t)
+        print(f"ok: no loss: {len(history)} recorded cycles of Grid/p_w all on the uplink "
+              f"({duplicates} duplicates from resent batches)")
+
+        # Last will on kill -9.
+        before = len(ha.all())
+        daemon.kill9()
+        wait_for("the last will", lambda: any(
+            t == f"{PREFIX}/status" and p == "offline" for t, p, _ in ha.all()[before:]))
+        print("ok: last will 'offline' on kill -9")
+        backend.stop()
+    finally:
+        for d in daemons:
+            if d.proc.poll() is None:
+                d.proc.kill()
+        ha.stop()
+        broker.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    print("mqtt scenario passed")
+
+
+if __name__ == "__main__":
+    main()
