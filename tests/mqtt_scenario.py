@@ -22,6 +22,7 @@ simulator at a 100 ms cycle, so 10 cycles stand for 10 s of a real site.
 
 usage: mqtt_scenario.py KIRCHHOFF_BINARY SOURCE_DIR
 """
+import getpass
 import json
 import os
 import re
@@ -71,7 +72,9 @@ class Broker:
             for user, password in accounts.items():
                 f.write(f"{user}:{password}\n")
         subprocess.run(["mosquitto_passwd", "-U", passwords], check=True)
-        lines = ["per_listener_settings false", "persistence true",
+        # Run as root, mosquitto would drop to the user "mosquitto", which
+        # cannot read this test's private folder: it stays who we are.
+        lines = [f"user {getpass.getuser()}", "per_listener_settings false", "persistence true",
                  f"persistence_location {self.dir}/", "autosave_interval 1",
                  "log_dest none", f"listener {self.port} 127.0.0.1",
                  "allow_anonymous false", f"password_file {passwords}"]
@@ -334,8 +337,8 @@ def main():
         print(f"ok: live grid power on {grid_topic}: {value} W")
 
         # 4. Commands: the garden lights' relay off and on, the car's mode.
-        relay = next(c for c in configs.values() if c.get("command_topic", "").endswith("/set")
-                     and "garden" in c["unique_id"])
+        relay = next(c for c in configs.values()
+                     if c.get("command_topic", "").endswith("/relay/out1/2/set"))
         ha.publish(relay["command_topic"], "ON")
 
         def relay_state(on):

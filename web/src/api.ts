@@ -107,7 +107,23 @@ export async function logout(): Promise<void> {
   }
 }
 
-export const health = () => call<{ status: string; local_only?: boolean; tls?: boolean }>("GET", "/api/v1/health");
+// The MQTT link as /api/v1/health reports it (docs/mqtt.md).
+export interface MqttStatus {
+  broker: string;
+  connected: boolean;
+  connected_since_ms?: number;
+  last_error?: string;
+  prefix: string;
+  read_only: boolean;
+  uplink: boolean;
+  outbox_points?: number;
+  outbox_bytes?: number;
+  oldest_unsent_ms?: number | null;
+  dropped_points?: number;
+}
+
+export const health = () =>
+  call<{ status: string; local_only?: boolean; tls?: boolean; mqtt?: MqttStatus }>("GET", "/api/v1/health");
 export const me = () => call<{ user: string; role: string }>("GET", "/api/v1/me");
 export const live = () => call<Snapshot>("GET", "/api/v1/live");
 export const devices = () => call<{ devices: DeviceValues[] }>("GET", "/api/v1/devices");

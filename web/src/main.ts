@@ -2,7 +2,7 @@
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
 import { setupInstallation } from "./installation";
-import { ApiError, events, health, live, login, logout, me, switchOutput, type Alarm, type DeviceValues, type Snapshot, devices } from "./api";
+import { ApiError, events, health, type MqttStatus, live, login, logout, me, switchOutput, type Alarm, type DeviceValues, type Snapshot, devices } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
 import { EnergyCard } from "./energy";
@@ -210,6 +210,52 @@ async function showEvents(): Promise<void> {
   );
 }
 
+// The broker connection and the uplink's backlog: what an installer checks
+// when Home Assistant or the fleet backend shows nothing new.
+function showMqtt(mqtt: MqttStatus | undefined): void {
+  $("mqtt-card").hidden = mqtt === undefined;
+  if (mqtt === undefined) {
+    return;
+  }
+  const rows: [string, string][] = [
+    ["Broker", mqtt.broker],
+    ["State", mqtt.connected ? "connected" : "not connected"],
+    ["Topics", `${mqtt.prefix}/…${mqtt.read_only ? " (read only)" : ""}`],
+  ];
+  if (mqtt.last_error && !mqtt.connected) {
+    rows.push(["Last error", mqtt.last_error]);
+  }
+  if (mqtt.uplink) {
+    rows.push(["Uplink outbox", `${mqtt.outbox_points ?? 0} points waiting`]);
+    rows.push([
+      "Oldest unsent",
+      mqtt.oldest_unsent_ms ? new Date(mqtt.oldest_unsent_ms).toLocaleString() : "none",
+    ]);
+    if (mqtt.dropped_points) {
+      rows.push(["Dropped (outbox full)", `${mqtt.dropped_points} points`]);
+    }
+  } else {
+    rows.push(["Uplink", "off"]);
+  }
+  $("mqtt-status").replaceChildren(
+    ...rows.flatMap(([term, value]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = term;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      dd.dataset.field = term;
+      return [dt, dd];
+    }),
+  );
+}
+
+function pollHealth(): void {
+  void health()
+    .then((h) => showMqtt(h.mqtt))
+    .catch(() => undefined);
+  window.setTimeout(pollHealth, 5000);
+}
+
 function startLive(user: string, userRole: string): void {
   role = userRole;
   void setupInstallation(userRole);
@@ -219,6 +265,7 @@ function startLive(user: string, userRole: string): void {
   void refresh();
   poll();
   connectStream();
+  pollHealth();
 }
 
 $<HTMLFormElement>("login-form").addEventListener("submit", async (event) => {

@@ -15,9 +15,9 @@ const root = resolve(import.meta.dirname, "..", "..");
 const bin = process.env.KIRCHHOFF ?? join(root, "build", "kirchhoff");
 const artifacts = join(root, "build", "artifacts");
 
-function startDaemon() {
+function startDaemon(extra = []) {
   const data = mkdtempSync(join(tmpdir(), "kirchhoff-web-"));
-  const child = spawn(bin, ["run", "--data", data, "--listen", "127.0.0.1:0", "--web", join(root, "web", "dist")]);
+  const child = spawn(bin, ["run", "--data", data, "--listen", "127.0.0.1:0", "--web", join(root, "web", "dist"), ...extra]);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -45,9 +45,9 @@ function startDaemon() {
 }
 
 // Runs `fn(page, daemon info)` against a fresh demo daemon in headless Chromium.
-async function withDashboard(viewport, fn) {
+async function withDashboard(viewport, fn, extra = []) {
   mkdirSync(artifacts, { recursive: true });
-  const daemon = startDaemon();
+  const daemon = startDaemon(extra);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
@@ -265,4 +265,33 @@ test("the Devices card shows each device's state and last error", async () => {
     assert.ok(body.devices.every((d) => d.stale && !d.connected));
     await page.screenshot({ path: join(artifacts, "devices-1280.png"), fullPage: true });
   });
+});
+
+// A broker that cannot be reached (nothing listens on port 9): the card says
+// so with the reason, and the uplink's outbox fills with the points it keeps.
+test("the MQTT card shows the broker's state and the uplink's backlog", async () => {
+  await withDashboard(
+    { width: 1280, height: 900 },
+    async (page, { password }) => {
+      await page.fill("input[name=username]", "owner");
+      await page.fill("input[name=password]", password);
+      await page.click("button[type=submit]");
+      await page.waitForSelector("#mqtt-card:not([hidden])", { timeout: 15000 });
+      const state = await page.textContent("#mqtt-status dd[data-field='State']");
+      assert.equal(state, "not connected");
+      assert.equal(await page.textContent("#mqtt-status dd[data-field='Broker']"), "mqtt://127.0.0.1:9");
+      await page.waitForFunction(
+        () => /refused/i.test(document.querySelector("#mqtt-status dd[data-field='Last error']")?.textContent ?? ""),
+        null,
+        { timeout: 15000 },
+      );
+      await page.waitForFunction(
+        () => /^[1-9]\d* points waiting$/.test(document.querySelector("#mqtt-status dd[data-field='Uplink outbox']")?.textContent ?? ""),
+        null,
+        { timeout: 15000 },
+      );
+      await page.screenshot({ path: join(artifacts, "mqtt-card-1280.png"), fullPage: true });
+    },
+    ["--mqtt", "mqtt://127.0.0.1:9"],
+  );
 });

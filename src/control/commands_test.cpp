@@ -1,0 +1,116 @@
+#include "control/commands.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kirchhoff::control {
+namespace {
+
+model::Load load(std::string name, model::LoadKind kind) {
+  model::Load l;
+  l.name = std::move(name);
+  l.kind = kind;
+  return l;
+}
+
+// An Input module in1, an Output module out1 with relays 1 and 2, an EV load
+// "Car" and a heat pump "Heat pump".
+model::Installation site() {
+  model::Installation inst;
+  inst.site.name = "Home";
+  inst.loads.push_back(load("Grid", model::LoadKind::kGrid));
+  inst.loads.push_back(load("Car", model::LoadKind::kEv));
+  inst.loads.push_back(load("Heat pump", model::LoadKind::kHeatpump));
+  model::Module in;
+  in.kind = model::ModuleKind::kInput;
+  in.id = "in1";
+  model::ModuleInput gas;
+  gas.number = 1;
+  gas.name = "Gas";
+  in.inputs.push_back(gas);
+  inst.modules.push_back(in);
+  model::Module out;
+  out.kind = model::ModuleKind::kOutput;
+  out.id = "out1";
+  for (int n = 1; n <= 2; ++n) {
+    model::ModuleOutput relay;
+    relay.number = n;
+    out.outputs.push_back(relay);
+  }
+  inst.modules.push_back(out);
+  return inst;
+}
+
+TEST(ControlCommands, RelayOfAnOutputModuleIsValid) {
+  EXPECT_TRUE(validate(RelayCommand{"out1", 1, true}, site()).ok());
+  EXPECT_TRUE(validate(RelayCommand{"out1", 2, false}, site()).ok());
+}
+
+TEST(ControlCommands, RelayThatDoesNotExistIsRefused) {
+  const auto missing_module = validate(RelayCommand{"out9", 1, true}, site());
+  ASSERT_FALSE(missing_module.ok());
+  EXPECT_EQ(missing_module.error().message, "unknown relay out9/1");
+  EXPECT_EQ(missing_module.error().kind, common::ErrorKind::kNotFound);
+
+  const auto missing_output = validate(RelayCommand{"out1", 3, true}, site());
+  ASSERT_FALSE(missing_output.ok());
+  EXPECT_EQ(missing_output.error().message, "unknown relay out1/3");
+
+  const auto input_module = validate(RelayCommand{"in1", 1, true}, site());
+  ASSERT_FALSE(input_module.ok());
+  EXPECT_EQ(input_module.error().message,
+            "unknown relay in1/1: in1 is an Input module, not an Output module");
+}
+
+TEST(ControlCommands, EvModeNeedsAnEvLoad) {
+  EXPECT_TRUE(validate(EvModeCommand{"Car", model::EvMode::kPv}, site()).ok());
+
+  const auto not_ev = validate(EvModeCommand{"Heat pump", model::EvMode::kPv}, site());
+  ASSERT_FALSE(not_ev.ok());
+  EXPECT_EQ(not_ev.error().message, "load 'Heat pump' is not an EV load (it is heatpump)");
+
+  const auto unknown = validate(EvModeCommand{"Bike", model::EvMode::kNow}, site());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "unknown load 'Bike'");
+}
+
+TEST(ControlCommands, SgReadyNeedsAHeatPumpAndAStateOneToFour) {
+  for (int state = 1; state <= 4; ++state) {
+    EXPECT_TRUE(validate(SgReadyCommand{state}, site()).ok()) << state;
+  }
+  EXPECT_TRUE(validate(SgReadyCommand{std::nullopt}, site()).ok());
+
+  const auto zero = validate(SgReadyCommand{0}, site());
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().message, "SG Ready state 0 is not 1, 2, 3 or 4");
+  EXPECT_FALSE(validate(SgReadyCommand{5}, site()).ok());
+
+  auto no_heat_pump = site();
+  no_heat_pump.loads.pop_back();
+  const auto refused = validate(SgReadyCommand{3}, no_heat_pump);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "the site has no heat pump");
+}
+
+TEST(ControlCommands, ParseEvModeAcceptsTheModeNamesAndMinPv) {
+  EXPECT_EQ(parse_ev_mode("off"), model::EvMode::kOff);
+  EXPECT_EQ(parse_ev_mode("now"), model::EvMode::kNow);
+  EXPECT_EQ(parse_ev_mode("min+pv"), model::EvMode::kMinPv);
+  EXPECT_EQ(parse_ev_mode("min_pv"), model::EvMode::kMinPv);
+  EXPECT_EQ(parse_ev_mode("pv"), model::EvMode::kPv);
+  EXPECT_EQ(parse_ev_mode(""), std::nullopt);
+  EXPECT_EQ(parse_ev_mode("PV"), std::nullopt);
+  EXPECT_EQ(parse_ev_mode("min pv"), std::nullopt);
+}
+
+TEST(ControlCommands, DescribeWordsTheCommandForEventsAndLogs) {
+  // The spellings of the header's comment.
+  EXPECT_EQ(describe(RelayCommand{"out1", 2, true}), "out1/2 switched on");
+  EXPECT_EQ(describe(RelayCommand{"out1", 2, false}), "out1/2 switched off");
+  EXPECT_EQ(describe(EvModeCommand{"Car", model::EvMode::kPv}), "charger 'Car' mode pv");
+  EXPECT_EQ(describe(EvModeCommand{"Car", model::EvMode::kMinPv}), "charger 'Car' mode min+pv");
+  EXPECT_EQ(describe(SgReadyCommand{3}), "heat pump SG Ready 3");
+  EXPECT_EQ(describe(SgReadyCommand{std::nullopt}), "heat pump SG Ready auto");
+}
+
+}  // namespace
+}  // namespace kirchhoff::control
