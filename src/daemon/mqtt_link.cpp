@@ -101,6 +101,10 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
   }
   link->topics_.discovery_prefix = c.discovery_prefix;
   link->topics_.read_only = c.read_only;
+  if (auto topics = mqtt::site::check_topics(link->topics_); !topics) {
+    return topics.error();
+  }
+  link->live_.emplace(installation, link->topics_);
   link->installation_ = std::make_shared<const model::Installation>(installation);
 
   mqtt::ClientOptions client;
@@ -117,7 +121,7 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
   client.keepalive_s = c.keepalive_s;
   client.protocol = c.protocol;
   client.client_id = link->topics_.node_id;
-  client.will = link->live_.status(false);
+  client.will = mqtt::site::status_message(link->topics_, false);
   auto created = mqtt::Client::create(std::move(client));
   if (!created) {
     return created.error();
@@ -166,7 +170,7 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
     self->on_message(topic, payload);
   });
   if (c.discovery) {
-    (void)self->client_->subscribe(self->topics_.discovery_prefix + "/status", 1);
+    (void)self->client_->subscribe(mqtt::site::ha_status_topic(self->topics_), 1);
   }
   for (const auto& filter : mqtt::site::command_filters(self->topics_)) {
     (void)self->client_->subscribe(filter, 1);
@@ -187,7 +191,7 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
 }
 
 void MqttLink::on_message(const std::string& topic, const std::string& payload) {
-  if (topic == topics_.discovery_prefix + "/status") {
+  if (topic == mqtt::site::ha_status_topic(topics_)) {
     // Home Assistant restarted: it forgets entities that are not retained
     // anywhere, so send everything again.
     if (payload == "online") {
@@ -200,18 +204,11 @@ void MqttLink::on_message(const std::string& topic, const std::string& payload) 
     std::lock_guard lock(installation_mutex_);
     inst = installation_;
   }
-  const std::string shown = common::log_safe(payload, 100);
-  if (topics_.read_only) {
-    log_.warning("MQTT command refused",
-                 {{"topic", common::log_safe(topic, 200)},
-                  {"payload", shown},
-                  {"reason", "read_only: this site takes no commands over MQTT"}});
-    return;
-  }
+  // Checked like the API's commands (read_only refuses them all).
   auto command = mqtt::site::parse_command(topic, payload, *inst, topics_);
   if (!command) {
     log_.warning("MQTT command refused", {{"topic", common::log_safe(topic, 200)},
-                                          {"payload", shown},
+                                          {"payload", common::log_safe(payload, 100)},
                                           {"reason", command.error().message}});
     return;
   }
@@ -222,30 +219,32 @@ void MqttLink::publish(const snapshot::SiteSnapshot& snap) {
   if (!client_ || !client_->connected()) {
     return;
   }
-  if (resend_all_.exchange(false) || installation_changed_.exchange(false)) {
+  const bool changed = installation_changed_.exchange(false);
+  if (resend_all_.exchange(false) || changed) {
     std::shared_ptr<const model::Installation> inst;
     {
       std::lock_guard lock(installation_mutex_);
       inst = installation_;
     }
-    (void)client_->publish(live_.status(true));
+    if (changed) {
+      live_.emplace(*inst, topics_);
+    }
+    (void)client_->publish(mqtt::site::status_message(topics_, true));
     if (options_.config.discovery) {
       auto now_topics = mqtt::site::discovery_topics(*inst, topics_);
       // Entities of a previous installation: an empty retained config
       // removes them from Home Assistant.
-      for (const auto& old : discovery_topics_) {
-        if (std::find(now_topics.begin(), now_topics.end(), old) == now_topics.end()) {
-          (void)client_->publish({old, "", 1, true});
-        }
+      for (const auto& message : mqtt::site::removed_discovery(discovery_topics_, now_topics)) {
+        (void)client_->publish(message);
       }
       for (const auto& message : mqtt::site::discovery(*inst, topics_)) {
         (void)client_->publish(message);
       }
       discovery_topics_ = std::move(now_topics);
     }
-    live_.reset();
+    live_->reset();
   }
-  for (const auto& message : live_.changes(snap)) {
+  for (const auto& message : live_->changes(snap)) {
     (void)client_->publish(message);
   }
 }
@@ -277,7 +276,7 @@ void MqttLink::stop() {
     uplink_->stop();
   }
   if (client_) {
-    client_->stop(live_.status(false));
+    client_->stop(mqtt::site::status_message(topics_, false));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -81,7 +82,7 @@ class MqttLink {
   std::unique_ptr<mqtt::Client> client_;
   std::unique_ptr<mqtt::uplink::Outbox> outbox_;
   std::unique_ptr<mqtt::uplink::Uplink> uplink_;
-  mqtt::site::LivePublisher live_;
+  std::optional<mqtt::site::LivePublisher> live_;  // made anew for each installation
   std::vector<std::string> discovery_topics_;  // retained configs sent, to clear on a change
   // The installation commands are checked against (network thread reads).
   mutable std::mutex installation_mutex_;
