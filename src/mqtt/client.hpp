@@ -32,6 +32,12 @@ common::Result<BrokerUrl> parse_broker_url(std::string_view url);
 // "mqtt://host:port" or "mqtts://host:port", for logs (never a password).
 std::string to_string(const BrokerUrl& url);
 
+// The error kind publish() and subscribe() report while the client is not
+// connected ("not connected to mqtt://host:port"). common::ErrorKind has no
+// kUnavailable yet; callers compare against this constant so that only this
+// line changes when it gets one.
+inline constexpr common::ErrorKind kNotConnected = common::ErrorKind::kIoError;
+
 struct Message {
   std::string topic;
   std::string payload;
@@ -41,9 +47,9 @@ struct Message {
 
 struct ClientOptions {
   BrokerUrl broker;
-  std::string ca_file;  // TLS: the CA that signed the broker's certificate; empty: system CAs
-  std::string username;  // overrides the URL's
-  std::string password;  // never logged
+  std::string ca_file;    // TLS: the CA that signed the broker's certificate; empty: system CAs
+  std::string username;   // overrides the URL's
+  std::string password;   // never logged
   std::string client_id;  // empty: a random one
   int keepalive_s = 30;
   int protocol = 5;  // 4 = MQTT 3.1.1, 5 = MQTT 5
@@ -56,7 +62,7 @@ struct ClientOptions {
 // password)", "connection refused", "TLS handshake failed: ...".
 struct ConnectionState {
   bool connected = false;
-  std::string last_error;           // empty while connected or before the first try
+  std::string last_error;  // empty while connected or before the first try
   std::int64_t connected_since_ms = 0;
   std::int64_t attempts = 0;  // connection attempts since start
 };

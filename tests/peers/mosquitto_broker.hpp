@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -124,6 +125,11 @@ class MosquittoBroker {
 
   void write_config() {
     std::ofstream conf(dir_ + "/mosquitto.conf");
+    // Started as root, mosquitto drops to the user "mosquitto", which cannot
+    // read our temporary folder (password file, TLS keys): stay who we are.
+    if (const passwd* self = getpwuid(geteuid()); self != nullptr) {
+      conf << "user " << self->pw_name << "\n";
+    }
     conf << "per_listener_settings false\n"
          << "persistence false\n"
          << "log_dest none\n"
