@@ -103,7 +103,7 @@ class MqttDriver : public Driver {
       const net::ConnectionState state = client_->state();
       if (!state.connected) {
         return common::make_error(
-            common::ErrorKind::kIoError,
+            net::kNotConnected,
             "not connected to " + broker_ +
                 (state.last_error.empty() ? std::string() : ": " + state.last_error));
       }
@@ -135,9 +135,9 @@ class MqttDriver : public Driver {
       return Driver::set_relay(on);
     }
     if (!client_->connected()) {
-      return common::make_error(common::ErrorKind::kIoError,
-                                "device '" + name_ + "': not connected to " + broker_ +
-                                    ", cannot switch the relay " + (on ? "on" : "off"));
+      return common::make_error(net::kNotConnected, "device '" + name_ + "': not connected to " +
+                                                        broker_ + ", cannot switch the relay " +
+                                                        (on ? "on" : "off"));
     }
     net::Message message;
     message.topic = config_.relay_command_topic;
