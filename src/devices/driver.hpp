@@ -49,7 +49,7 @@ struct DefaultMqttBroker {
 // What a driver factory may need besides its device's configuration.
 struct DriverContext {
   std::string base_dir;  // the installation file's folder, for relative paths
-  DefaultMqttBroker default_mqtt_broker;
+  DefaultMqttBroker default_mqtt_broker{};
 };
 
 // Drivers by their `driver:` name. Each driver's folder brings a
