@@ -271,11 +271,6 @@ struct Client::Impl {
                             const mosquitto_property* /*props*/) {
     static_cast<Impl*>(obj)->handle_connack(rc);
   }
-  static void on_disconnect_cb(mosquitto* /*mosq*/, void* /*obj*/, int /*rc*/,
-                               const mosquitto_property* /*props*/) {
-    // The run loop reports the loss once mosquitto_loop() returns; nothing to
-    // do here (and errno must survive for it).
-  }
   static void on_publish_cb(mosquitto* /*mosq*/, void* obj, int mid, int reason_code,
                             const mosquitto_property* /*props*/) {
     static_cast<Impl*>(obj)->handle_published(mid, reason_code);
@@ -640,7 +635,6 @@ common::Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
     }
   }
   mosquitto_connect_v5_callback_set(mosq, &Impl::on_connect_cb);
-  mosquitto_disconnect_v5_callback_set(mosq, &Impl::on_disconnect_cb);
   mosquitto_publish_v5_callback_set(mosq, &Impl::on_publish_cb);
   mosquitto_message_v5_callback_set(mosq, &Impl::on_message_cb);
   mosquitto_log_callback_set(mosq, &Impl::on_log_cb);

@@ -551,6 +551,26 @@ TEST(ClientOutage, ConnectsWhenTheBrokerComesUpAfterStart) {
   EXPECT_TRUE(events.wait_message("late/start/x", "up"));
 }
 
+// stop() during a long back-off returns at once (a hang here shows as the
+// test's timeout) and reports no further on_connect.
+TEST(ClientOutage, StopDuringBackoffReturnsAndReportsNothingMore) {
+  MosquittoBroker broker;
+  broker.stop();
+  ClientOptions options = options_for(broker.url());
+  options.reconnect_min_s = 3600;
+  options.reconnect_max_s = 3600;
+  auto client = make_client(options);
+  ASSERT_NE(client, nullptr);
+  Events events;
+  events.attach(*client);
+  ASSERT_TRUE(client->start().ok());
+  ASSERT_TRUE(events.wait_connects(false, 1));
+  client->stop(Message{"status", "offline", 1, false});  // not connected: not sent
+  EXPECT_EQ(events.connects().size(), 1u);
+  EXPECT_EQ(client->state().attempts, 1);
+  EXPECT_FALSE(client->connected());
+}
+
 // ---- accounts ----
 
 class ClientAccounts : public ::testing::TestWithParam<int> {
