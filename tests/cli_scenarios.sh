@@ -164,6 +164,11 @@ expect "sunspec without an address" 2 "$bin" sunspec
 expect "sunspec with a bad address" 2 "$bin" sunspec nowhere
 
 expect "check of a missing file" 2 "$bin" check /nonexistent.yaml
+# MQTT devices: one of each family is valid (its password file beside it).
+expect "check of MQTT plugs" 0 "$bin" check tests/data/mqtt/plugs.yaml
+expect "describe of MQTT plugs" 0 "$bin" describe tests/data/mqtt/plugs.yaml
+grep -q "washer-plug \[mqtt\] shellies/shellyplug-s-1/relay/0/power on mqtt://192.168.1.5:1883" "$out" ||
+  { echo "FAIL: describe of MQTT plugs"; cat "$out"; fail=$((fail + 1)); }
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help
 

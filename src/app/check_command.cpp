@@ -29,6 +29,23 @@ int check_command(const CommandContext& ctx) {
   if (result.installation) {
     const std::string base = std::filesystem::path(path).parent_path().string();
     for (const auto& device : result.installation->devices) {
+      // An MQTT device's secrets and CA are files beside the installation.
+      if (device.mqtt) {
+        const auto readable = [&](const std::string& file, model::SourcePos pos,
+                                  const std::string& key) {
+          if (file.empty()) {
+            return;
+          }
+          const std::string full = file.front() == '/' || base.empty() ? file : base + "/" + file;
+          if (!common::read_file(full)) {
+            result.diagnostics.push_back(
+                {pos, model::Severity::kError,
+                 key + " of device '" + device.name + "': cannot read " + full});
+          }
+        };
+        readable(device.mqtt->password_file, device.mqtt->password_file_pos, "password_file");
+        readable(device.mqtt->ca_file, device.mqtt->ca_file_pos, "ca_file");
+      }
       if (device.driver != "modbus" || device.map.empty()) {
         continue;
       }

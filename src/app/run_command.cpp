@@ -14,6 +14,7 @@
 #include "common/text.hpp"
 #include "daemon/daemon.hpp"
 #include "devices/modbus/maps/map_driver.hpp"
+#include "devices/mqtt/mqtt_driver.hpp"
 #include "devices/p1/p1_driver.hpp"
 #include "devices/sunspec/sunspec_driver.hpp"
 #include "model/loader.hpp"
@@ -153,6 +154,7 @@ int run_command(const CommandContext& ctx) {
     devices::p1::register_p1_driver(registry);
     devices::sunspec::register_sunspec_driver(registry);
     devices::maps::register_map_driver(registry);
+    devices::mqtt::register_mqtt_driver(registry);
     return registry;
   }();
   daemon_options.drivers = &drivers;

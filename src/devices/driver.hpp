@@ -37,9 +37,19 @@ class Driver {
   virtual common::Status set_relay(bool on);
 };
 
+// The broker `kirchhoff run` itself talks to (its --mqtt URL and account),
+// which MQTT devices use when their block names no broker of their own.
+struct DefaultMqttBroker {
+  std::string url;  // "mqtt://host[:port]" or "mqtts://..."; empty: none
+  std::string username;
+  std::string password;  // the secret itself, already read from its file
+  std::string ca_file;
+};
+
 // What a driver factory may need besides its device's configuration.
 struct DriverContext {
   std::string base_dir;  // the installation file's folder, for relative paths
+  DefaultMqttBroker default_mqtt_broker{};
 };
 
 // Drivers by their `driver:` name. Each driver's folder brings a

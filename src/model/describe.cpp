@@ -160,6 +160,9 @@ std::string describe_installation(const Installation& inst) {
       } else if (device.modbus) {
         out << (device.modbus->tcp.empty() ? device.modbus->rtu : device.modbus->tcp) << " unit "
             << device.modbus->unit;
+      } else if (device.mqtt) {
+        out << device.mqtt->power_topic << " on "
+            << (device.mqtt->broker.empty() ? "the daemon's broker" : device.mqtt->broker);
       }
       out << ", every " << device.poll_ms << " ms";
       if (!device.load.empty()) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "model/json_path.hpp"
 #include "model/source_pos.hpp"
 
 namespace kirchhoff::model {
@@ -32,6 +33,31 @@ struct P1EndpointConfig {
   SourcePos pos;
 };
 
+// A device that speaks MQTT (docs/installation-file.md, "MQTT devices"):
+// values read from topics at JSON paths, a relay switched by publishing.
+struct MqttDeviceConfig {
+  std::string broker;         // mqtt://host[:port] or mqtts://...; empty = the daemon's broker
+  std::string username;       // empty = the broker URL's, if any
+  std::string password_file;  // as written; relative to the installation file's folder
+  std::string ca_file;        // mqtts: the broker's CA; empty = the system's
+  std::string power_topic;
+  JsonPath power_path;       // empty: the payload is the number
+  std::string energy_topic;  // empty: no energy register
+  JsonPath energy_path;
+  std::string energy_unit;          // Wh, kWh or Wmin (given with energy_topic)
+  double energy_wh_per_unit = 1.0;  // 1, 1000 or 1/60
+  int stale_s = 60;                 // no good power message for this long = stale
+  std::string relay_command_topic;  // empty: not a relay
+  std::string relay_on_payload = "on";
+  std::string relay_off_payload = "off";
+  std::string relay_state_topic;  // empty: no read-back
+  JsonPath relay_state_path;
+  std::string relay_state_on = "on";  // compared ignoring letter case
+  SourcePos pos;
+  SourcePos password_file_pos;
+  SourcePos ca_file_pos;
+};
+
 struct DeviceConfig {
   std::string name;
   std::string driver;  // p1, sunspec, modbus, mqtt
@@ -40,6 +66,7 @@ struct DeviceConfig {
   int poll_ms = 1000;  // how often the device is read
   std::optional<ModbusEndpointConfig> modbus;
   std::optional<P1EndpointConfig> p1;
+  std::optional<MqttDeviceConfig> mqtt;
   SourcePos pos;
   SourcePos name_pos;
   SourcePos driver_pos;

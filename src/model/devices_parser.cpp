@@ -9,12 +9,30 @@ namespace kirchhoff::model::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kDeviceKeys = {"name",    "driver", "load", "map",
-                                                         "poll_ms", "modbus", "p1"};
+constexpr std::array<std::string_view, 8> kDeviceKeys = {"name",    "driver", "load", "map",
+                                                         "poll_ms", "modbus", "p1",   "mqtt"};
 constexpr std::array<std::string_view, 4> kDrivers = {"p1", "sunspec", "modbus", "mqtt"};
 constexpr std::array<std::string_view, 8> kModbusKeys = {
     "tcp", "rtu", "unit", "baud", "parity", "data_bits", "stop_bits", "timeout_ms"};
 constexpr std::array<std::string_view, 3> kP1Keys = {"tcp", "serial", "baud"};
+constexpr std::array<std::string_view, 16> kMqttKeys = {"broker",
+                                                        "username",
+                                                        "password_file",
+                                                        "ca_file",
+                                                        "power_topic",
+                                                        "power_path",
+                                                        "energy_topic",
+                                                        "energy_path",
+                                                        "energy_unit",
+                                                        "stale_s",
+                                                        "relay_command_topic",
+                                                        "relay_on_payload",
+                                                        "relay_off_payload",
+                                                        "relay_state_topic",
+                                                        "relay_state_path",
+                                                        "relay_state_on"};
+constexpr std::array<std::string_view, 3> kEnergyUnits = {"Wh", "kWh", "Wmin"};
+constexpr int kMaxStaleS = 86400;
 constexpr std::array<std::string_view, 3> kParities = {"N", "E", "O"};
 constexpr std::array<int, 8> kBauds = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
 
@@ -87,6 +105,9 @@ class DevicesParser {
     if (auto p1 = r_.child(entry, "p1", where, false)) {
       device.p1 = parse_p1(*p1, where);
     }
+    if (auto mqtt = r_.child(entry, "mqtt", where, false)) {
+      device.mqtt = parse_mqtt(*mqtt, where);
+    }
     check_driver_needs(device, where);
     return device;
   }
@@ -120,9 +141,13 @@ class DevicesParser {
       r_.error(device.map_pos,
                "'map' is for the modbus driver; " + device.driver + " devices describe themselves");
     }
-    if (device.driver == "mqtt") {
-      r_.error(device.driver_pos,
-               "the mqtt driver is not available in this version; use p1, sunspec or modbus");
+    if (device.driver == "mqtt" && !device.mqtt) {
+      r_.error(device.pos, where +
+                               " (driver mqtt) needs 'mqtt: {power_topic: TOPIC}' and, for JSON "
+                               "payloads, 'power_path'");
+    }
+    if (device.mqtt && device.driver != "mqtt" && !device.driver.empty()) {
+      r_.error(device.mqtt->pos, "'mqtt' belongs to the mqtt driver, not to " + device.driver);
     }
   }
 
@@ -256,6 +281,186 @@ class DevicesParser {
       }
     }
     return p1;
+  }
+
+  // A text that may be left empty (`power_path:` with no value).
+  std::optional<std::string> text_or_empty(const YAML::Node& node, std::string_view what) {
+    if (node.IsNull()) {
+      return std::string();
+    }
+    return r_.scalar(node, what);
+  }
+
+  // An exact topic to subscribe or publish to: not empty, no wildcards, no
+  // NUL (MQTT 3.1.1 section 4.7: wildcards are for filters; a name is UTF-8
+  // without U+0000). Returns empty after reporting.
+  std::string topic(const YAML::Node& map, std::string_view key, const std::string& where,
+                    bool required) {
+    auto node = r_.child(map, key, where, required);
+    if (!node) {
+      return {};
+    }
+    const std::string what = std::string(key) + " of " + where;
+    auto text = text_or_empty(*node, what);
+    if (!text) {
+      return {};
+    }
+    if (text->empty()) {
+      r_.error(YamlReader::pos_of(*node), what + " must not be empty");
+      return {};
+    }
+    if (text->find_first_of("+#") != std::string::npos) {
+      r_.error(YamlReader::pos_of(*node), what +
+                                              " must be one exact topic, without the wildcards "
+                                              "'+' and '#': " +
+                                              quoted(*text));
+      return {};
+    }
+    if (text->find('\0') != std::string::npos || text->size() > 65535) {
+      r_.error(YamlReader::pos_of(*node), what + " is not a valid MQTT topic");
+      return {};
+    }
+    return *text;
+  }
+
+  JsonPath path(const YAML::Node& map, std::string_view key, const std::string& where) {
+    auto node = r_.child(map, key, where, false);
+    if (!node) {
+      return {};
+    }
+    const std::string what = std::string(key) + " of " + where;
+    auto text = text_or_empty(*node, what);
+    if (!text) {
+      return {};
+    }
+    auto parsed = parse_json_path(*text);
+    if (!parsed) {
+      r_.error(YamlReader::pos_of(*node), what +
+                                              " is not a JSON path (keys separated by dots, "
+                                              "[N] indices, e.g. ENERGY.Power): " +
+                                              parsed.error().message);
+      return {};
+    }
+    return std::move(*parsed);
+  }
+
+  std::string text(const YAML::Node& map, std::string_view key, const std::string& where,
+                   std::string fallback) {
+    if (auto node = r_.child(map, key, where, false)) {
+      auto value = r_.scalar(*node, std::string(key) + " of " + where);
+      if (value && value->empty()) {
+        r_.error(YamlReader::pos_of(*node),
+                 std::string(key) + " of " + where + " must not be empty");
+      } else if (value) {
+        return *value;
+      }
+    }
+    return fallback;
+  }
+
+  MqttDeviceConfig parse_mqtt(const YAML::Node& node, const std::string& device_where) {
+    MqttDeviceConfig mqtt;
+    mqtt.pos = YamlReader::pos_of(node);
+    const std::string where = "'mqtt' of " + device_where;
+    if (!r_.expect_map(node, where)) {
+      return mqtt;
+    }
+    r_.check_keys(node, kMqttKeys, where);
+    if (auto broker = r_.child(node, "broker", where, false)) {
+      if (auto url = r_.scalar(*broker, "broker of " + where)) {
+        const bool tls = url->starts_with("mqtts://");
+        const std::size_t scheme = tls ? 8 : 7;
+        if (!tls && !url->starts_with("mqtt://")) {
+          r_.error(YamlReader::pos_of(*broker),
+                   "broker of " + where +
+                       " must be mqtt://HOST[:PORT] or mqtts://HOST[:PORT], not " + quoted(*url));
+        } else if (url->size() == scheme || url->find_first_of("/ ", scheme) != std::string::npos) {
+          r_.error(YamlReader::pos_of(*broker),
+                   "broker of " + where + " needs a host, e.g. mqtt://192.168.1.5:1883, not " +
+                       quoted(*url));
+        } else {
+          mqtt.broker = *url;
+        }
+      }
+    }
+    mqtt.username = text(node, "username", where, "");
+    if (auto file = r_.child(node, "password_file", where, false)) {
+      mqtt.password_file_pos = YamlReader::pos_of(*file);
+      mqtt.password_file = text(node, "password_file", where, "");
+      const bool url_user = mqtt.broker.find('@') != std::string::npos;
+      if (!mqtt.password_file.empty() && mqtt.username.empty() && !url_user) {
+        r_.error(mqtt.password_file_pos, "a password needs a user: give 'username' in " + where +
+                                             " or one in the broker URL (mqtt://user@host)");
+      }
+    }
+    if (auto file = r_.child(node, "ca_file", where, false)) {
+      mqtt.ca_file_pos = YamlReader::pos_of(*file);
+      mqtt.ca_file = text(node, "ca_file", where, "");
+      if (!mqtt.broker.empty() && !mqtt.broker.starts_with("mqtts://")) {
+        r_.error(mqtt.ca_file_pos, "ca_file of " + where + " is for a TLS broker (mqtts://)");
+      }
+    }
+    mqtt.power_topic = topic(node, "power_topic", where, true);
+    mqtt.power_path = path(node, "power_path", where);
+
+    mqtt.energy_topic = topic(node, "energy_topic", where, false);
+    mqtt.energy_path = path(node, "energy_path", where);
+    if (auto unit = r_.child(node, "energy_unit", where, false)) {
+      if (auto name = r_.one_of(*unit, "energy_unit", kEnergyUnits)) {
+        mqtt.energy_unit = *name;
+        mqtt.energy_wh_per_unit = *name == "kWh" ? 1000.0 : *name == "Wmin" ? 1.0 / 60.0 : 1.0;
+      }
+    }
+    if (node["energy_topic"] && !mqtt.energy_topic.empty() && !node["energy_unit"]) {
+      r_.error(YamlReader::pos_of(node["energy_topic"]),
+               "energy_topic of " + where +
+                   " needs 'energy_unit': Wh, kWh or Wmin (watt-minutes, "
+                   "Shelly Gen 1)");
+    }
+    for (std::string_view key : {"energy_path", "energy_unit"}) {
+      if (node[std::string(key)] && !node["energy_topic"]) {
+        r_.error(YamlReader::pos_of(node[std::string(key)]),
+                 std::string(key) + " of " + where + " goes with 'energy_topic', which is missing");
+      }
+    }
+    if (auto stale = r_.child(node, "stale_s", where, false)) {
+      auto value = r_.integer(*stale, "stale_s of " + where);
+      if (value && (*value < 1 || *value > kMaxStaleS)) {
+        r_.error(YamlReader::pos_of(*stale), "stale_s of " + where + " must be between 1 and " +
+                                                 std::to_string(kMaxStaleS) + " (a day)");
+      } else if (value) {
+        mqtt.stale_s = *value;
+      }
+    }
+
+    mqtt.relay_command_topic = topic(node, "relay_command_topic", where, false);
+    mqtt.relay_on_payload = text(node, "relay_on_payload", where, mqtt.relay_on_payload);
+    mqtt.relay_off_payload = text(node, "relay_off_payload", where, mqtt.relay_off_payload);
+    if (mqtt.relay_on_payload == mqtt.relay_off_payload &&
+        (node["relay_off_payload"] || node["relay_on_payload"])) {
+      r_.error(YamlReader::pos_of(node["relay_off_payload"] ? node["relay_off_payload"]
+                                                            : node["relay_on_payload"]),
+               "relay_off_payload of " + where + " must differ from relay_on_payload " +
+                   quoted(mqtt.relay_on_payload));
+    }
+    for (std::string_view key : {"relay_on_payload", "relay_off_payload"}) {
+      if (node[std::string(key)] && !node["relay_command_topic"]) {
+        r_.error(YamlReader::pos_of(node[std::string(key)]),
+                 std::string(key) + " of " + where +
+                     " goes with 'relay_command_topic', which is missing");
+      }
+    }
+    mqtt.relay_state_topic = topic(node, "relay_state_topic", where, false);
+    mqtt.relay_state_path = path(node, "relay_state_path", where);
+    mqtt.relay_state_on = text(node, "relay_state_on", where, mqtt.relay_state_on);
+    for (std::string_view key : {"relay_state_path", "relay_state_on"}) {
+      if (node[std::string(key)] && !node["relay_state_topic"]) {
+        r_.error(
+            YamlReader::pos_of(node[std::string(key)]),
+            std::string(key) + " of " + where + " goes with 'relay_state_topic', which is missing");
+      }
+    }
+    return mqtt;
   }
 
   YamlReader& r_;
