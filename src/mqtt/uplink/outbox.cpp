@@ -173,6 +173,20 @@ common::Result<std::vector<std::pair<int, double>>> decode_frame(std::string_vie
   return points;
 }
 
+double round_to_decimals(double value, int decimals) {
+  constexpr double kPowers[] = {1.0, 10.0, 100.0, 1000.0};
+  if (decimals < 0 || decimals > 3) {
+    return value;
+  }
+  const double scaled = value * kPowers[decimals];
+  if (!(std::fabs(scaled) < kMaxExact)) {
+    return value;
+  }
+  // Dividing the integer gives the double nearest the decimal, which is
+  // what the packing recognises (multiplying by 0.1 would not).
+  return std::round(scaled) / kPowers[decimals];
+}
+
 std::string history_key_to_series(std::string_view history_key) {
   constexpr std::string_view kLoadPrefix = "load/";
   if (history_key.substr(0, kLoadPrefix.size()) == kLoadPrefix) {

@@ -121,6 +121,13 @@ class Outbox {
 // becomes "<load>/<q>"; every other key is kept ("voltage/L1/v_ln").
 std::string history_key_to_series(std::string_view history_key);
 
+// `value` rounded to `decimals` (0..3) places, as the nearest double to
+// that decimal: what the daemon appends for a series kept at that resolution
+// (1 for W and var, 3 for Wh and Hz, 2 for V) so that it packs in a few
+// bytes (docs/uplink-format.md). Values too large to round are returned as
+// they are.
+double round_to_decimals(double value, int decimals);
+
 // The packing of a frame's points (docs/uplink-format.md), exposed for
 // tests: encode_point() appends one point to `out`; decode_frame() reads
 // `count` points and fails (kCorruption) on any malformed byte instead of

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <cmath>
@@ -111,6 +112,24 @@ TEST(OutboxPacking, MalformedFramesAreRefused) {
   EXPECT_FALSE(decode_frame(std::string(12, '\xff'), 1).ok());  // endless varint
   EXPECT_FALSE(decode_frame(data, -1).ok());
   EXPECT_FALSE(decode_frame(std::string("\x01\x03\x00", 3), 1).ok());  // raw value cut short
+}
+
+TEST(OutboxPacking, RoundedValuesPackSmall) {
+  // 0.1 W, 0.01 V and 0.001 Wh resolutions: each rounds to the decimal and
+  // packs as an integer code (fewer than 9 bytes), never as a raw double.
+  for (const auto& [value, decimals] : std::vector<std::pair<double, int>>{
+           {1234.5678, 1}, {230.014, 2}, {18234567.12345, 3}, {-0.06, 1}, {49.9981, 3}}) {
+    const double rounded = round_to_decimals(value, decimals);
+    std::string data;
+    encode_point(1, rounded, data);
+    EXPECT_LT(data.size(), 9u) << value;
+    auto back = decode_frame(data, 1);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ((*back)[0].second, rounded);
+  }
+  EXPECT_EQ(round_to_decimals(1234.5678, 1), 1234.6);
+  EXPECT_EQ(round_to_decimals(230.014, 2), 230.01);
+  EXPECT_EQ(round_to_decimals(1e300, 3), 1e300);
 }
 
 TEST(OutboxNames, LoadKeysLoseTheirPrefix) {
@@ -328,6 +347,35 @@ TEST_F(OutboxTest, DamagedFileIsRefusedWithItsNameAndCanBeMovedAside) {
   auto fresh = open();
   ASSERT_TRUE(fresh);
   EXPECT_EQ(fresh->stats().points, 0);
+}
+
+TEST_F(OutboxTest, DamagedFrameIsDeletedAndCountedNotStalled) {
+  {
+    auto outbox = open();
+    ASSERT_TRUE(outbox);
+    for (int f = 0; f < 3; ++f) {
+      ASSERT_TRUE(outbox->append(kT0 + f * 1000, {{"a", f}, {"b", f}}).ok());
+    }
+  }
+  {
+    // The middle frame's bytes are overwritten with a cut-short varint.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db,
+                           "UPDATE frames SET data = x'ffff' WHERE seq = "
+                           "(SELECT seq FROM frames ORDER BY seq LIMIT 1 OFFSET 1)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto outbox = open();
+  ASSERT_TRUE(outbox);
+  auto all = drain(*outbox, 1000);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].t_ms, kT0);
+  EXPECT_EQ(all[2].t_ms, kT0 + 2000);
+  EXPECT_EQ(outbox->stats().damaged_frames, 1);
+  EXPECT_EQ(outbox->stats().points, 0);
 }
 
 TEST_F(OutboxTest, AnotherApplicationsDatabaseIsRefused) {
