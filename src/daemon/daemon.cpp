@@ -342,7 +342,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   }
 
   std::string installation_error = options_.installation_error;
-  auto make_source = [this, &installation_error](
+  auto make_source = [this, &installation_error, &mqtt_link](
                          const model::Installation& inst) -> std::unique_ptr<SnapshotSource> {
     if (!installation_error.empty()) {
       return std::make_unique<NoInstallationSource>();
@@ -352,7 +352,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
       if (options_.drivers == nullptr) {
         return std::make_unique<FailedSource>("this daemon has no device drivers");
       }
-      auto devices = make_device_source(inst, *options_.drivers, {options_.config_dir});
+      devices::DriverContext context{options_.config_dir};
+      if (mqtt_link) {
+        context.default_mqtt_broker = mqtt_link->device_broker();
+      }
+      auto devices = make_device_source(inst, *options_.drivers, context);
       if (!devices) {
         log_.error("devices not started", {{"reason", devices.error().message}});
         return std::make_unique<FailedSource>(devices.error().message);

@@ -122,6 +122,7 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
   client.protocol = c.protocol;
   client.client_id = link->topics_.node_id;
   client.will = mqtt::site::status_message(link->topics_, false);
+  link->device_broker_ = {c.url, client.username, client.password, client.ca_file};
   auto created = mqtt::Client::create(std::move(client));
   if (!created) {
     return created.error();

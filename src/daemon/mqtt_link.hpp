@@ -21,6 +21,7 @@
 #include "common/result.hpp"
 #include "daemon/alarms.hpp"
 #include "daemon/people_commands.hpp"
+#include "devices/driver.hpp"
 #include "model/installation.hpp"
 #include "mqtt/client.hpp"
 #include "mqtt/site/live.hpp"
@@ -64,6 +65,9 @@ class MqttLink {
   // Publishes "offline" and disconnects cleanly; the uplink stops.
   void stop();
 
+  // The broker as MQTT devices without a broker of their own use it.
+  const devices::DefaultMqttBroker& device_broker() const { return device_broker_; }
+
   // {"connected", "broker", "last_error", "outbox_points", "oldest_unsent_ms", ...}
   nlohmann::json status() const;
   // Raised while points were dropped from a full outbox, or the broker has
@@ -78,6 +82,7 @@ class MqttLink {
   CommandQueue& commands_;
   common::Logger& log_;
   std::string broker_text_;
+  devices::DefaultMqttBroker device_broker_;
   mqtt::site::TopicConfig topics_;
   std::unique_ptr<mqtt::Client> client_;
   std::unique_ptr<mqtt::uplink::Outbox> outbox_;

@@ -143,7 +143,7 @@ struct MqttConfig {
   bool read_only = false;  // publish only; commands are refused
   bool uplink = true;      // every history point to <prefix>/uplink, stored until acknowledged
   double uplink_days = 30.0;          // the outbox keeps at most this much; oldest dropped first
-  double uplink_batches_per_s = 1.0;  // batches of up to 1000 points
+  int uplink_batches_per_s = 1;       // batches of up to 1000 points
   int protocol = 5;                   // 4 = MQTT 3.1.1, 5 = MQTT 5
   int keepalive_s = 30;
   SourcePos pos;

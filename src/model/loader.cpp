@@ -242,7 +242,7 @@ class InstallationParser {
     flag("uplink", mqtt.uplink);
     mqtt.uplink_days = bounded(node, "uplink_days", where, 0.01, 3650).value_or(30.0);
     mqtt.uplink_batches_per_s =
-        bounded(node, "uplink_batches_per_s", where, 0.1, 1000).value_or(1.0);
+        static_cast<int>(bounded(node, "uplink_batches_per_s", where, 1, 1000).value_or(1.0));
     mqtt.keepalive_s =
         static_cast<int>(bounded(node, "keepalive_s", where, 5, 3600).value_or(30.0));
     if (auto protocol = r_.child(node, "protocol", where, false)) {
