@@ -134,6 +134,18 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
     mqtt::uplink::OutboxOptions outbox_options;
     outbox_options.max_age_ms = static_cast<std::int64_t>(c.uplink_days * kDayMs);
     auto outbox = mqtt::uplink::Outbox::open(link->options_.outbox_path, outbox_options);
+    if (!outbox && outbox.error().kind == common::ErrorKind::kCorruption) {
+      // A damaged outbox must not keep the site off MQTT for good: it is
+      // kept aside for a person to look at, and a new one starts.
+      auto aside =
+          mqtt::uplink::Outbox::move_aside(link->options_.outbox_path, common::unix_ms_now());
+      if (!aside) {
+        return outbox.error();
+      }
+      log.error("uplink outbox damaged: moved aside, its unsent points are not sent",
+                {{"reason", outbox.error().message}, {"moved_to", *aside}});
+      outbox = mqtt::uplink::Outbox::open(link->options_.outbox_path, outbox_options);
+    }
     if (!outbox) {
       return outbox.error();
     }
@@ -181,7 +193,9 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
     return started.error();
   }
   if (self->uplink_) {
-    self->uplink_->start();
+    if (auto sending = self->uplink_->start(); !sending) {
+      return sending.error();
+    }
   }
   log.info("MQTT", {{"broker", self->broker_text_},
                     {"prefix", self->topics_.prefix},

@@ -11,8 +11,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,7 +88,7 @@ class MqttLink {
   std::unique_ptr<mqtt::uplink::Outbox> outbox_;
   std::unique_ptr<mqtt::uplink::Uplink> uplink_;
   std::optional<mqtt::site::LivePublisher> live_;  // made anew for each installation
-  std::vector<std::string> discovery_topics_;  // retained configs sent, to clear on a change
+  std::vector<std::string> discovery_topics_;      // retained configs sent, to clear on a change
   // The installation commands are checked against (network thread reads).
   mutable std::mutex installation_mutex_;
   std::shared_ptr<const model::Installation> installation_;

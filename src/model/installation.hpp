@@ -133,18 +133,18 @@ struct Module {
 // The site on an MQTT broker (docs/mqtt.md): live values, Home Assistant
 // discovery, commands, and the store-and-forward uplink (docs/uplink-format.md).
 struct MqttConfig {
-  std::string url;            // mqtt://host[:port] or mqtts://host[:port]
+  std::string url;  // mqtt://host[:port] or mqtts://host[:port]
   std::string username;
   std::string password_file;  // the password, read at start; relative to the installation file
   std::string ca_file;        // mqtts: the CA of the broker's certificate; empty: system CAs
   std::string topic_prefix;   // empty: kirchhoff/<site name as a slug>
   std::string discovery_prefix = "homeassistant";
-  bool discovery = true;   // Home Assistant discovery configs
-  bool read_only = false;  // publish only; commands are refused
-  bool uplink = true;      // every history point to <prefix>/uplink, stored until acknowledged
-  double uplink_days = 30.0;          // the outbox keeps at most this much; oldest dropped first
-  int uplink_batches_per_s = 1;       // batches of up to 1000 points
-  int protocol = 5;                   // 4 = MQTT 3.1.1, 5 = MQTT 5
+  bool discovery = true;      // Home Assistant discovery configs
+  bool read_only = false;     // publish only; commands are refused
+  bool uplink = true;         // every history point to <prefix>/uplink, stored until acknowledged
+  double uplink_days = 30.0;  // the outbox keeps at most this much; oldest dropped first
+  int uplink_batches_per_s = 1;  // batches of up to 1000 points
+  int protocol = 5;              // 4 = MQTT 3.1.1, 5 = MQTT 5
   int keepalive_s = 30;
   SourcePos pos;
 };
