@@ -88,6 +88,20 @@ check "the boiler is off" eventually '"energised":false,"module":"out1","name":"
 sleep 2.5  # two cycles more, in which the energy manager would switch it back on
 check "the manager keeps the person's choice" grep -q '"energised":false,"module":"out1","name":"Boiler","output":1' <<<"$(api GET /api/v1/live "" "$token")"
 
+# A charger's mode and the heat pump's SG Ready state, held by a person.
+check "a viewer may not set the car's mode" grep -q '^403 ' <<<"$(api POST '/api/v1/chargers/EV%20charger/mode' '{"mode":"now"}' "$vtoken")"
+check "an owner sets it to pv" grep -q '^202 ' <<<"$(api POST '/api/v1/chargers/EV%20charger/mode' '{"mode":"pv"}' "$token")"
+check "the live values show the mode" eventually '"load":"EV charger","mode":"pv"' api GET /api/v1/live "" "$token"
+check "and the events the change" grep -q "charger 'EV charger' mode pv" <<<"$(api GET /api/v1/events "" "$token")"
+check "an unknown mode is 400" grep -q '^400 ' <<<"$(api POST '/api/v1/chargers/EV%20charger/mode' '{"mode":"fast"}' "$token")"
+check "a load that is no charger is 400" grep -q '^400 ' <<<"$(api POST /api/v1/chargers/Kitchen/mode '{"mode":"pv"}' "$token")"
+check "an unknown load is 404" grep -q '^404 ' <<<"$(api POST /api/v1/chargers/Garage/mode '{"mode":"pv"}' "$token")"
+check "an owner holds the heat pump in SG Ready 3" grep -q '^202 ' <<<"$(api POST /api/v1/heat-pump/sg-ready '{"state":3}' "$token")"
+check "the live values show it held" eventually '"load":"Heat pump","manual":true,"sg_ready":3' api GET /api/v1/live "" "$token"
+check "SG Ready 5 is 400" grep -q '^400 ' <<<"$(api POST /api/v1/heat-pump/sg-ready '{"state":5}' "$token")"
+check "auto hands it back" grep -q '^202 ' <<<"$(api POST /api/v1/heat-pump/sg-ready '{"state":"auto"}' "$token")"
+check "no longer held" eventually '"load":"Heat pump","manual":false' api GET /api/v1/live "" "$token"
+
 # The installer edits the installation: checked exactly like `kirchhoff
 # check`, refused with its messages, else applied without a restart.
 root=$(cd "$(dirname "$0")/.." && pwd)

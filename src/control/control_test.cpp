@@ -376,3 +376,66 @@ TEST(ControlProperty, LimitsHoldForAllButOneCycle) {
 
 }  // namespace
 }  // namespace kirchhoff::control
+
+namespace kirchhoff::control {
+namespace {
+
+// A fresh, quiet cycle of the demo house: 2 A on each phase, a car plugged
+// in, the heat pump present; no surplus, no limit near.
+ControlInput quiet_input(std::int64_t now_ms) {
+  ControlInput input;
+  input.now_ms = now_ms;
+  input.measured_ms = now_ms - 500;
+  input.grid_a = {2.0 + 0.01 * static_cast<double>(now_ms % 7), 2.0, 2.0};  // alive, not frozen
+  input.grid_w = 3 * 2.0 * 230.0;
+  EvInput car;
+  car.name = "EV charger";
+  car.present = true;
+  car.plugged = true;
+  car.wired = {true, true, true};
+  input.evs.push_back(car);
+  input.heat_pump.present = true;
+  input.heat_pump.phases = {false, true, false};
+  return input;
+}
+
+// A person's charger mode, laid over the installation's (min+pv in the
+// demo): min+pv holds the car at its 6 A minimum without surplus (IEC
+// 61851's lowest current), off pauses it (0 A).
+TEST(PeopleChoices, ChargerModeOverridesTheInstallations) {
+  const model::Installation inst = installation_with(json{{"ev", {{"mode", "min+pv"}}}});
+  EnergyManager manager = make_default_manager(inst);
+  ControlInput input = quiet_input(1'000'000);
+  EXPECT_EQ(manager.cycle(input).setpoints.ev_current_a.at(0), 6.0);
+  input = quiet_input(1'001'000);
+  input.evs[0].mode = model::EvMode::kOff;
+  EXPECT_EQ(manager.cycle(input).setpoints.ev_current_a.at(0), 0.0);
+  input = quiet_input(1'002'000);
+  input.evs[0].mode.reset();  // back to the installation's
+  EXPECT_EQ(manager.cycle(input).setpoints.ev_current_a.at(0), 6.0);
+}
+
+// A held SG Ready state beats the energy manager's own choice (2, normal,
+// without surplus) but not overload protection, which blocks (1) the heat
+// pump when its phase is over the breaker (25 A in the demo).
+TEST(PeopleChoices, HeldSgReadyStaysBelowSafety) {
+  const model::Installation inst = installation_with(json());
+  EnergyManager manager = make_default_manager(inst);
+  ControlInput input = quiet_input(2'000'000);
+  EXPECT_EQ(manager.cycle(input).setpoints.sg_ready, 2);
+  manager.set_sg_ready_manual(4);
+  input = quiet_input(2'001'000);
+  EXPECT_EQ(manager.cycle(input).setpoints.sg_ready, 4);
+  manager.set_sg_ready_manual(std::nullopt);  // handed back
+  input = quiet_input(2'002'000);
+  EXPECT_EQ(manager.cycle(input).setpoints.sg_ready, 2);
+  manager.set_sg_ready_manual(4);
+  input = quiet_input(2'003'000);
+  input.grid_a = {2.0, 40.0, 2.0};  // L2, the heat pump's phase, far over 25 A
+  input.heat_pump.running = true;
+  input.heat_pump.power_w = 2000.0;
+  EXPECT_EQ(manager.cycle(input).setpoints.sg_ready, 1);
+}
+
+}  // namespace
+}  // namespace kirchhoff::control
