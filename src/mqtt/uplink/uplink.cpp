@@ -160,7 +160,9 @@ void Uplink::step(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   auto batch = outbox_.peek(options_.max_points);
   lock.lock();
-  if (!running_) {
+  // The connection may have been lost while the outbox was read: nothing
+  // leaves after handle_connection(false) has returned.
+  if (!running_ || !connected_) {
     return;
   }
   if (!batch) {
