@@ -12,7 +12,8 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
   auto make = [&](const std::string& key, SeriesKind kind, double resolution) {
     auto id = store.series(key, kind, resolution);
     if (id) {
-      writer.uplink_names_[*id] = key.rfind("load/", 0) == 0 ? key.substr(5) : key;
+      const int decimals = resolution >= 0.1 ? 1 : resolution >= 0.01 ? 2 : 3;
+      writer.uplink_series_[*id] = {key.rfind("load/", 0) == 0 ? key.substr(5) : key, decimals};
     }
     return id;
   };
@@ -93,7 +94,8 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   const std::int64_t t = snap.unix_ms;
   points_.clear();
   auto put = [&](int id, double v) {
-    points_.emplace_back(uplink_names_[id], v);
+    const UplinkSeries& series = uplink_series_[id];
+    points_.push_back({&series.name, v, series.decimals});
     return store_->append(id, t, v);
   };
   for (std::size_t l = 0; l < loads_.size() && l < snap.loads.size(); ++l) {

@@ -29,8 +29,14 @@ class HistoryWriter {
   // Appends one snapshot (in memory; the caller flushes the store).
   common::Status append(const snapshot::SiteSnapshot& snap);
   // The points of the last append, named as the uplink names them
-  // ("Grid/p_w", "voltage/L1/v_ln"): what goes to the uplink's outbox.
-  const std::vector<std::pair<std::string, double>>& last_points() const { return points_; }
+  // ("Grid/p_w", "voltage/L1/v_ln"), with the decimals their series keeps
+  // (0.1 W: 1): what goes to the uplink's outbox.
+  struct Point {
+    const std::string* series = nullptr;  // valid while this writer lives
+    double value = 0.0;
+    int decimals = 3;
+  };
+  const std::vector<Point>& last_points() const { return points_; }
 
  private:
   struct LoadSeries {
@@ -45,8 +51,12 @@ class HistoryWriter {
   std::vector<int> inputs_;
   // The (module or device, input number) each of inputs_ records.
   std::vector<std::pair<std::string, int>> input_keys_;
-  std::map<int, std::string> uplink_names_;  // series id → its uplink name
-  std::vector<std::pair<std::string, double>> points_;
+  struct UplinkSeries {
+    std::string name;
+    int decimals = 3;
+  };
+  std::map<int, UplinkSeries> uplink_series_;  // series id → its uplink name and decimals
+  std::vector<Point> points_;
 };
 
 }  // namespace kirchhoff::daemon

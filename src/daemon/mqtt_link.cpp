@@ -264,14 +264,20 @@ void MqttLink::publish(const snapshot::SiteSnapshot& snap) {
   }
 }
 
-void MqttLink::record(std::int64_t t_ms,
-                      const std::vector<std::pair<std::string, double>>& points) {
+void MqttLink::record(std::int64_t t_ms, const std::vector<HistoryWriter::Point>& points) {
   if (!outbox_) {
     return;
   }
-  if (auto appended = outbox_->append(t_ms, points); !appended) {
-    log_.warning("uplink point not stored", {{"reason", appended.error().message}});
+  frame_.resize(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    frame_[i].first = *points[i].series;
+    frame_[i].second = mqtt::uplink::round_to_decimals(points[i].value, points[i].decimals);
   }
+  if (auto appended = outbox_->append(t_ms, frame_); !appended) {
+    log_.warning("uplink point not stored", {{"reason", appended.error().message}});
+    return;
+  }
+  uplink_->notify();
 }
 
 void MqttLink::set_installation(const model::Installation& installation) {
@@ -330,12 +336,19 @@ std::vector<AlarmCheck> MqttLink::alarms(std::int64_t now_ms) const {
                         (error.empty() ? "" : " (" + common::log_safe(error, 200) + ")") +
                         (outbox_ ? "; the uplink keeps every point until it is back" : "")});
   if (outbox_) {
+    // Raised while the bound drops unsent points (each cycle of a long
+    // outage), cleared a minute after the last drop.
     const auto stats = outbox_->stats();
-    checks.push_back({"uplink-dropped", stats.dropped_points > 0, "major",
-                      "the uplink's outbox reached its bound of " +
+    if (stats.dropped_points > dropped_seen_) {
+      dropped_seen_ = stats.dropped_points;
+      dropped_at_ms_ = now_ms;
+    }
+    const bool dropping = dropped_at_ms_ > 0 && now_ms - dropped_at_ms_ < 60'000;
+    checks.push_back({"uplink-dropped", dropping, "major",
+                      "the uplink's outbox is at its bound of " +
                           std::to_string(static_cast<int>(options_.config.uplink_days)) +
                           " days: " + std::to_string(stats.dropped_points) +
-                          " of the oldest points were dropped unsent"});
+                          " of the oldest unsent points were dropped (the history keeps them)"});
   }
   return checks;
 }

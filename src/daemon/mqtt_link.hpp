@@ -20,6 +20,7 @@
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "daemon/alarms.hpp"
+#include "daemon/history_writer.hpp"
 #include "daemon/people_commands.hpp"
 #include "devices/driver.hpp"
 #include "model/installation.hpp"
@@ -57,8 +58,9 @@ class MqttLink {
   // Live values that changed since the last cycle (everything after a
   // reconnect), and discovery when asked for.
   void publish(const snapshot::SiteSnapshot& snap);
-  // One cycle's history points, into the outbox (kept until acknowledged).
-  void record(std::int64_t t_ms, const std::vector<std::pair<std::string, double>>& points);
+  // One cycle's history points, into the outbox (kept until acknowledged),
+  // each rounded to its series' decimals (docs/uplink-format.md).
+  void record(std::int64_t t_ms, const std::vector<HistoryWriter::Point>& points);
   // A new installation in force: commands are checked against it, discovery
   // is sent anew and entities it no longer has are removed.
   void set_installation(const model::Installation& installation);
@@ -95,6 +97,10 @@ class MqttLink {
   std::atomic<bool> resend_all_{false};  // connected anew, or Home Assistant restarted
   std::atomic<bool> installation_changed_{false};
   std::atomic<std::int64_t> disconnected_since_ms_{0};
+  std::vector<std::pair<std::string, double>> frame_;  // reused by record()
+  // When the outbox last dropped points for its bound (the alarm's clock).
+  mutable std::int64_t dropped_seen_ = 0;
+  mutable std::int64_t dropped_at_ms_ = 0;
   bool stopped_ = false;
 };
 
