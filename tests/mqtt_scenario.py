@@ -14,7 +14,8 @@ simulator at a 100 ms cycle, so 10 cycles stand for 10 s of a real site.
   4. commands: a relay switched and a charger's mode set over MQTT, recorded
      as events of the user "mqtt"; a bad command refused with a log line;
   5. a wrong password is a clear error in the log and /health;
-  6. TLS with a test CA (made here with openssl);
+  6. TLS with a test CA (made here with openssl), on a read-only site that
+     refuses a command with a log line;
   7. no loss: the broker killed for 30 cycles, then for 300 cycles with the
      daemon killed -9 and restarted meanwhile: every second of the grid power
      in the history arrives on <prefix>/uplink, in order, duplicates only
@@ -344,7 +345,15 @@ def main():
                               f"{NODE}_grid_"))
         value = wait_for("grid power", lambda: ha.last(grid_topic))
         float(value)
-        print(f"ok: live grid power on {grid_topic}: {value} W")
+        # Lighting's power on MQTT is /live's, rounded to the watt (a cycle
+        # apart at most: the lights change slowly).
+        def lighting_matches():
+            live = json.loads(daemon.call("GET", "/api/v1/live", token=token))
+            p = next(l["p_w"] for l in live["loads"] if l["name"] == "Lighting")
+            mqtt = ha.last(f"{PREFIX}/load/lighting/power_w")
+            return mqtt is not None and abs(float(mqtt) - p) <= 1.0 and p > 0
+        wait_for("Lighting's power on MQTT as in /live", lighting_matches)
+        print(f"ok: live values: grid power on {grid_topic}, Lighting as in /live")
 
         # 4. Commands: the garden lights' relay off and on, the car's mode.
         relay = next(c for c in configs.values()
@@ -401,13 +410,20 @@ def main():
         config_c = os.path.join(work, "tls.yaml")
         open(config_c, "w").write(installation(
             source, f"mqtts://127.0.0.1:{tls_broker.port}", password_file,
-            f"    ca_file: {tls['ca']}\n"))
+            f"    ca_file: {tls['ca']}\n    read_only: true\n"))
         c = Daemon(binary, work, config_c, "c")
         daemons.append(c)
         wait_for("connected over TLS", lambda: c.health().get("mqtt", {}).get("connected"))
+        # This site is read-only: a command is refused with a log line.
+        assert c.health()["mqtt"]["read_only"] is True
+        commander = Subscriber(tls_broker.port, "commander", ["nothing/here"], tls_ca=tls["ca"])
+        commander.publish(f"{PREFIX}/relay/out1/2/set", "ON")
+        wait_for("the read-only refusal", lambda: re.search(
+            r'msg="MQTT command refused" .*read-only', c.log()))
+        commander.stop()
         c.stop()
         tls_broker.kill()
-        print("ok: mqtts with the test CA")
+        print("ok: mqtts with the test CA; read-only refuses commands with a log line")
 
         # 7. No loss. Outage A: 30 cycles (3 s) with the daemon running.
         backend = Subscriber(broker.port, "fleet-backend", [f"{PREFIX}/uplink"])

@@ -185,7 +185,11 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
   if (c.discovery) {
     (void)self->client_->subscribe(mqtt::site::ha_status_topic(self->topics_), 1);
   }
-  for (const auto& filter : mqtt::site::command_filters(self->topics_)) {
+  // Read-only sites listen to the command topics too, so that a refused
+  // command is a log line rather than silence.
+  mqtt::site::TopicConfig listen = self->topics_;
+  listen.read_only = false;
+  for (const auto& filter : mqtt::site::command_filters(listen)) {
     (void)self->client_->subscribe(filter, 1);
   }
   self->disconnected_since_ms_ = common::unix_ms_now();
