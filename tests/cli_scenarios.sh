@@ -169,6 +169,19 @@ expect "check of MQTT plugs" 0 "$bin" check tests/data/mqtt/plugs.yaml
 expect "describe of MQTT plugs" 0 "$bin" describe tests/data/mqtt/plugs.yaml
 grep -q "washer-plug \[mqtt\] shellies/shellyplug-s-1/relay/0/power on mqtt://192.168.1.5:1883" "$out" ||
   { echo "FAIL: describe of MQTT plugs"; cat "$out"; fail=$((fail + 1)); }
+# The site on a broker: a password file that is not there is named with its line.
+tmp_mqtt=$(mktemp -d)
+sed 's/^gateway: genius$/gateway: genius\nserver:\n  mqtt: {url: "mqtt:\/\/127.0.0.1:1883", username: k, password_file: missing.secret}/' \
+  examples/demo.yaml >"$tmp_mqtt/site.yaml"
+expect "check of a site whose MQTT password file is missing" 1 "$bin" check "$tmp_mqtt/site.yaml"
+grep -q "site.yaml:[0-9]*:[0-9]*: error: password_file of 'mqtt' of 'server': cannot read $tmp_mqtt/missing.secret" "$out" ||
+  { echo "FAIL: missing MQTT password file: message"; cat "$out"; fail=$((fail + 1)); }
+echo secret >"$tmp_mqtt/missing.secret"
+expect "check of the same site with its password file" 0 "$bin" check "$tmp_mqtt/site.yaml"
+expect "run with a --mqtt that is not a broker URL" 2 "$bin" run --mqtt http://broker --data "$tmp_mqtt/data"
+grep -q "\-\-mqtt must be mqtt://HOST\[:PORT\] or mqtts://HOST\[:PORT\], not 'http://broker'" "$out" ||
+  { echo "FAIL: run --mqtt http: message"; cat "$out"; fail=$((fail + 1)); }
+rm -rf "$tmp_mqtt"
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help
 

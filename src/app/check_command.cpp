@@ -28,23 +28,29 @@ int check_command(const CommandContext& ctx) {
   // map must be one shipped with Kirchhoff or a readable, valid map file.
   if (result.installation) {
     const std::string base = std::filesystem::path(path).parent_path().string();
+    // MQTT secrets and CAs are files beside the installation: a file the
+    // daemon could not read is an error here rather than at its start.
+    const auto readable = [&](const std::string& file, model::SourcePos pos,
+                              const std::string& what) {
+      if (file.empty()) {
+        return;
+      }
+      const std::string full = file.front() == '/' || base.empty() ? file : base + "/" + file;
+      if (!common::read_file(full)) {
+        result.diagnostics.push_back(
+            {pos, model::Severity::kError, what + ": cannot read " + full});
+      }
+    };
+    if (const auto& mqtt = result.installation->server.mqtt) {
+      readable(mqtt->password_file, mqtt->pos, "password_file of 'mqtt' of 'server'");
+      readable(mqtt->ca_file, mqtt->pos, "ca_file of 'mqtt' of 'server'");
+    }
     for (const auto& device : result.installation->devices) {
-      // An MQTT device's secrets and CA are files beside the installation.
       if (device.mqtt) {
-        const auto readable = [&](const std::string& file, model::SourcePos pos,
-                                  const std::string& key) {
-          if (file.empty()) {
-            return;
-          }
-          const std::string full = file.front() == '/' || base.empty() ? file : base + "/" + file;
-          if (!common::read_file(full)) {
-            result.diagnostics.push_back(
-                {pos, model::Severity::kError,
-                 key + " of device '" + device.name + "': cannot read " + full});
-          }
-        };
-        readable(device.mqtt->password_file, device.mqtt->password_file_pos, "password_file");
-        readable(device.mqtt->ca_file, device.mqtt->ca_file_pos, "ca_file");
+        readable(device.mqtt->password_file, device.mqtt->password_file_pos,
+                 "password_file of device '" + device.name + "'");
+        readable(device.mqtt->ca_file, device.mqtt->ca_file_pos,
+                 "ca_file of device '" + device.name + "'");
       }
       if (device.driver != "modbus" || device.map.empty()) {
         continue;
