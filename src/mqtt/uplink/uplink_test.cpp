@@ -59,7 +59,8 @@ class UplinkTest : public ::testing::Test {
     ASSERT_TRUE(broker_->running()) << "mosquitto did not start";
     static int counter = 0;
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    base_ = "test/" + name + "/" + std::to_string(++counter);
+    // The process id keeps runs apart should two of them share a broker.
+    base_ = "test/" + std::to_string(::getpid()) + "/" + name + "/" + std::to_string(++counter);
     topic_ = base_ + "/uplink";
     dir_ = std::filesystem::temp_directory_path() /
            ("kirchhoff_uplink_test_" + std::to_string(::getpid()) + "_" + name);
@@ -77,6 +78,8 @@ class UplinkTest : public ::testing::Test {
       }
       received_.push_back(parse(payload));
     });
+    subscriber_->on_connect(
+        [this](bool connected, const std::string&) { subscriber_connects_ += connected ? 1 : 0; });
     ASSERT_TRUE(subscriber_->subscribe(base_ + "/#", 1).ok());
     ASSERT_TRUE(subscriber_->start().ok());
 
@@ -96,6 +99,7 @@ class UplinkTest : public ::testing::Test {
     });
     client_->on_connect([this](bool connected, const std::string&) {
       std::lock_guard lock(uplink_mutex_);
+      client_connects_ += connected ? 1 : 0;
       if (uplink_ && (!connected || gate_open_)) {
         uplink_->handle_connection(connected);
       }
@@ -201,6 +205,7 @@ class UplinkTest : public ::testing::Test {
         uplink_->handle_connection(false);
       }
     }
+    ++outages_;
     ASSERT_TRUE(eventually([&] {
       const auto left = outbox_ ? static_cast<std::size_t>(outbox_->stats().points) : 0;
       return left >= appended || distinct_received() >= appended - left;
@@ -256,6 +261,11 @@ class UplinkTest : public ::testing::Test {
   Uplink* uplink_ = nullptr;
   bool gate_open_ = true;
   bool forward_acks_ = true;
+
+  // Diagnostics: connections made (each outage should add one of each).
+  std::atomic<int> subscriber_connects_{0};
+  std::atomic<int> client_connects_{0};
+  int outages_ = 0;
 
   std::mutex mutex_;
   std::vector<Received> received_;
@@ -488,7 +498,15 @@ TEST_F(UplinkTest, OutagePatternsLoseNothingAndKeepOrder) {
       EXPECT_EQ(a->second, p.value);
     }
   }
-  EXPECT_EQ(seen.size(), appended.size()) << "points were lost";
+  std::string missing;
+  for (const auto& [key, value] : appended) {
+    if (seen.count(key) == 0 && missing.size() < 400) {
+      missing += " " + key.first + "@" + std::to_string((key.second - kT0) / 1000);
+    }
+  }
+  EXPECT_EQ(seen.size(), appended.size())
+      << "points were lost:" << missing << "; connections: subscriber " << subscriber_connects_
+      << ", uplink client " << client_connects_ << ", outages " << outages_;
   // For the record (not a property): how many resends the patterns caused.
   std::printf("%zu messages, %zu of them resends, %zu points\n", messages.size(), repeats,
               appended.size());
