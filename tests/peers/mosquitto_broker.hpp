@@ -42,9 +42,16 @@ class MosquittoBroker {
       return;
     }
     dir_ = templ;
-    port_ = free_port();
-    write_config();
-    start();
+    // A free port can be taken by another test between our look and the
+    // broker's bind (suites run in parallel): then the broker exits, and
+    // another port is tried.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      port_ = free_port();
+      write_config();
+      if (port_ == 0 || start()) {
+        break;
+      }
+    }
   }
   ~MosquittoBroker() {
     stop();
@@ -66,10 +73,17 @@ class MosquittoBroker {
       std::_Exit(127);
     }
     for (int i = 0; i < 200; ++i) {
+      int status = 0;
       if (accepts()) {
+        // Someone accepts: ours, unless another broker had the port and
+        // ours exited at once on its failed bind.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          return false;
+        }
         return true;
       }
-      int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         return false;
