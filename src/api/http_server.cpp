@@ -677,11 +677,7 @@ const Router::Route* Router::match(const HttpRequest& request, std::vector<std::
   return nullptr;
 }
 
-namespace {
-
-// A path segment as its writer meant it: "EV%20charger" is "EV charger".
-// ('+' stays '+': only queries use it for spaces.)
-std::string percent_decoded(const std::string& segment) {
+std::string percent_decode(std::string_view text, bool plus_is_space) {
   auto hex = [](char c) {
     return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
@@ -689,19 +685,16 @@ std::string percent_decoded(const std::string& segment) {
                                   : -1;
   };
   std::string out;
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] == '%' && i + 2 < segment.size() && hex(segment[i + 1]) >= 0 &&
-        hex(segment[i + 2]) >= 0) {
-      out += static_cast<char>(hex(segment[i + 1]) * 16 + hex(segment[i + 2]));
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
       i += 2;
     } else {
-      out += segment[i];
+      out += plus_is_space && text[i] == '+' ? ' ' : text[i];
     }
   }
   return out;
 }
-
-}  // namespace
 
 void Router::dispatch(const HttpRequest& request, Responder respond) const {
   // The responder answers once: a handler that answers and then throws, or
@@ -724,7 +717,7 @@ void Router::dispatch(const HttpRequest& request, Responder respond) const {
     if (!params.empty()) {
       with_params = request;
       for (auto& param : params) {
-        param = percent_decoded(param);
+        param = percent_decode(param, false);  // "EV%20charger" is "EV charger"
       }
       with_params.path_params = std::move(params);
       req = &with_params;

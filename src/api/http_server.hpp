@@ -160,6 +160,10 @@ struct ListenAddress {
 // including for text that is not an address.
 bool is_local_address(const std::string& address);
 
+// "%20" → ' ' (a malformed escape is kept as it is); '+' → ' ' only where
+// it means a space (queries), not in paths.
+std::string percent_decode(std::string_view text, bool plus_is_space);
+
 // "127.0.0.1:8080", "[::1]:8080", "localhost:8080" or ":8080" (loopback).
 common::Result<ListenAddress> parse_listen_address(const std::string& text);
 

@@ -320,3 +320,22 @@ TEST(HttpServer, OutOfDescriptorsClosesIdleConnectionsAndKeepsAnswering) {
 
 }  // namespace
 }  // namespace kirchhoff::api
+
+namespace kirchhoff::api {
+namespace {
+
+// RFC 3986 escapes; '+' is a space in queries (HTML forms) only.
+TEST(PercentDecode, PathsAndQueries) {
+  EXPECT_EQ(percent_decode("EV%20charger", false), "EV charger");
+  EXPECT_EQ(percent_decode("a+b", false), "a+b");
+  EXPECT_EQ(percent_decode("a+b", true), "a b");
+  EXPECT_EQ(percent_decode("K%C3%BCche", false),
+            "K\xC3\xBC"
+            "che");                                  // "Küche" in UTF-8
+  EXPECT_EQ(percent_decode("100%", false), "100%");  // a malformed escape stays
+  EXPECT_EQ(percent_decode("%2", false), "%2");
+  EXPECT_EQ(percent_decode("%zz%41", false), "%zzA");
+}
+
+}  // namespace
+}  // namespace kirchhoff::api
