@@ -201,6 +201,13 @@ common::Result<std::unique_ptr<MqttLink>> MqttLink::start(MqttLinkOptions option
       return sending.error();
     }
   }
+  if (!c.read_only && self->device_broker_.username.empty()) {
+    // Commands are as trusted as the broker's access rules; without an
+    // account of its own the broker is most likely open to everyone.
+    log.warning("MQTT commands accepted without a broker account",
+                {{"broker", self->broker_text_},
+                 {"advice", "use broker accounts and access lists, or read_only: true"}});
+  }
   log.info("MQTT", {{"broker", self->broker_text_},
                     {"prefix", self->topics_.prefix},
                     {"discovery", c.discovery ? c.discovery_prefix : "off"},
