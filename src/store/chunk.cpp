@@ -1,17 +1,17 @@
 #include "store/chunk.hpp"
 
+#include "common/varint.hpp"
+
 namespace kirchhoff::store {
 
 namespace {
 
-constexpr std::uint8_t kVersion = 1;
+using common::get_varint;
+using common::put_varint;
+using common::unzigzag;
+using common::zigzag;
 
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-std::int64_t unzigzag(std::uint64_t v) {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
+constexpr std::uint8_t kVersion = 1;
 
 class BitWriter {
  public:
@@ -104,29 +104,6 @@ bool get_bucketed(BitReader& r, std::int64_t& v) {
   }
   v = unzigzag(z);
   return true;
-}
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-bool get_varint(std::string_view data, std::size_t& pos, std::uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (pos >= data.size()) {
-      return false;
-    }
-    const auto byte = static_cast<std::uint8_t>(data[pos++]);
-    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace

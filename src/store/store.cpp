@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <limits>
 
+#include "common/sqlite_statement.hpp"
+
 namespace kirchhoff::store {
 
 using common::ErrorKind;
@@ -17,56 +19,14 @@ namespace {
 constexpr int kApplicationId = 0x4B495243;  // "KIRC"
 constexpr int kSchemaVersion = 1;
 constexpr std::size_t kSealPoints = 3600;
+using Stmt = common::SqliteStatement;
+
 constexpr std::int64_t kSealSpanMs = 3'600'000;
 
 std::int64_t floor_to(std::int64_t t, std::int64_t step) {
   const std::int64_t q = t / step;
   return (t % step != 0 && t < 0 ? q - 1 : q) * step;
 }
-
-// A prepared statement, finalised on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, double v) {
-    sqlite3_bind_double(stmt_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& blob(int i, const std::string& v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(stmt_); }
-  std::int64_t i64(int c) const { return sqlite3_column_int64(stmt_, c); }
-  double f64(int c) const { return sqlite3_column_double(stmt_, c); }
-  bool null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-  std::string text(int c) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : "";
-  }
-  std::string_view data(int c) const {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)))
-             : std::string_view();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
 
 constexpr const char* kSchema = R"(
 CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,

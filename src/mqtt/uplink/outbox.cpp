@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/sqlite_statement.hpp"
+#include "common/varint.hpp"
+
 namespace kirchhoff::mqtt::uplink {
 
 using common::ErrorKind;
@@ -26,74 +29,11 @@ CREATE TABLE frames (seq INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER NOT NUL
                      count INTEGER NOT NULL, skip INTEGER NOT NULL, data BLOB NOT NULL);
 )";
 
-// A prepared statement, finalised on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& blob(int i, const std::string& v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(stmt_); }
-  std::int64_t i64(int c) const { return sqlite3_column_int64(stmt_, c); }
-  std::string text(int c) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : "";
-  }
-  std::string_view data(int c) const {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)))
-             : std::string_view();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
-
-void put_varint(std::uint64_t v, std::string& out) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-bool get_varint(std::string_view data, std::size_t& pos, std::uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (pos >= data.size()) {
-      return false;
-    }
-    const auto byte = static_cast<std::uint8_t>(data[pos++]);
-    v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-
-std::int64_t unzigzag(std::uint64_t v) {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
+using Stmt = common::SqliteStatement;
+using common::get_varint;
+using common::put_varint;
+using common::unzigzag;
+using common::zigzag;
 
 // Scales tried in order; a value is packed as an integer only when the
 // division reproduces the very same double (docs/uplink-format.md).
@@ -111,7 +51,7 @@ std::int64_t file_size(const std::string& path) {
 }  // namespace
 
 void encode_point(int series_id, double value, std::string& out) {
-  put_varint(static_cast<std::uint64_t>(series_id), out);
+  put_varint(out, static_cast<std::uint64_t>(series_id));
   for (std::uint64_t code = 0; code < kRawCode; ++code) {
     const double scaled = value * kScales[code];
     if (!(std::fabs(scaled) < kMaxExact / 4)) {
@@ -120,11 +60,11 @@ void encode_point(int series_id, double value, std::string& out) {
     const auto q = static_cast<std::int64_t>(std::llround(scaled));
     // -0.0 is not an integer 0: keep its sign by storing it raw.
     if (static_cast<double>(q) / kScales[code] == value && !(q == 0 && std::signbit(value))) {
-      put_varint(zigzag(q) << 2 | code, out);
+      put_varint(out, zigzag(q) << 2 | code);
       return;
     }
   }
-  put_varint(kRawCode, out);
+  put_varint(out, kRawCode);
   const auto bits = std::bit_cast<std::uint64_t>(value);
   for (int i = 0; i < 8; ++i) {
     out.push_back(static_cast<char>((bits >> (8 * i)) & 0xFF));
