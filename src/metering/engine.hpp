@@ -65,12 +65,37 @@ struct VoltageResult {
   double v_ll = 0.0;
 };
 
+// The fundamentals over the window, for the installation diagnostics
+// (docs/diagnostics.md). Phasors are RMS phasors (|X| = RMS of the
+// fundamental), cycle-duration-weighted means of each cycle's one-bin DFT,
+// all relative to the rising zero crossing of L1's reference voltage that
+// starts each cycle, so they keep their angles to each other over a window.
+struct ChannelPhasor {
+  model::InputRef input;
+  // The CT's fundamental current with its calibration (gain, phase_deg)
+  // applied but NOT the installation's `reversed`: what the CT delivers.
+  std::complex<double> i1;
+  double i_rms = 0.0;  // with harmonics, gain applied
+};
+
+struct WindowPhasors {
+  double seconds = 0.0;  // duration of the whole cycles in the window; 0: nothing measured
+  // The reference voltage of each phase name as the installation file means
+  // it: star L1..L3 = v1..v3; 3P-230 L1 = v13, L2 = v23, L3 = v12.
+  // Phases the topology lacks are 0.
+  std::array<std::complex<double>, 3> v_ref{};
+  // Line-to-neutral voltages; on 3P-230 those of the virtual star point.
+  std::array<std::complex<double>, 3> v_star{};
+  std::vector<ChannelPhasor> currents;  // in layout order (ChannelLayout::currents)
+};
+
 struct MeterResults {
   std::int64_t cycles = 0;
   double seconds = 0.0;  // duration of the whole cycles measured
   double frequency_hz = 0.0;
   std::vector<VoltageResult> voltages;
   std::vector<LoadResult> loads;
+  WindowPhasors phasors;
 };
 
 class MeterEngine {
