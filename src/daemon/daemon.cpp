@@ -21,8 +21,10 @@
 #include "daemon/alarms.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/device_source.hpp"
+#include "daemon/diagnostics_window.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
+#include "daemon/live_diagnostics.hpp"
 #include "daemon/mqtt_link.hpp"
 #include "daemon/site_config.hpp"
 #include "devices/modbus/meter_server.hpp"
@@ -260,6 +262,12 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // state (checked against the installation in force now).
   add_command_routes(router, auth_api, site_config, commands_);
   add_installation_routes(router, auth_api, site_config);
+  // The installation diagnostics: the phasors of the last minutes, diagnosed
+  // on request and every 10 s for the wiring alarms (docs/daemon.md).
+  DiagnosticsWindow diagnostics_window;
+  WiringAlarms wiring_alarms;
+  add_diagnostics_routes(router, auth_api, site_config, diagnostics_window,
+                         [this] { return latest(); });
   api::Broadcaster stream;
   AlarmBook alarms;
   router.add("GET", "/api/v1/alarms",
@@ -368,6 +376,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
                : make_simulated_power_source(inst, options_.seed, common::unix_ms_now() / 1000);
   };
   auto source = make_source(installation_);
+  diagnostics_window.set_source(source->phasors() != nullptr, phasor_layout_key(installation_));
   EnergyRegisters registers;
   if (auto restored = writer->restore(registers); !restored) {
     log_.error("cannot start", {{"reason", restored.error().message}});
@@ -437,6 +446,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
     installation_error.clear();
     source.reset();  // its devices' connections close before new ones open
     source = make_source(installation_);
+    wiring_alarms.installation_changed(diagnostics_window.set_source(
+        source->phasors() != nullptr, phasor_layout_key(installation_)));
     writer.emplace(std::move(*new_writer));
     registers = std::move(new_registers);
     manager = control::make_default_manager(installation_);
@@ -523,6 +534,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // GET /api/v1/devices even when no snapshot can be built).
   auto measure = [&] {
     auto snap = source->next(common::unix_ms_now());
+    if (const metering::WindowPhasors* phasors = source->phasors(); snap && phasors != nullptr) {
+      diagnostics_window.add(*phasors);
+    }
     // A snapshot carries its devices' states already; ask the source only
     // when there is none.
     auto values = snap ? snap->devices : source->device_values();
@@ -536,6 +550,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
     checks.push_back(installation_alarm(installation_error));
     if (snap != nullptr) {
       add_device_alarms(*snap, checks);
+      auto wiring = wiring_alarms.check(diagnostics_window, installation_);
+      checks.insert(checks.end(), wiring.begin(), wiring.end());
     }
     if (mqtt_link) {
       auto link_checks = mqtt_link->alarms(common::unix_ms_now());

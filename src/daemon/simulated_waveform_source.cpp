@@ -45,7 +45,8 @@ class SimulatedWaveformSource : public SnapshotSource {
       engine_.feed(block.t0_s + static_cast<double>(s) / block.rate_hz, voltages_.data(),
                    currents_.data());
     }
-    const metering::MeterResults r = engine_.results(/*reset_window=*/true);
+    metering::MeterResults r = engine_.results(/*reset_window=*/true);
+    phasors_ = std::move(r.phasors);
     if (r.cycles == 0) {
       return common::make_error(common::ErrorKind::kUnsupported,
                                 "no whole voltage cycle measured this second");
@@ -70,6 +71,7 @@ class SimulatedWaveformSource : public SnapshotSource {
   }
 
   const devices::SiteDevices* devices() override { return &devices_; }
+  const metering::WindowPhasors* phasors() const override { return &phasors_; }
 
  private:
   sim::SiteSimulator site_;
@@ -78,6 +80,7 @@ class SimulatedWaveformSource : public SnapshotSource {
   std::vector<float> voltages_;
   std::vector<float> currents_;
   devices::SiteDevices devices_;
+  metering::WindowPhasors phasors_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "devices/capabilities.hpp"
+#include "metering/engine.hpp"
 #include "model/installation.hpp"
 #include "snapshot/snapshot.hpp"
 
@@ -32,6 +33,11 @@ class SnapshotSource {
   // The real devices behind the source as their poller sees them now, also
   // when no snapshot can be built (a grid meter that never answered).
   virtual std::vector<snapshot::DeviceValues> device_values() { return {}; }
+  // Sources with samples: the fundamental phasors of what the last next()
+  // measured (seconds 0 before the first), for the installation
+  // diagnostics; valid until the next call of next(). Null for sources
+  // without samples (power mode, devices).
+  virtual const metering::WindowPhasors* phasors() const { return nullptr; }
 };
 
 // The simulator in power mode, one simulated second per cycle, starting at the
