@@ -38,6 +38,7 @@ EXPECTED = {
     ("GET", "/api/v1/alarms"): "viewer",
     ("GET", "/api/v1/devices"): "viewer",
     ("GET", "/api/v1/installation"): "viewer",
+    ("GET", "/api/v1/diagnostics"): "installer",
     ("PUT", "/api/v1/installation"): "installer",
     ("POST", "/api/v1/installation/check"): "installer",
     ("POST", "/api/v1/outputs/{module}/{output}"): "owner",

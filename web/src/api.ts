@@ -184,3 +184,49 @@ export const checkInstallation = (yaml: string) =>
 // ApiError whose payload holds {error, problems}.
 export const saveInstallation = (yaml: string) =>
   call<{ status: string; summary: string; problems: Problem[] }>("PUT", "/api/v1/installation", { yaml });
+
+// GET /api/v1/diagnostics (installer): which phase each CT measures and
+// which way round it sits, from the last minutes of samples (docs/diagnostics.md).
+export type Verdict = "ok" | "wrong_phase" | "reversed" | "wrong_phase_reversed" | "no_current" | "overrange" | "undecided";
+
+export interface InputDiagnosis {
+  input: string;
+  load: string;
+  configured_phase: string;
+  configured_reversed: boolean;
+  detected_phase: string | null;
+  reversed: boolean;
+  verdict: Verdict;
+  why?: string;
+  evidence: {
+    angle_deg: number;
+    p_w: number;
+    pf: number;
+    i_a: number;
+    basis: string[];
+    kcl_residual_a?: number;
+    conductor?: string;
+  };
+  live?: {
+    i_a: number | null;
+    p_w: number | null;
+    q_var: number | null;
+    pf: number | null;
+    angle_deg: number;
+    v_ln: number | null;
+    v_ll: number | null;
+  };
+}
+
+export interface Diagnostics {
+  available: boolean;
+  why?: string;
+  window_s: number;
+  fixes?: number;
+  inputs?: InputDiagnosis[];
+  installation?: string | null;
+  installation_error?: string;
+  voltages?: Record<string, { v_ln: number; v_ll: number }>;
+}
+
+export const diagnostics = () => call<Diagnostics>("GET", "/api/v1/diagnostics");

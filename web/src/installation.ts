@@ -8,6 +8,9 @@ import { ApiError, checkInstallation, installation, saveInstallation, type Probl
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let problems: Problem[] = [];
+// The text the editor was last filled with, to tell whether the installer
+// has edited it since.
+let loadedYaml = "";
 
 function lineHeightPx(editor: HTMLTextAreaElement): number {
   return parseFloat(getComputedStyle(editor).lineHeight) || 18;
@@ -81,6 +84,7 @@ export async function setupInstallation(role: string): Promise<void> {
   $("installation-describe").textContent = inst.describe;
   const editor = $<HTMLTextAreaElement>("installation-yaml");
   editor.value = inst.yaml;
+  loadedYaml = inst.yaml;
   showProblems([], "", true);
   editor.oninput = render;
   editor.onscroll = render;
@@ -98,6 +102,7 @@ export async function setupInstallation(role: string): Promise<void> {
   $("installation-save").onclick = async () => {
     try {
       const result = await saveInstallation(editor.value);
+      loadedYaml = editor.value;
       showProblems(result.problems, `Saved and applied (${result.summary})`, true);
       const fresh = await installation();
       $("installation-describe").textContent = fresh.describe;
@@ -110,4 +115,17 @@ export async function setupInstallation(role: string): Promise<void> {
       }
     }
   };
+}
+
+// An installation saved elsewhere on the page (the diagnostics' fix): the
+// editor follows it unless the installer has edits of their own in it.
+export async function installationSaved(yaml: string): Promise<void> {
+  const editor = $<HTMLTextAreaElement>("installation-yaml");
+  if (editor.value === loadedYaml) {
+    editor.value = yaml;
+    loadedYaml = yaml;
+    showProblems([], "", true);
+  }
+  const fresh = await installation();
+  $("installation-describe").textContent = fresh.describe;
 }

@@ -1,7 +1,8 @@
 // The dashboard: log in, then follow the site live (energy flow, the live
 // values table, a rolling chart, inputs and outputs), refreshed every second.
 import "./style.css";
-import { setupInstallation } from "./installation";
+import { installationSaved, setupInstallation } from "./installation";
+import { setupDiagnostics } from "./diagnostics";
 import { ApiError, events, health, type MqttStatus, live, login, logout, me, switchOutput, type Alarm, type DeviceValues, type Snapshot, devices } from "./api";
 import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
@@ -259,6 +260,7 @@ function pollHealth(): void {
 function startLive(user: string, userRole: string): void {
   role = userRole;
   void setupInstallation(userRole);
+  setupDiagnostics(userRole, (yaml) => void installationSaved(yaml));
   $("who").textContent = `${user} (${userRole})`;
   void showEvents();
   show("live");
