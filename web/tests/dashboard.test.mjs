@@ -209,6 +209,9 @@ test("an owner does not see the installation editor", async () => {
     await page.click("button[type=submit]");
     await page.waitForSelector("#live-table tbody tr");
     assert.equal(await page.isVisible("#installation-card"), false);
+    assert.equal(await page.isVisible("#diagnostics-card"), false);
+    const diagnosis = await page.request.get(`${url}api/v1/diagnostics`);
+    assert.equal(diagnosis.status(), 403);
     const put = await page.request.put(`${url}api/v1/installation`, { data: "site: {}" });
     assert.equal(put.status(), 403);
   });
@@ -293,5 +296,70 @@ test("the MQTT card shows the broker's state and the uplink's backlog", async ()
       await page.screenshot({ path: join(artifacts, "mqtt-card-1280.png"), fullPage: true });
     },
     ["--mqtt", "mqtt://127.0.0.1:9"],
+  );
+});
+
+// The simulator clamps the sockets' CT (sc1/2, configured on L2) on L3: the
+// installer's Diagnostics card shows it as wrong_phase, "Apply the fix"
+// saves the corrected installation, and the row turns ok. At 390 px the
+// table scrolls within its card.
+test("an installer sees a mis-wired CT in the diagnostics and applies the fix", async () => {
+  await withDashboard(
+    { width: 1280, height: 900 },
+    async (page, { installerPassword }) => {
+      await page.fill("input[name=username]", "installer");
+      await page.fill("input[name=password]", installerPassword);
+      await page.click("button[type=submit]");
+      await page.waitForSelector("#diagnostics-card", { state: "visible" });
+      await page.locator("#diagnostics-card").scrollIntoViewIfNeeded();
+      const row = page.locator("#diagnostics-table tbody tr[data-input='sc1/2']");
+      await page.waitForSelector("#diagnostics-table tbody tr[data-input='sc1/2'][data-verdict='wrong_phase']", {
+        timeout: 20000,
+      });
+      const cells = await row.locator("th, td").allTextContents();
+      assert.equal(cells[0], "sc1/2");
+      assert.equal(cells[1], "Sockets");
+      assert.equal(cells[2], "L2");
+      assert.equal(cells[10], "wrong phase");
+      assert.equal(cells[11], "L3");
+      assert.match(cells[12], /basis: /);
+      // The verdict is coloured as a fault, and says so in words too.
+      const colour = await row.locator("td.verdict").evaluate((td) => getComputedStyle(td).backgroundColor);
+      assert.equal(colour, "rgb(176, 0, 32)");
+      // Header cells for every column, a row header per input.
+      assert.equal(await page.locator("#diagnostics-table thead th[scope='col']").count(), 13);
+      assert.equal(await row.locator("th[scope='row']").count(), 1);
+      await page.screenshot({ path: join(artifacts, "diagnostics-1280.png"), fullPage: true });
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone screen`);
+      const scrolls = await page.evaluate(() => {
+        const wrap = document.getElementById("diagnostics-wrap");
+        return wrap.scrollWidth > wrap.clientWidth;
+      });
+      assert.ok(scrolls, "the table scrolls within its card");
+      await page.locator("#diagnostics-card").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(artifacts, "diagnostics-390.png"), fullPage: false });
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      await page.click("#diagnostics-apply");
+      await page.waitForFunction(
+        () => document.getElementById("diagnostics-status")?.textContent?.startsWith("Saved and applied"),
+        null,
+        { timeout: 5000 },
+      );
+      await page.waitForSelector("#diagnostics-table tbody tr[data-input='sc1/2'][data-verdict='ok']", {
+        timeout: 15000,
+      });
+      assert.equal((await row.locator("td").nth(1).textContent()), "L3");
+      assert.equal(await page.isVisible("#diagnostics-apply"), false);
+      // The editor follows the saved file.
+      assert.match(await page.inputValue("#installation-yaml"), /\{name: Sockets, kind: consumer, phases: \[L3\]/);
+      await page.locator("#diagnostics-card").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(artifacts, "diagnostics-fixed-1280.png"), fullPage: true });
+    },
+    ["--cycle-ms", "100", "--miswire", "sc1/2=L3"],
   );
 });
