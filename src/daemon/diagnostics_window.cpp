@@ -5,15 +5,6 @@
 
 namespace kirchhoff::daemon {
 
-namespace {
-
-bool same_channels(const metering::WindowPhasors& a, const metering::WindowPhasors& b) {
-  return std::equal(a.currents.begin(), a.currents.end(), b.currents.begin(), b.currents.end(),
-                    [](const auto& x, const auto& y) { return x.input == y.input; });
-}
-
-}  // namespace
-
 std::string phasor_layout_key(const model::Installation& installation) {
   std::ostringstream key;
   key << model::topology_info(installation.site.topology).name;
@@ -36,8 +27,7 @@ bool DiagnosticsWindow::set_source(bool has_samples, std::string layout_key) {
   has_samples_ = has_samples;
   const bool kept = has_samples && layout_key == layout_key_;
   if (!kept) {
-    seconds_.clear();
-    window_s_ = 0.0;
+    clear_locked();
   }
   layout_key_ = std::move(layout_key);
   return kept;
@@ -48,11 +38,23 @@ void DiagnosticsWindow::add(const metering::WindowPhasors& phasors) {
     return;
   }
   std::lock_guard lock(mutex_);
-  if (!seconds_.empty() && !same_channels(seconds_.back(), phasors)) {
-    seconds_.clear();
-    window_s_ = 0.0;
+  const bool same_channels =
+      std::equal(inputs_.begin(), inputs_.end(), phasors.currents.begin(), phasors.currents.end(),
+                 [](const auto& ref, const auto& c) { return ref == c.input; });
+  if (!same_channels) {
+    clear_locked();
+    for (const auto& c : phasors.currents) {
+      inputs_.push_back(c.input);
+    }
   }
-  seconds_.push_back(phasors);
+  Second second{phasors.seconds, phasors.v_ref, phasors.v_star, {}, {}};
+  second.i1.reserve(phasors.currents.size());
+  second.i_rms.reserve(phasors.currents.size());
+  for (const auto& c : phasors.currents) {
+    second.i1.push_back(c.i1);
+    second.i_rms.push_back(c.i_rms);
+  }
+  seconds_.push_back(std::move(second));
   window_s_ += phasors.seconds;
   measured_s_ += phasors.seconds;
   while (seconds_.size() > 1 && window_s_ > capacity_s_) {
@@ -66,7 +68,12 @@ void DiagnosticsWindow::add(const metering::WindowPhasors& phasors) {
 
 void DiagnosticsWindow::clear() {
   std::lock_guard lock(mutex_);
+  clear_locked();
+}
+
+void DiagnosticsWindow::clear_locked() {
   seconds_.clear();
+  inputs_.clear();
   window_s_ = 0.0;
 }
 
@@ -79,10 +86,8 @@ DiagnosticsWindow::Mean DiagnosticsWindow::mean() const {
     return out;
   }
   metering::WindowPhasors& m = out.phasors;
-  m.currents = seconds_.front().currents;
-  for (auto& c : m.currents) {
-    c.i1 = {};
-    c.i_rms = 0.0;
+  for (const auto& ref : inputs_) {
+    m.currents.push_back({ref, {}, 0.0});
   }
   double total_s = 0.0;
   for (const auto& s : seconds_) {
@@ -92,8 +97,8 @@ DiagnosticsWindow::Mean DiagnosticsWindow::mean() const {
       m.v_star[p] += s.v_star[p] * s.seconds;
     }
     for (std::size_t c = 0; c < m.currents.size(); ++c) {
-      m.currents[c].i1 += s.currents[c].i1 * s.seconds;
-      m.currents[c].i_rms += s.currents[c].i_rms * s.seconds;
+      m.currents[c].i1 += s.i1[c] * s.seconds;
+      m.currents[c].i_rms += s.i_rms[c] * s.seconds;
     }
   }
   for (std::size_t p = 0; p < m.v_ref.size(); ++p) {

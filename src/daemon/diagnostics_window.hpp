@@ -3,6 +3,8 @@
 // minutes and their mean.
 #pragma once
 
+#include <array>
+#include <complex>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -59,11 +61,22 @@ class DiagnosticsWindow {
   double measured_s() const;
 
  private:
+  // One cycle's phasors; the channels' inputs are kept once (inputs_).
+  struct Second {
+    double seconds = 0.0;
+    std::array<std::complex<double>, 3> v_ref{};
+    std::array<std::complex<double>, 3> v_star{};
+    std::vector<std::complex<double>> i1;
+    std::vector<double> i_rms;
+  };
+  void clear_locked();
+
   double capacity_s_;
   mutable std::mutex mutex_;
   bool has_samples_ = false;
   std::string layout_key_;
-  std::deque<metering::WindowPhasors> seconds_;
+  std::vector<model::InputRef> inputs_;
+  std::deque<Second> seconds_;
   double window_s_ = 0.0;
   double measured_s_ = 0.0;
 };
