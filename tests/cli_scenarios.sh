@@ -92,6 +92,36 @@ expect "meter refuses a recording under two cycles" 1 "$bin" meter --config exam
 expect "meter names a missing column (3P-230 needs v13)" 1 "$bin" meter --config examples/3p-230.yaml --samples "$rec/s.csv"
 rm -rf "$rec"
 
+# record --miswire: the Sockets CT physically mounted backwards. Metered with
+# the file as written it reads the negated power; with the file corrected
+# (`reversed: [true]`) the true power again (the --truth file is physics).
+rec=$(mktemp -d)
+sed 's|inputs: \[sc1/2\], breaker_a: 16}|inputs: [sc1/2], reversed: [true], breaker_a: 16}|' \
+  examples/demo.yaml >"$rec/corrected.yaml"
+if "$bin" record --config examples/demo.yaml --seconds 1 --start 2026-06-21T12:30:00Z \
+    --miswire sc1/2=reversed --out "$rec/s.csv" --truth "$rec/truth.json" &&
+  "$bin" meter --config examples/demo.yaml --samples "$rec/s.csv" >"$rec/as_wired.json" &&
+  "$bin" meter --config "$rec/corrected.yaml" --samples "$rec/s.csv" >"$rec/corrected.json" &&
+  python3 - "$rec/as_wired.json" "$rec/corrected.json" "$rec/truth.json" <<'PY'
+import json, sys
+wired, fixed, truth = (json.load(open(p)) for p in sys.argv[1:4])
+def p(doc, name):
+    return next(l["p_w"] for l in doc["loads"] if l["name"] == name)
+t = p(truth, "Sockets")
+assert t > 10, t  # the sockets draw something at this hour
+assert abs(p(wired, "Sockets") + t) <= max(1.0, 0.002 * t), (p(wired, "Sockets"), t)
+assert abs(p(fixed, "Sockets") - t) <= max(1.0, 0.002 * t), (p(fixed, "Sockets"), t)
+PY
+then pass=$((pass + 1)); else echo "FAIL: record --miswire then meter"; fail=$((fail + 1)); fi
+rm -rf "$rec"
+expect "record refuses a bad --miswire" 2 "$bin" record --config examples/demo.yaml --miswire sc1/9=L3
+if grep -qF "kirchhoff record: --miswire: entry 'sc1/9=L3': no CT input sc1/9 on the bus (did you mean 'sc1/1'?)" "$out"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: record --miswire error message:"; cat "$out"; fail=$((fail + 1))
+fi
+expect "run refuses --miswire with real devices" 2 "$bin" run --config examples/real-house.yaml --miswire hub1/1=L2
+
 # p1: published telegrams (tests/data/p1/README.md) to JSON; values read off
 # the telegram text.
 if "$bin" p1 tests/data/p1/emucs_fluvius.txt >"$out" 2>/dev/null &&
