@@ -110,7 +110,7 @@ common::Result<std::string> corrected_installation(const std::string& yaml,
   // The installation as it should be.
   model::Installation target = installation;
   for (const InputDiagnosis& d : diagnosis.inputs) {
-    if (!is_wiring_fix(d.verdict) || !d.detected_phase) {
+    if (!is_wiring_fix(d.verdict) || !d.detected_phase || !d.fixable) {
       continue;
     }
     for (model::Load& load : target.loads) {

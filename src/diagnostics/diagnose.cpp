@@ -86,6 +86,7 @@ struct Channel {
   std::vector<std::string> basis;
   std::string why;
   bool no_current = false;
+  bool fixable = true;  // false: the fix is to move the CT, not to edit the file
   std::optional<double> kcl_residual_a;
 };
 
@@ -101,19 +102,6 @@ double grid_share(LoadKind kind) {
 // The file's line voltages on 3P-230 as ordered conductor pairs v_ab:
 // L1 = v13, L2 = v23, L3 = v12 (0-based conductors).
 constexpr std::array<std::pair<int, int>, 3> kDeltaPairs = {{{0, 2}, {1, 2}, {0, 1}}};
-
-// The file's (phase, negated) for the line voltage v_ac.
-std::pair<Phase, bool> delta_name(int a, int c) {
-  for (int p = 0; p < 3; ++p) {
-    if (kDeltaPairs[p].first == a && kDeltaPairs[p].second == c) {
-      return {static_cast<Phase>(p), false};
-    }
-    if (kDeltaPairs[p].first == c && kDeltaPairs[p].second == a) {
-      return {static_cast<Phase>(p), true};
-    }
-  }
-  return {Phase::kL1, false};
-}
 
 // Groups of hypotheses pointing the same way: one answer each.
 std::vector<std::vector<Hypothesis>> group_by_direction(const std::vector<Hypothesis>& hyps) {
@@ -396,13 +384,22 @@ class Diagnoser {
         }
         continue;
       }
-      const int reference = 3 - ca - cb;
+      // The file measures two-CT loads against L3 (the manual): its L1 and
+      // L2 are the conductors. A CT on L3 itself cannot be written in the
+      // file; it has to be moved.
       for (Channel* c : mine) {
-        const int conductor = static_cast<int>(*c->chosen->conductor);
-        const auto [phase, negated] = delta_name(conductor, reference);
-        c->chosen->phase = phase;
-        c->chosen->voltage = phasors_.v_ref[static_cast<std::size_t>(phase)];
-        c->chosen->reversed = c->chosen->reversed != negated;
+        const Phase conductor = *c->chosen->conductor;
+        c->chosen->phase = conductor;
+        c->chosen->voltage = conductor == Phase::kL3
+                                 ? phasors_.v_star[2]
+                                 : phasors_.v_ref[static_cast<std::size_t>(conductor)];
+        if (conductor == Phase::kL3) {
+          c->fixable = false;
+          c->why =
+              "the CT is on conductor L3, the reference of the two-wattmeter measurement: "
+              "move it to the conductor of the load that has no CT (the installation file "
+              "cannot express this wiring)";
+        }
       }
     }
   }
@@ -603,6 +600,10 @@ class Diagnoser {
         d.evidence.basis = c.basis;
         d.evidence.kcl_residual_a = c.kcl_residual_a;
         d.evidence.conductor = c.chosen->conductor;
+        d.fixable = c.fixable;
+        if (!c.fixable) {
+          d.why = c.why;
+        }
         const bool phase_ok = c.chosen->phase == c.config->phase;
         const bool direction_ok = c.chosen->reversed == c.config->reversed;
         d.verdict = phase_ok && direction_ok ? Verdict::kOk
@@ -666,7 +667,7 @@ bool is_wiring_fix(Verdict verdict) {
 
 int Diagnosis::fixes() const {
   return static_cast<int>(std::count_if(inputs.begin(), inputs.end(), [](const InputDiagnosis& d) {
-    return is_wiring_fix(d.verdict);
+    return is_wiring_fix(d.verdict) && d.fixable;
   }));
 }
 
@@ -705,6 +706,7 @@ nlohmann::json to_json(const Diagnosis& diagnosis) {
          d.detected_phase ? nlohmann::json(phase_text(*d.detected_phase)) : nlohmann::json()},
         {"reversed", d.reversed},
         {"verdict", verdict_name(d.verdict)},
+        {"fixable", d.fixable},
         {"evidence", evidence},
     };
     if (!d.why.empty()) {

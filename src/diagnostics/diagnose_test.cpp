@@ -369,15 +369,21 @@ TEST(Diagnose, DeltaAronLoadRightSwappedAndReversed) {
   expect_verdicts(swapped, {{"hub1/3", "wrong_phase", "L2", false},
                             {"hub1/4", "wrong_phase_reversed", "L1", true}});
 
-  // CTs on conductors L1 and L3: the reference is L2, so the file's
-  // voltages are v12 (L3) and v32 (L2 reversed).
+  // CTs on conductors L1 and L3: the file measures against L3, so the CT on
+  // L3 has to move to L2; the file cannot be fixed for it.
   SyntheticSite other_pair(std::string(kDeltaHeader) + R"(loads:
   - {name: Heat pump, kind: heatpump, phases: [L1, L2], inputs: [hub1/3, hub1/4]}
 )");
   other_pair.ct("hub1/3", hp, 0);
   other_pair.ct("hub1/4", hp, 2);
   expect_verdicts(other_pair,
-                  {{"hub1/3", "wrong_phase", "L3", false}, {"hub1/4", "reversed", "L2", true}});
+                  {{"hub1/3", "ok", "L1", false}, {"hub1/4", "wrong_phase", "L3", false}});
+  const Diagnosis d = diagnose(other_pair.installation(), other_pair.exact());
+  EXPECT_FALSE(d.inputs[1].fixable);
+  EXPECT_EQ(d.fixes(), 0);
+  auto corrected = corrected_installation(other_pair.yaml(), other_pair.installation(), d);
+  ASSERT_TRUE(static_cast<bool>(corrected));
+  EXPECT_EQ(*corrected, other_pair.yaml());
 }
 
 TEST(Diagnose, DeltaSinglePhaseLoads) {
