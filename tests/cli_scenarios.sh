@@ -122,6 +122,46 @@ else
 fi
 expect "run refuses --miswire with real devices" 2 "$bin" run --config examples/real-house.yaml --miswire hub1/1=L2
 
+# diagnose: the demo recorded at midday with three CTs mis-wired on purpose
+# (Lighting clamped on L3, the EV charger's L2 and L3 CTs swapped, the grid's
+# L2 CT backwards). Every mis-wired CT is found; no CT wired right is "fixed";
+# the corrected file passes `check` and meters each load as the physics had it.
+rec=$(mktemp -d)
+if "$bin" record --config examples/demo.yaml --seconds 2 --start 2026-06-21T12:30:00Z \
+    --miswire sc1/1=L3,hub3/2=L3,hub3/3=L2,hub1/2=reversed --out "$rec/s.csv" \
+    --truth "$rec/truth.json" &&
+  "$bin" diagnose --config examples/demo.yaml --samples "$rec/s.csv" >"$rec/d.json" &&
+  python3 -c "import json,sys; open(sys.argv[2],'w').write(json.load(open(sys.argv[1]))['installation'])" \
+    "$rec/d.json" "$rec/fixed.yaml" &&
+  "$bin" check "$rec/fixed.yaml" >/dev/null &&
+  "$bin" meter --config "$rec/fixed.yaml" --samples "$rec/s.csv" >"$rec/fixed.json" &&
+  python3 - "$rec/d.json" "$rec/fixed.json" "$rec/truth.json" "$rec/fixed.yaml" <<'PY'
+import json, sys
+d, fixed, truth = (json.load(open(p)) for p in sys.argv[1:4])
+text = open(sys.argv[4]).read()
+v = {i["input"]: i for i in d["inputs"]}
+def says(inp, verdict, phase, reversed_):
+    got = (v[inp]["verdict"], v[inp]["detected_phase"], v[inp]["reversed"])
+    assert got == (verdict, phase, reversed_), (inp, got, v[inp].get("why"))
+says("sc1/1", "wrong_phase", "L3", False)
+says("hub3/2", "wrong_phase", "L3", False)
+says("hub3/3", "wrong_phase", "L2", False)
+says("hub1/2", "reversed", "L2", True)
+for inp, i in v.items():  # nothing wired right is changed
+    if inp not in ("sc1/1", "hub3/2", "hub3/3", "hub1/2"):
+        assert i["verdict"] in ("ok", "no_current", "undecided"), (inp, i)
+assert d["fixes"] == 4, d["fixes"]
+assert "# The demo house" in text and "# grid L1" in text  # comments kept
+def p(doc, name):
+    return next(l["p_w"] for l in doc["loads"] if l["name"] == name)
+for load in ("Lighting", "EV charger", "Grid"):
+    t = p(truth, load)
+    assert abs(p(fixed, load) - t) <= max(2.0, 0.005 * abs(t)), (load, p(fixed, load), t)
+PY
+then pass=$((pass + 1)); else echo "FAIL: record --miswire then diagnose, check and meter"; cat "$rec/d.json"; fail=$((fail + 1)); fi
+rm -rf "$rec"
+expect "diagnose needs --samples" 2 "$bin" diagnose --config examples/demo.yaml
+
 # p1: published telegrams (tests/data/p1/README.md) to JSON; values read off
 # the telegram text.
 if "$bin" p1 tests/data/p1/emucs_fluvius.txt >"$out" 2>/dev/null &&
