@@ -85,6 +85,11 @@ assert abs(m["frequency_hz"] - 50) < 0.1, m["frequency_hz"]
 for lm, lt in zip(m["loads"], t["loads"]):
     for key in ("p_w", "q_var"):
         assert abs(lm[key] - lt[key]) <= max(1.0, 0.002 * abs(lt[key])), (lm["name"], key, lm[key], lt[key])
+    # Energy counts every sample, not only the 98 whole cycles between the
+    # first and last crossing: 2 s of 50 Hz from phase 0 hold 100 periods,
+    # so the net energy is P * 2 s exactly.
+    net_w = (lm["energy_import_wh"] - lm["energy_export_wh"]) * 3600 / t["seconds"]
+    assert abs(net_w - lt["p_w"]) <= max(1.0, 0.002 * abs(lt["p_w"])), (lm["name"], net_w, lt["p_w"])
 PY
 then pass=$((pass + 1)); else echo "FAIL: record then meter"; fail=$((fail + 1)); fi
 head -c 100 "$rec/s.csv" >"$rec/short.csv"
