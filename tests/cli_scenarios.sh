@@ -85,12 +85,87 @@ assert abs(m["frequency_hz"] - 50) < 0.1, m["frequency_hz"]
 for lm, lt in zip(m["loads"], t["loads"]):
     for key in ("p_w", "q_var"):
         assert abs(lm[key] - lt[key]) <= max(1.0, 0.002 * abs(lt[key])), (lm["name"], key, lm[key], lt[key])
+    # Energy counts every sample, not only the 98 whole cycles between the
+    # first and last crossing: 2 s of 50 Hz from phase 0 hold 100 periods,
+    # so the net energy is P * 2 s exactly.
+    net_w = (lm["energy_import_wh"] - lm["energy_export_wh"]) * 3600 / t["seconds"]
+    assert abs(net_w - lt["p_w"]) <= max(1.0, 0.002 * abs(lt["p_w"])), (lm["name"], net_w, lt["p_w"])
 PY
 then pass=$((pass + 1)); else echo "FAIL: record then meter"; fail=$((fail + 1)); fi
 head -c 100 "$rec/s.csv" >"$rec/short.csv"
 expect "meter refuses a recording under two cycles" 1 "$bin" meter --config examples/demo.yaml --samples "$rec/short.csv"
 expect "meter names a missing column (3P-230 needs v13)" 1 "$bin" meter --config examples/3p-230.yaml --samples "$rec/s.csv"
 rm -rf "$rec"
+
+# record --miswire: the Sockets CT physically mounted backwards. Metered with
+# the file as written it reads the negated power; with the file corrected
+# (`reversed: [true]`) the true power again (the --truth file is physics).
+rec=$(mktemp -d)
+sed 's|inputs: \[sc1/2\], breaker_a: 16}|inputs: [sc1/2], reversed: [true], breaker_a: 16}|' \
+  examples/demo.yaml >"$rec/corrected.yaml"
+if "$bin" record --config examples/demo.yaml --seconds 1 --start 2026-06-21T12:30:00Z \
+    --miswire sc1/2=reversed --out "$rec/s.csv" --truth "$rec/truth.json" &&
+  "$bin" meter --config examples/demo.yaml --samples "$rec/s.csv" >"$rec/as_wired.json" &&
+  "$bin" meter --config "$rec/corrected.yaml" --samples "$rec/s.csv" >"$rec/corrected.json" &&
+  python3 - "$rec/as_wired.json" "$rec/corrected.json" "$rec/truth.json" <<'PY'
+import json, sys
+wired, fixed, truth = (json.load(open(p)) for p in sys.argv[1:4])
+def p(doc, name):
+    return next(l["p_w"] for l in doc["loads"] if l["name"] == name)
+t = p(truth, "Sockets")
+assert t > 10, t  # the sockets draw something at this hour
+assert abs(p(wired, "Sockets") + t) <= max(1.0, 0.002 * t), (p(wired, "Sockets"), t)
+assert abs(p(fixed, "Sockets") - t) <= max(1.0, 0.002 * t), (p(fixed, "Sockets"), t)
+PY
+then pass=$((pass + 1)); else echo "FAIL: record --miswire then meter"; fail=$((fail + 1)); fi
+rm -rf "$rec"
+expect "record refuses a bad --miswire" 2 "$bin" record --config examples/demo.yaml --miswire sc1/9=L3
+if grep -qF "kirchhoff record: --miswire: entry 'sc1/9=L3': no CT input sc1/9 on the bus (did you mean 'sc1/1'?)" "$out"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: record --miswire error message:"; cat "$out"; fail=$((fail + 1))
+fi
+expect "run refuses --miswire with real devices" 2 "$bin" run --config examples/real-house.yaml --miswire hub1/1=L2
+
+# diagnose: the demo recorded at midday with three CTs mis-wired on purpose
+# (Lighting clamped on L3, the EV charger's L2 and L3 CTs swapped, the grid's
+# L2 CT backwards). Every mis-wired CT is found; no CT wired right is "fixed";
+# the corrected file passes `check` and meters each load as the physics had it.
+rec=$(mktemp -d)
+if "$bin" record --config examples/demo.yaml --seconds 2 --start 2026-06-21T12:30:00Z \
+    --miswire sc1/1=L3,hub3/2=L3,hub3/3=L2,hub1/2=reversed --out "$rec/s.csv" \
+    --truth "$rec/truth.json" &&
+  "$bin" diagnose --config examples/demo.yaml --samples "$rec/s.csv" >"$rec/d.json" &&
+  python3 -c "import json,sys; open(sys.argv[2],'w').write(json.load(open(sys.argv[1]))['installation'])" \
+    "$rec/d.json" "$rec/fixed.yaml" &&
+  "$bin" check "$rec/fixed.yaml" >/dev/null &&
+  "$bin" meter --config "$rec/fixed.yaml" --samples "$rec/s.csv" >"$rec/fixed.json" &&
+  python3 - "$rec/d.json" "$rec/fixed.json" "$rec/truth.json" "$rec/fixed.yaml" <<'PY'
+import json, sys
+d, fixed, truth = (json.load(open(p)) for p in sys.argv[1:4])
+text = open(sys.argv[4]).read()
+v = {i["input"]: i for i in d["inputs"]}
+def says(inp, verdict, phase, reversed_):
+    got = (v[inp]["verdict"], v[inp]["detected_phase"], v[inp]["reversed"])
+    assert got == (verdict, phase, reversed_), (inp, got, v[inp].get("why"))
+says("sc1/1", "wrong_phase", "L3", False)
+says("hub3/2", "wrong_phase", "L3", False)
+says("hub3/3", "wrong_phase", "L2", False)
+says("hub1/2", "reversed", "L2", True)
+for inp, i in v.items():  # nothing wired right is changed
+    if inp not in ("sc1/1", "hub3/2", "hub3/3", "hub1/2"):
+        assert i["verdict"] in ("ok", "no_current", "undecided"), (inp, i)
+assert d["fixes"] == 4, d["fixes"]
+assert "# The demo house" in text and "# grid L1" in text  # comments kept
+def p(doc, name):
+    return next(l["p_w"] for l in doc["loads"] if l["name"] == name)
+for load in ("Lighting", "EV charger", "Grid"):
+    t = p(truth, load)
+    assert abs(p(fixed, load) - t) <= max(2.0, 0.005 * abs(t)), (load, p(fixed, load), t)
+PY
+then pass=$((pass + 1)); else echo "FAIL: record --miswire then diagnose, check and meter"; cat "$rec/d.json"; fail=$((fail + 1)); fi
+rm -rf "$rec"
+expect "diagnose needs --samples" 2 "$bin" diagnose --config examples/demo.yaml
 
 # p1: published telegrams (tests/data/p1/README.md) to JSON; values read off
 # the telegram text.

@@ -49,6 +49,7 @@ int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);
 int record_command(const CommandContext& ctx);
 int meter_command(const CommandContext& ctx);
+int diagnose_command(const CommandContext& ctx);
 int history_command(const CommandContext& ctx);
 int p1_command(const CommandContext& ctx);
 int sunspec_command(const CommandContext& ctx);

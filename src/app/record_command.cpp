@@ -1,6 +1,8 @@
 // `kirchhoff record`: a recording of the simulated site as the samples CSV
 // that `kirchhoff meter` reads, and optionally the truth it was made from
 // (mean P and Q per load from the simulator's physics) to compare against.
+// `--miswire SPEC` records CTs where they physically are rather than where
+// the installation says (sim/miswire.hpp, docs/simulator.md).
 
 #include <array>
 #include <cmath>
@@ -12,19 +14,21 @@
 #include "app/cli.hpp"
 #include "app/options.hpp"
 #include "model/loader.hpp"
+#include "sim/miswire.hpp"
 #include "sim/site.hpp"
 #include "sim/waveform.hpp"
 
 namespace kirchhoff::app {
 
 int record_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 7> kKnown = {"config", "seconds", "rate", "seed",
-                                                      "start",  "out",     "truth"};
+  constexpr std::array<std::string_view, 8> kKnown = {"config", "seconds", "rate",  "seed",
+                                                      "start",  "out",     "truth", "miswire"};
   const auto options = Options::parse(ctx.args, kKnown);
   if (!options) {
     ctx.err << "kirchhoff record: " << options.error().message
             << "\nusage: kirchhoff record --config FILE [--seconds N] [--rate HZ] [--seed S] "
-               "[--start 2026-06-21T12:00Z] [--out CSV] [--truth JSON]\n";
+               "[--start 2026-06-21T12:00Z] [--out CSV] [--truth JSON] "
+               "[--miswire hub1/2=L3,hub2/1=reversed,...]\n";
     return kExitUnreadable;
   }
   const auto config = options->get("config");
@@ -46,6 +50,15 @@ int record_command(const CommandContext& ctx) {
   if (!installation) {
     return report_installation_error(ctx, installation.error());
   }
+  sim::Miswiring miswiring;
+  if (auto spec = options->get("miswire")) {
+    auto parsed = sim::parse_miswire(*spec, *installation);
+    if (!parsed) {
+      ctx.err << "kirchhoff record: --miswire: " << parsed.error().message << "\n";
+      return kExitUnreadable;
+    }
+    miswiring = std::move(*parsed);
+  }
   std::unique_ptr<std::ofstream> file;
   std::ostream* out = &ctx.out;
   if (auto path = options->get("out")) {
@@ -60,7 +73,7 @@ int record_command(const CommandContext& ctx) {
   site_options.seed = static_cast<std::uint64_t>(*seed);
   site_options.start_unix_s = *start;
   sim::SiteSimulator site(*installation, site_options);
-  sim::WaveformGenerator generator(site.installation(), static_cast<double>(*rate));
+  sim::WaveformGenerator generator(site.installation(), static_cast<double>(*rate), miswiring);
 
   *out << "t";
   for (const auto& name : generator.voltage_names()) {

@@ -18,6 +18,7 @@
 #include "devices/p1/p1_driver.hpp"
 #include "devices/sunspec/sunspec_driver.hpp"
 #include "model/loader.hpp"
+#include "sim/miswire.hpp"
 
 namespace kirchhoff::app {
 
@@ -76,16 +77,17 @@ void raise_descriptor_limit(common::Logger& log) {
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 10> kKnown = {
-      "config", "data",     "listen",  "cycle-ms",     "seconds",
-      "web",    "tls-cert", "tls-key", "modbus-meter", "mqtt"};
+  constexpr std::array<std::string_view, 11> kKnown = {
+      "config",   "data",    "listen",       "cycle-ms", "seconds", "web",
+      "tls-cert", "tls-key", "modbus-meter", "mqtt",     "miswire"};
   constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
   const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
     ctx.err << "kirchhoff run: " << options.error().message
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR] [--tls-cert PEM --tls-key PEM] "
-               "[--local-only] [--modbus-meter HOST:PORT] [--mqtt mqtt://HOST:PORT]\n";
+               "[--local-only] [--modbus-meter HOST:PORT] [--mqtt mqtt://HOST:PORT] "
+               "[--miswire hub1/2=L3,hub2/1=reversed,...]\n";
     return kExitUnreadable;
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
@@ -124,6 +126,22 @@ int run_command(const CommandContext& ctx) {
     return kExitUnreadable;
   }
   daemon::DaemonOptions daemon_options;
+  // Mis-wired CTs exist only in the simulator's samples (waveform mode, the
+  // one `run` uses for a site without devices).
+  if (const auto spec = options->get("miswire")) {
+    if (!installation->devices.empty()) {
+      ctx.err << "kirchhoff run: --miswire needs the simulator's waveform mode, but this "
+                 "installation has real devices (its 'devices:' section)\n";
+      return kExitUnreadable;
+    }
+    if (installation_error.empty()) {
+      if (auto parsed = sim::parse_miswire(*spec, *installation); !parsed) {
+        ctx.err << "kirchhoff run: --miswire: " << parsed.error().message << "\n";
+        return kExitUnreadable;
+      }
+    }
+    daemon_options.miswire = *spec;
+  }
   daemon_options.data_dir = data_dir;
   // HTTPS and local-only: the command line, else the installation's server section.
   daemon_options.tls_certificate =

@@ -372,7 +372,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
       return std::move(*devices);
     }
     return options_.waveform
-               ? make_simulated_waveform_source(inst, options_.seed, common::unix_ms_now() / 1000)
+               ? make_simulated_waveform_source(inst, options_.seed, common::unix_ms_now() / 1000,
+                                                miswiring_for(options_.miswire, inst, log_))
                : make_simulated_power_source(inst, options_.seed, common::unix_ms_now() / 1000);
   };
   auto source = make_source(installation_);

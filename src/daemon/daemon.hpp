@@ -33,6 +33,9 @@ struct DaemonOptions {
   // The simulator's samples run through the metering engine (waveform mode);
   // off, it delivers powers directly (power mode, cheaper).
   bool waveform = true;
+  // Waveform mode only: CTs the simulator wires differently from the
+  // installation (sim/miswire.hpp); kept when the installation is replaced.
+  std::string miswire;
   // The demo: on first start create installer, owner and viewer accounts with
   // random passwords and show them on `terminal`; otherwise show a one-time
   // setup code there for the first installer account.

@@ -1,6 +1,7 @@
 // The simulator in waveform mode: each second of site physics becomes voltage
 // and current samples (sim::WaveformGenerator), and the metering engine turns
 // them back into the snapshot, exactly as samples from a Power Box would be.
+// With a mis-wiring, the samples follow where the CTs physically are.
 #include <cmath>
 
 #include "daemon/source.hpp"
@@ -16,7 +17,8 @@ namespace {
 class SimulatedWaveformSource : public SnapshotSource {
  public:
   SimulatedWaveformSource(const model::Installation& installation, std::uint64_t seed,
-                          std::int64_t start_unix_s, double rate_hz)
+                          std::int64_t start_unix_s, const sim::Miswiring& miswiring,
+                          double rate_hz)
       : site_(installation,
               [&] {
                 sim::SiteOptions options;
@@ -24,7 +26,7 @@ class SimulatedWaveformSource : public SnapshotSource {
                 options.start_unix_s = start_unix_s;
                 return options;
               }()),
-        generator_(site_.installation(), rate_hz),
+        generator_(site_.installation(), rate_hz, miswiring),
         engine_(site_.installation()),
         devices_(sim::site_devices(site_)) {
     voltages_.resize(engine_.layout().voltages.size());
@@ -87,8 +89,22 @@ class SimulatedWaveformSource : public SnapshotSource {
 
 std::unique_ptr<SnapshotSource> make_simulated_waveform_source(
     const model::Installation& installation, std::uint64_t seed, std::int64_t start_unix_s,
-    double rate_hz) {
-  return std::make_unique<SimulatedWaveformSource>(installation, seed, start_unix_s, rate_hz);
+    sim::Miswiring miswiring, double rate_hz) {
+  return std::make_unique<SimulatedWaveformSource>(installation, seed, start_unix_s, miswiring,
+                                                   rate_hz);
+}
+
+sim::Miswiring miswiring_for(std::string_view spec, const model::Installation& installation,
+                             common::Logger& log) {
+  std::vector<std::string> dropped;
+  sim::Miswiring miswiring = sim::parse_miswire_lenient(spec, installation, dropped);
+  for (const auto& reason : dropped) {
+    log.warning("--miswire entry left out for this installation", {{"reason", reason}});
+  }
+  if (!miswiring.empty()) {
+    log.info("simulated CTs mis-wired", {{"miswire", miswiring.to_string()}});
+  }
+  return miswiring;
 }
 
 }  // namespace kirchhoff::daemon

@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
+#include "common/log.hpp"
 #include "common/result.hpp"
 #include "devices/capabilities.hpp"
 #include "metering/engine.hpp"
 #include "model/installation.hpp"
+#include "sim/miswire.hpp"
 #include "snapshot/snapshot.hpp"
 
 namespace kirchhoff::sim {
@@ -56,9 +59,16 @@ snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteS
 void add_module_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap);
 
 // The simulator in waveform mode: samples at `rate_hz` through the metering
-// engine, one simulated second per cycle (the demo).
+// engine, one simulated second per cycle (the demo). `miswiring` puts CTs
+// where the installation does not say they are (sim/miswire.hpp).
 std::unique_ptr<SnapshotSource> make_simulated_waveform_source(
     const model::Installation& installation, std::uint64_t seed, std::int64_t start_unix_s,
-    double rate_hz = 4000.0);
+    sim::Miswiring miswiring = {}, double rate_hz = 4000.0);
+
+// The mis-wiring `spec` (checked at start against an earlier installation)
+// makes of `installation`: entries it can no longer take (an input it does
+// not use) are left out with a warning on `log`.
+sim::Miswiring miswiring_for(std::string_view spec, const model::Installation& installation,
+                             common::Logger& log);
 
 }  // namespace kirchhoff::daemon

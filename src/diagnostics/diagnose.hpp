@@ -51,14 +51,17 @@ struct InputDiagnosis {
   std::optional<model::Phase> detected_phase;  // empty: no current or undecided
   bool reversed = false;                       // the value `reversed` must have
   Verdict verdict = Verdict::kUndecided;
-  std::string why;  // for undecided (and overrange): in words
+  // False when the fix is to move the CT (3P-230: a two-CT load's CT on the
+  // reference conductor L3): the file cannot express that wiring.
+  bool fixable = true;
+  std::string why;  // for undecided, overrange and unfixable wiring: in words
   Evidence evidence;
 };
 
 struct Diagnosis {
   double seconds = 0.0;                // how much measurement it rests on
   std::vector<InputDiagnosis> inputs;  // in the installation's load and channel order
-  int fixes() const;                   // inputs whose verdict changes the file
+  int fixes() const;                   // inputs whose fix changes the file
 };
 
 // Diagnoses every CT input of the installation's loads from the phasors the
@@ -74,7 +77,7 @@ common::Result<std::string> corrected_installation(const std::string& yaml,
                                                    const Diagnosis& diagnosis);
 
 // {"inputs": [{input, load, configured_phase, configured_reversed,
-// detected_phase, reversed, verdict, why?, evidence}], "fixes", "seconds"}.
+// detected_phase, reversed, verdict, fixable, why?, evidence}], "fixes", "seconds"}.
 nlohmann::json to_json(const Diagnosis& diagnosis);
 
 }  // namespace kirchhoff::diagnostics

@@ -11,6 +11,7 @@ namespace {
 constexpr double kMinPeriodS = 1.0 / 70.0;  // crossings closer than this are noise
 constexpr double kMaxPeriodS = 1.0 / 40.0;  // longer: the signal was lost, start again
 constexpr std::size_t kMaxCycleSamples = 1 << 16;
+constexpr std::size_t kMinCycleSamples = 8;  // fewer say nothing about a cycle's shape
 // The integrator's leak: a time constant of 1e6 samples (about 2 min at 8 kHz)
 // keeps drift bounded while the integration constant stays flat within a
 // cycle, where the per-cycle mean removes it.
@@ -90,6 +91,7 @@ MeterEngine::MeterEngine(const model::Installation& installation, EngineOptions 
       is_rogowski_.push_back(rogowski && options_.rogowski_raw);
       const double gain = input != nullptr && input->gain ? *input->gain : 1.0;
       gain_.push_back(channel.reversed ? -gain : gain);
+      direction_.push_back(channel.reversed ? -1.0 : 1.0);
       const double phase_rad =
           (input != nullptr && input->phase_deg ? *input->phase_deg : 0.0) * std::numbers::pi / 180;
       phase_rot_.push_back(std::polar(1.0, phase_rad));
@@ -101,6 +103,9 @@ MeterEngine::MeterEngine(const model::Installation& installation, EngineOptions 
 
 void MeterEngine::feed(double t_s, const float* voltages, const float* currents) {
   const double dt = have_last_ ? t_s - last_t_ : 0.0;
+  if (have_last_) {
+    interval_s_ = dt;
+  }
   // Sensor processing: Rogowski coils give di/dt; integrate (trapezoid, leaky).
   for (std::size_t c = 0; c < cycle_i_.size(); ++c) {
     if (is_rogowski_[c]) {
@@ -118,21 +123,24 @@ void MeterEngine::feed(double t_s, const float* voltages, const float* currents)
     const double tc = last_t_ + (t_s - last_t_) * (-last_ref_) / (x - last_ref_);
     armed_ = false;
     if (last_crossing_t_ < 0.0) {
+      // The first crossing (or the first after sync was lost): the samples
+      // before it are the head, counted for energy only.
+      count_partial(partial_start(), tc);
       first_crossing_t_ = tc;
       last_crossing_t_ = tc;
-      cycle_t_.clear();
-      for (auto& v : cycle_v_) v.clear();
-      for (auto& i : cycle_i_) i.clear();
+      clear_cycle();
     } else if (tc - last_crossing_t_ < kMinPeriodS) {
       // Noise near the crossing: keep collecting the current cycle.
     } else {
-      if (tc - last_crossing_t_ <= kMaxPeriodS) {
+      if (tc - last_crossing_t_ <= kMaxPeriodS && cycle_t_.size() >= kMinCycleSamples) {
         process_cycle(last_crossing_t_, tc);
+      } else {
+        // Not a cycle we measure (too long, too few samples), but its energy
+        // was delivered all the same.
+        count_partial(last_crossing_t_, tc);
       }
       last_crossing_t_ = tc;
-      cycle_t_.clear();
-      for (auto& v : cycle_v_) v.clear();
-      for (auto& i : cycle_i_) i.clear();
+      clear_cycle();
     }
   }
   have_last_ = true;
@@ -140,16 +148,15 @@ void MeterEngine::feed(double t_s, const float* voltages, const float* currents)
   last_ref_ = x;
   if (last_crossing_t_ < 0.0) {
     peak_estimate_ = std::max(peak_estimate_ * 0.999, std::abs(x));
-    return;
   }
   if (cycle_t_.size() >= kMaxCycleSamples) {
-    // No crossing for far too long (no voltage): lose sync and start again.
+    // No crossing for far too long (no voltage): count what was buffered,
+    // lose sync and start again; this sample starts a new head.
+    count_partial(partial_start(), t_s);
     last_crossing_t_ = -1.0;
-    cycle_t_.clear();
-    for (auto& v : cycle_v_) v.clear();
-    for (auto& i : cycle_i_) i.clear();
-    return;
+    clear_cycle();
   }
+  // Buffered in the head too (before any crossing): its energy counts.
   cycle_t_.push_back(t_s);
   for (std::size_t v = 0; v < cycle_v_.size(); ++v) {
     cycle_v_[v].push_back(voltages[v]);
@@ -159,11 +166,61 @@ void MeterEngine::feed(double t_s, const float* voltages, const float* currents)
   }
 }
 
+void MeterEngine::clear_cycle() {
+  cycle_t_.clear();
+  for (auto& v : cycle_v_) v.clear();
+  for (auto& i : cycle_i_) i.clear();
+}
+
+double MeterEngine::partial_start() const {
+  if (last_crossing_t_ >= 0.0) {
+    return last_crossing_t_;
+  }
+  return cycle_t_.empty() ? last_t_ : cycle_t_.front();
+}
+
+void MeterEngine::count_partial(double start_t, double end_t) {
+  const std::size_t n = cycle_t_.size();
+  const double seconds = end_t - start_t;
+  if (n == 0 || !(seconds > 0.0)) {
+    return;
+  }
+  // Plain mean of v·i over the samples (no DC removal, no phase correction:
+  // both need a whole cycle); rare, so double sums and no vectoriser concerns.
+  std::vector<double> load_p(registers_.size(), 0.0);
+  for (std::size_t c = 0; c < cycle_i_.size(); ++c) {
+    const int p = channel_phase_[c];
+    const std::vector<float>& i = cycle_i_[c];
+    double sum = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      // 3P-230's L3 reference is v12 = v13 - v23.
+      const double v = delta_ && p == 2 ? static_cast<double>(cycle_v_[0][k]) - cycle_v_[1][k]
+                                        : static_cast<double>(cycle_v_[p][k]);
+      sum += v * i[k];
+    }
+    load_p[channel_load_[c]] += gain_[c] * sum / static_cast<double>(n);
+  }
+  for (std::size_t l = 0; l < registers_.size(); ++l) {
+    const double wh = load_p[l] * seconds / 3600.0;
+    (wh >= 0.0 ? registers_[l].import_wh : registers_[l].export_wh).add(std::abs(wh));
+  }
+  energy_seconds_.add(seconds);
+}
+
+void MeterEngine::finish() {
+  if (!have_last_) {
+    return;
+  }
+  count_partial(partial_start(), last_t_ + interval_s_);
+  last_crossing_t_ = -1.0;
+  clear_cycle();
+  // No crossing may be found between the last sample counted and the next
+  // one fed: it would start a cycle inside the time just counted.
+  last_ref_ = 0.0;
+}
+
 void MeterEngine::process_cycle(double t0, double t1) {
   const std::size_t n = cycle_t_.size();
-  if (n < 8) {
-    return;  // too few samples to say anything about a cycle
-  }
   const double period = t1 - t0;
   const double omega = 2.0 * std::numbers::pi / period;
   cos_.resize(n);
@@ -186,6 +243,7 @@ void MeterEngine::process_cycle(double t0, double t1) {
       ref[p] = cycle_v_[p];
     }
     ref_stats[p] = stats(ref[p].data(), cos_.data(), sin_.data(), n);
+    voltage_sums_[p].ref1 += ref_stats[p].fundamental * period;
   }
   auto variance = [](const CycleStats& s) { return std::max(0.0, s.mean_sq - s.mean * s.mean); };
   auto combine = [&](const std::vector<float>& a, const std::vector<float>& b, float wa, float wb) {
@@ -241,6 +299,8 @@ void MeterEngine::process_cycle(double t0, double t1) {
     sums.q += q * period;
     sums.i2 += g * g * variance(is) * period;
     sums.i1_2 += 0.5 * std::norm(i1) * period;
+    // For the diagnostics: what the CT delivers, so without `reversed`.
+    sums.i1 += direction_[c] * i1_corrected * period;
     load_p[channel_load_[c]] += power;
     load_q[channel_load_[c]] += q;
   }
@@ -253,6 +313,7 @@ void MeterEngine::process_cycle(double t0, double t1) {
   // The detector follows the signal's DC offset and amplitude.
   dc_estimate_ = ref_stats[0].mean;
   peak_estimate_ = std::sqrt(2.0 * variance(ref_stats[0]));
+  energy_seconds_.add(period);
   window_seconds_ += period;
   ++window_cycles_;
   ++total_cycles_;
@@ -262,6 +323,7 @@ MeterResults MeterEngine::results(bool reset_window) {
   MeterResults out;
   out.cycles = window_cycles_;
   out.seconds = window_seconds_;
+  out.energy_seconds = energy_seconds_.value();
   const double w = window_seconds_;
   out.frequency_hz = w > 0.0 ? static_cast<double>(window_cycles_) / w : 0.0;
   auto root = [w](double sum) { return w > 0.0 ? std::sqrt(std::max(0.0, sum / w)) : 0.0; };
@@ -302,6 +364,24 @@ MeterResults MeterEngine::results(bool reset_window) {
     lr.energy_import_varh = registers_[l].import_varh.value();
     lr.energy_export_varh = registers_[l].export_varh.value();
     out.loads.push_back(std::move(lr));
+  }
+  WindowPhasors& ph = out.phasors;
+  ph.seconds = w;
+  // Window means of the peak phasors, as RMS phasors.
+  const double to_rms = w > 0.0 ? 1.0 / (w * std::numbers::sqrt2) : 0.0;
+  for (std::size_t p = 0; p < 3; ++p) {
+    ph.v_ref[p] = voltage_sums_[p].ref1 * to_rms;
+  }
+  if (delta_) {
+    // The virtual star point (docs/metering.md); linear, so exact on phasors.
+    const auto v13 = ph.v_ref[0], v23 = ph.v_ref[1], v12 = ph.v_ref[2];
+    ph.v_star = {(v13 + v12) / 3.0, (v23 - v12) / 3.0, -(v13 + v23) / 3.0};
+  } else {
+    ph.v_star = ph.v_ref;
+  }
+  for (std::size_t ch = 0; ch < channel_sums_.size(); ++ch) {
+    ph.currents.push_back(
+        {layout_.currents[ch], channel_sums_[ch].i1 * to_rms, root(channel_sums_[ch].i2)});
   }
   if (reset_window) {
     for (auto& s : channel_sums_) s = {};

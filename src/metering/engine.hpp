@@ -33,7 +33,8 @@ struct ChannelLayout {
 
 ChannelLayout channel_layout(const model::Installation& installation);
 
-// Results over everything fed so far (whole cycles only).
+// Averaged values over the window (whole cycles only); the energy registers
+// count every sample (docs/metering.md).
 struct PhaseResult {
   model::Phase phase = model::Phase::kL1;
   std::string input;
@@ -92,6 +93,9 @@ struct WindowPhasors {
 struct MeterResults {
   std::int64_t cycles = 0;
   double seconds = 0.0;  // duration of the whole cycles measured
+  // Time the Wh registers cover since the engine started (whole cycles and
+  // partial parts); never resets. N samples at rate fs, then finish(): N/fs.
+  double energy_seconds = 0.0;
   double frequency_hz = 0.0;
   std::vector<VoltageResult> voltages;
   std::vector<LoadResult> loads;
@@ -109,13 +113,31 @@ class MeterEngine {
 
   // Results over the whole cycles so far. With `reset_window`, the averages
   // start again (for per-second live values); energy registers never reset.
+  // Does not count the unfinished cycle: a live stream calls this each second
+  // and the cycle is counted whole when its closing crossing arrives.
   MeterResults results(bool reset_window = false);
+
+  // The stream has ended (end of a recording): counts the energy of the
+  // samples after the last rising crossing, up to the end of the last sample
+  // (its time plus the last sample step), into the Wh registers. Averages,
+  // phasors and cycle counts do not change. The engine then loses sync on
+  // purpose: samples fed afterwards start a new head (counted from their own
+  // first sample up to their first crossing), so nothing is counted twice.
+  // Calling it again without new samples adds nothing. A live stream that
+  // continues must not call it between blocks (it would split a cycle).
+  void finish();
 
   std::int64_t cycles() const { return total_cycles_; }
 
  private:
-  struct Accum;  // per-channel sums over the averaging window
   void process_cycle(double t0, double t1);
+  // Adds the energy of the buffered samples, which stand for [start, end),
+  // from their mean v·i (a partial part: not a measured cycle).
+  void count_partial(double start_t, double end_t);
+  // Where the buffered samples' time starts: the last crossing, or in the
+  // head (no sync) the first buffered sample.
+  double partial_start() const;
+  void clear_cycle();
 
   model::Installation installation_;
   EngineOptions options_;
@@ -144,21 +166,26 @@ class MeterEngine {
   std::vector<double> integ_state_;
   std::vector<double> integ_last_x_;
   std::vector<bool> is_rogowski_;
-  std::vector<double> gain_;
+  std::vector<double> gain_;       // the CT's gain with `reversed`'s sign folded in
+  std::vector<double> direction_;  // -1 for a `reversed` input, else 1
   std::vector<std::complex<double>> phase_rot_;
 
   // Window sums (duration-weighted) and registers.
   struct ChannelSums {
     double p = 0.0, q = 0.0, i2 = 0.0, i1_2 = 0.0;
+    std::complex<double> i1;  // Σ T·(calibrated, un-reversed peak phasor)
   };
   struct VoltageSums {
     double ref2 = 0.0, ll2 = 0.0, ln2 = 0.0;
+    std::complex<double> ref1;  // Σ T·(peak phasor of the reference voltage)
   };
   std::vector<ChannelSums> channel_sums_;  // per current channel
   std::vector<VoltageSums> voltage_sums_;  // per phase
   double window_seconds_ = 0.0;
   std::int64_t window_cycles_ = 0;
   std::int64_t total_cycles_ = 0;
+  double interval_s_ = 0.0;  // the last sample step: how long the last sample stands for
+  common::CompensatedSum energy_seconds_;
   struct Registers {
     common::CompensatedSum import_wh, export_wh, import_varh, export_varh;
   };

@@ -75,6 +75,7 @@ struct LoadChannel {
   bool reversed = false;  // flips the sign of this input's P and Q
   SourcePos phase_pos;
   SourcePos input_pos;
+  SourcePos reversed_pos;  // of its `reversed` entry; line 0 when the load has none
 };
 
 // A load: a circuit or device measured by one CT per phase conductor.

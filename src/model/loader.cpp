@@ -535,6 +535,7 @@ class InstallationParser {
         ok = false;
       }
       if (has_reversed) {
+        channel.reversed_pos = reversed[i].pos;
         if (reversed[i].text == "true" || reversed[i].text == "false") {
           channel.reversed = reversed[i].text == "true";
         } else {

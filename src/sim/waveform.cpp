@@ -27,6 +27,11 @@ struct Wave {
     }
     return *this;
   }
+  Wave operator+(const Wave& o) const {
+    Wave w = *this;
+    w += o;
+    return w;
+  }
   Wave operator-(const Wave& o) const {
     Wave w = *this;
     for (int i = 0; i < 6; ++i) {
@@ -67,7 +72,8 @@ double waveform_power_factor(LoadKind kind) {
   }
 }
 
-WaveformGenerator::WaveformGenerator(const model::Installation& installation, double rate_hz)
+WaveformGenerator::WaveformGenerator(const model::Installation& installation, double rate_hz,
+                                     const Miswiring& miswiring)
     : installation_(installation), rate_hz_(rate_hz) {
   const auto& topo = model::topology_info(installation.site.topology);
   if (!topo.has_neutral) {
@@ -80,7 +86,13 @@ WaveformGenerator::WaveformGenerator(const model::Installation& installation, do
   for (std::size_t l = 0; l < installation.loads.size(); ++l) {
     for (const auto& ch : installation.loads[l].channels) {
       inputs_.push_back(ch.input);
-      channels_.push_back({l, static_cast<int>(ch.phase), ch.reversed});
+      // Without an entry the CT is where the file says; an entry is the
+      // whole truth (no `reversed` in it: mounted the right way).
+      const int phase = static_cast<int>(ch.phase);
+      const CtTruth* truth = miswiring.find(ch.input);
+      channels_.push_back(
+          {l, phase, truth != nullptr && truth->phase ? static_cast<int>(*truth->phase) : phase,
+           truth != nullptr ? truth->reversed : ch.reversed});
     }
   }
   block_.rate_hz = rate_hz;
@@ -140,29 +152,55 @@ const SampleBlock& WaveformGenerator::generate(const SiteState& state) {
     return w;
   };
 
-  // Each load channel's current, and what the grid conductors carry.
+  // Each load channel's current, and what the grid conductors carry (in the
+  // import direction). A load between L1 and L2 on 3P-230 flows in on L1 and
+  // out on L2; every other one flows in on its phase's conductor (on 3P-230
+  // out on L3, which is not measured).
+  auto add_flow = [&](std::array<Wave, 3>& to, const Wave& w, int p) {
+    if (delta && p == 2) {
+      to[0] += w;
+      to[1] += w.scaled(-1.0);
+    } else {
+      to[p] += w;
+    }
+  };
   std::vector<Wave> channel_waves(channels_.size());
   std::array<Wave, 3> conductor;
+  // The conductor currents of each load with several CTs, in its own
+  // positive direction.
+  std::vector<std::array<Wave, 3>> load_conductor(installation_.loads.size());
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     const Channel& ch = channels_[c];
     const model::Load& load = installation_.loads[ch.load];
     if (load.kind == LoadKind::kGrid) {
       continue;
     }
-    const Wave w = current(state.loads[ch.load].p_w[ch.phase], ch.phase, load.kind);
-    channel_waves[c] = w;
     const bool producer = load.kind == LoadKind::kSolar || load.kind == LoadKind::kBattery;
-    const Wave grid_share = producer ? w.scaled(-1.0) : w;
-    if (delta && ch.phase == 2) {  // between L1 and L2: in on L1, out on L2
-      conductor[0] += grid_share;
-      conductor[1] += grid_share.scaled(-1.0);
+    const auto& p_w = state.loads[ch.load].p_w;
+    if (load.channels.size() == 1) {
+      // One CT, one circuit: the circuit is where its CT truly is, and
+      // carries the load's whole power there.
+      const Wave w = current(p_w[ch.phase], ch.true_phase, load.kind);
+      channel_waves[c] = w;
+      add_flow(conductor, producer ? w.scaled(-1.0) : w, ch.true_phase);
     } else {
-      conductor[ch.phase] += grid_share;
+      // Several CTs: the load's conductors are where the physics puts them
+      // (below, each CT picks up the conductor it truly sits on).
+      const Wave w = current(p_w[ch.phase], ch.phase, load.kind);
+      add_flow(load_conductor[ch.load], w, ch.phase);
+      add_flow(conductor, producer ? w.scaled(-1.0) : w, ch.phase);
     }
   }
   const int live = delta ? 2 : topo.phase_count;
   for (int p = 0; p < live; ++p) {
     conductor[p] += current(state.unmeasured_w / live, p, LoadKind::kSolar /* resistive */);
+  }
+  if (delta) {
+    // No neutral: the reference conductor L3 returns what L1 and L2 bring.
+    conductor[2] = (conductor[0] + conductor[1]).scaled(-1.0);
+    for (auto& wires : load_conductor) {
+      wires[2] = (wires[0] + wires[1]).scaled(-1.0);
+    }
   }
   int grid_loads = 0;
   for (const auto& load : installation_.loads) {
@@ -170,10 +208,13 @@ const SampleBlock& WaveformGenerator::generate(const SiteState& state) {
   }
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     const Channel& ch = channels_[c];
-    if (installation_.loads[ch.load].kind == LoadKind::kGrid) {
-      channel_waves[c] = conductor[ch.phase].scaled(1.0 / grid_loads);
+    const model::Load& load = installation_.loads[ch.load];
+    if (load.kind == LoadKind::kGrid) {
+      channel_waves[c] = conductor[ch.true_phase].scaled(1.0 / grid_loads);
+    } else if (load.channels.size() > 1) {
+      channel_waves[c] = load_conductor[ch.load][ch.true_phase];
     }
-    if (ch.reversed) {
+    if (ch.true_reversed) {
       channel_waves[c] = channel_waves[c].scaled(-1.0);
     }
   }

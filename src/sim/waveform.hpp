@@ -17,6 +17,18 @@
 // on L2), so P and Q add up as in a real panel. A CT wired backwards
 // (`reversed: true`) delivers the negated current: the metering engine's
 // configuration flips it back.
+//
+// Mis-wiring (sim/miswire.hpp): the currents follow where each CT physically
+// is; the installation only names the columns. A single-CT load's circuit is
+// on its CT's true phase: its power flows against that phase's voltage and
+// adds to that grid conductor. A load with several CTs keeps its conductors
+// where the physics puts them (its configured phases), and a CT truly on
+// phase q picks up the load's current on conductor q (nothing when the load
+// has none there); the grid's CTs carry their true conductor's sum. On
+// 3P-230 a single-CT load's phase names its voltage (L3 = v12) while the CTs
+// of multi-CT loads and of the grid sit on conductors, L3 being the
+// reference conductor that returns the current of L1 and L2. A CT truly
+// mounted backwards delivers the negated current.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +36,7 @@
 #include <vector>
 
 #include "model/installation.hpp"
+#include "sim/miswire.hpp"
 #include "sim/site.hpp"
 
 namespace kirchhoff::sim {
@@ -39,7 +52,11 @@ struct SampleBlock {
 
 class WaveformGenerator {
  public:
-  WaveformGenerator(const model::Installation& installation, double rate_hz);
+  // `installation` must outlive the generator. `miswiring` (for this
+  // installation, see parse_miswire) says where CTs truly are; by default
+  // every CT is wired as the installation says.
+  WaveformGenerator(const model::Installation& installation, double rate_hz,
+                    const Miswiring& miswiring = {});
 
   // Column names in CSV order: "v1".."v3" (or "v13","v23"), then one per CT
   // input used by a load, named by its reference ("hub1/3").
@@ -52,8 +69,9 @@ class WaveformGenerator {
  private:
   struct Channel {
     std::size_t load;
-    int phase;
-    bool reversed;
+    int phase;       // configured: the index of the physics' power
+    int true_phase;  // where the CT physically is
+    bool true_reversed;
   };
   const model::Installation& installation_;
   double rate_hz_;
