@@ -26,7 +26,7 @@ AlarmCheck wiring_check(const diagnostics::InputDiagnosis& d) {
   if (check.active && d.detected_phase) {
     check.message = "CT " + input + " of load '" + d.load + "' measures " +
                     phase_text(*d.detected_phase, d.reversed) + ", configured " + configured +
-                    " (" + verdict + ")";
+                    " (" + verdict + ")" + (d.fixable ? "" : ": " + d.why);
   } else {
     check.message =
         "CT " + input + " of load '" + d.load + "' (configured " + configured + "): " + verdict;
@@ -72,13 +72,11 @@ const snapshot::PhaseValues* input_values(const snapshot::SiteSnapshot* latest,
 // The manual's validation table for one CT: what the latest snapshot says
 // of its input (null where it says nothing), the angle the diagnosis found.
 json live_values(const diagnostics::InputDiagnosis& d, const snapshot::SiteSnapshot* latest) {
-  json live = {{"i_a", nullptr},
-               {"p_w", nullptr},
-               {"q_var", nullptr},
-               {"pf", nullptr},
-               {"angle_deg", round_to(d.evidence.angle_deg, 10)},
-               {"v_ln", nullptr},
-               {"v_ll", nullptr}};
+  json live = {{"i_a", nullptr},       {"p_w", nullptr},  {"q_var", nullptr}, {"pf", nullptr},
+               {"angle_deg", nullptr}, {"v_ln", nullptr}, {"v_ll", nullptr}};
+  if (d.verdict != diagnostics::Verdict::kNoCurrent) {
+    live["angle_deg"] = round_to(d.evidence.angle_deg, 10);  // without current, no angle
+  }
   if (const auto* p = input_values(latest, d.load, d.input.to_string())) {
     live["i_a"] = round_to(p->i_a, 1000);
     live["p_w"] = round_to(p->p_w, 10);

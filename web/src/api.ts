@@ -197,6 +197,7 @@ export interface InputDiagnosis {
   detected_phase: string | null;
   reversed: boolean;
   verdict: Verdict;
+  fixable: boolean; // false: the fix is to move the CT (3P-230), not to edit the file
   why?: string;
   evidence: {
     angle_deg: number;
@@ -212,7 +213,7 @@ export interface InputDiagnosis {
     p_w: number | null;
     q_var: number | null;
     pf: number | null;
-    angle_deg: number;
+    angle_deg: number | null; // null without current
     v_ln: number | null;
     v_ll: number | null;
   };

@@ -69,7 +69,7 @@ function row(d: InputDiagnosis): HTMLTableRowElement {
     cell(num(live?.p_w, 0), "num"),
     cell(num(live?.q_var, 0), "num"),
     cell(num(live?.pf, 2), "num"),
-    cell(num(live?.angle_deg ?? d.evidence.angle_deg, 1), "num"),
+    cell(num(live ? live.angle_deg : d.evidence.angle_deg, 1), "num"),
     cell(num(live?.v_ln, 1), "num"),
     cell(num(live?.v_ll, 1), "num"),
     verdict,

@@ -329,7 +329,7 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       // Header cells for every column, a row header per input.
       assert.equal(await page.locator("#diagnostics-table thead th[scope='col']").count(), 13);
       assert.equal(await row.locator("th[scope='row']").count(), 1);
-      await page.screenshot({ path: join(artifacts, "diagnostics-1280.png"), fullPage: true });
+      await page.locator("#diagnostics-card").screenshot({ path: join(artifacts, "diagnostics-1280.png") });
 
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(300);
@@ -357,8 +357,7 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       assert.equal(await page.isVisible("#diagnostics-apply"), false);
       // The editor follows the saved file.
       assert.match(await page.inputValue("#installation-yaml"), /\{name: Sockets, kind: consumer, phases: \[L3\]/);
-      await page.locator("#diagnostics-card").scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(artifacts, "diagnostics-fixed-1280.png"), fullPage: true });
+      await page.locator("#diagnostics-card").screenshot({ path: join(artifacts, "diagnostics-fixed-1280.png") });
     },
     ["--cycle-ms", "100", "--miswire", "sc1/2=L3"],
   );
