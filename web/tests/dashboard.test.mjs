@@ -312,11 +312,18 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       await page.click("button[type=submit]");
       await page.waitForSelector("#diagnostics-card", { state: "visible" });
       await page.locator("#diagnostics-card").scrollIntoViewIfNeeded();
-      const row = page.locator("#diagnostics-table tbody tr[data-input='sc1/2']");
       await page.waitForSelector("#diagnostics-table tbody tr[data-input='sc1/2'][data-verdict='wrong_phase']", {
         timeout: 20000,
       });
-      const cells = await row.locator("th, td").allTextContents();
+      // Read in one go: the card refreshes its rows every 5 s.
+      const { cells, colour, rowHeaders } = await page.evaluate(() => {
+        const tr = document.querySelector("#diagnostics-table tbody tr[data-input='sc1/2']");
+        return {
+          cells: [...tr.children].map((c) => c.textContent),
+          colour: getComputedStyle(tr.querySelector("td.verdict")).backgroundColor,
+          rowHeaders: tr.querySelectorAll("th[scope='row']").length,
+        };
+      });
       assert.equal(cells[0], "sc1/2");
       assert.equal(cells[1], "Sockets");
       assert.equal(cells[2], "L2");
@@ -324,11 +331,10 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       assert.equal(cells[11], "L3");
       assert.match(cells[12], /basis: /);
       // The verdict is coloured as a fault, and says so in words too.
-      const colour = await row.locator("td.verdict").evaluate((td) => getComputedStyle(td).backgroundColor);
       assert.equal(colour, "rgb(176, 0, 32)");
       // Header cells for every column, a row header per input.
       assert.equal(await page.locator("#diagnostics-table thead th[scope='col']").count(), 13);
-      assert.equal(await row.locator("th[scope='row']").count(), 1);
+      assert.equal(rowHeaders, 1);
       await page.locator("#diagnostics-card").screenshot({ path: join(artifacts, "diagnostics-1280.png") });
 
       await page.setViewportSize({ width: 390, height: 844 });
@@ -353,7 +359,12 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       await page.waitForSelector("#diagnostics-table tbody tr[data-input='sc1/2'][data-verdict='ok']", {
         timeout: 15000,
       });
-      assert.equal((await row.locator("td").nth(1).textContent()), "L3");
+      assert.equal(
+        await page.evaluate(
+          () => document.querySelector("#diagnostics-table tbody tr[data-input='sc1/2'] td:nth-of-type(2)").textContent,
+        ),
+        "L3",
+      );
       assert.equal(await page.isVisible("#diagnostics-apply"), false);
       // The editor follows the saved file.
       assert.match(await page.inputValue("#installation-yaml"), /\{name: Sockets, kind: consumer, phases: \[L3\]/);
