@@ -149,6 +149,8 @@ def main():
         assert any(e["kind"] == "alarm" and e["message"].startswith("cleared: CT sc1/2")
                    for e in events), events
         print("ok: the corrected installation applied: verdict ok, alarm cleared")
+        daemon.terminate()
+        assert daemon.wait(timeout=10) == 0, "the daemon did not stop cleanly"
     finally:
         daemon.terminate()
         try:
