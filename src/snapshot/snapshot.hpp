@@ -78,9 +78,11 @@ struct ActiveAlarm {
   std::string severity;
   std::string message;
   std::int64_t since_ms = 0;
+  std::string advice{};  // what a person should check (the alarm catalogue's)
 };
 
-// [{id, severity, message, since_ms}], as /live, /alarms and the stream show them.
+// [{id, severity, message, since_ms, advice}], as /live, /alarms and the
+// stream show them; `advice` is left out when empty.
 nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms);
 
 // A real device as the poller last saw it (for the dashboard and alarms).
