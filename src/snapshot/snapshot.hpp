@@ -78,7 +78,9 @@ struct ActiveAlarm {
   std::string severity;
   std::string message;
   std::int64_t since_ms = 0;
-  std::string advice{};  // what a person should check (the alarm catalogue's)
+  // What a person should check (the alarm catalogue's). The initialiser lets
+  // `{id, severity, message, since_ms}` leave it out without a warning.
+  std::string advice{};
 };
 
 // [{id, severity, message, since_ms, advice}], as /live, /alarms and the
