@@ -130,7 +130,7 @@ check "it is saved in the data directory" test "$(cat "$work/good.yaml")" == "$(
 sed 's/main_breaker_a: 25/main_breaker_a: 0.2/' "$work/good.yaml" >"$work/tiny.yaml"
 check "a tiny breaker is accepted" grep -q '^202 ' <<<"$(api PUT /api/v1/installation "$(cat "$work/tiny.yaml")" "$itoken")"
 check "an overcurrent alarm is in force" eventually '"id":"overcurrent-L[123]","message":"L[123] at [0-9.]* A, above the 0.2 A main breaker","severity":"major"' api GET /api/v1/alarms "" "$token"
-check "it is in the live values" grep -q '"alarms":\[{"id":"overcurrent' <<<"$(api GET /api/v1/live "" "$token")"
+check "it is in the live values, with its advice" grep -q '"alarms":\[{"advice":"Switch off or delay [^"]*","id":"overcurrent' <<<"$(api GET /api/v1/live "" "$token")"
 check "and an alarm event" grep -q 'raised major: L[123] at' <<<"$(api GET '/api/v1/events?kind=alarm' "" "$token")"
 check "events filter by kind" python3 -c "
 import json, sys

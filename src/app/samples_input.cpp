@@ -40,6 +40,8 @@ int meter_samples(const CommandContext& ctx, const std::string& samples,
     }
     engine.feed(t, voltages.data(), currents.data());
   }
+  // The recording has ended: its last, unfinished cycle counts for energy.
+  engine.finish();
   if (engine.cycles() < 2) {
     ctx.err << name << ": the recording holds " << engine.cycles()
             << " whole cycle(s) of the L1 voltage; at least two are needed (is it long enough, "

@@ -9,7 +9,8 @@
 
 namespace kirchhoff::app {
 
-// Streams every row into `engine`; errors go to ctx.err naming the file, row
+// Streams every row into `engine` and ends the recording (MeterEngine::finish:
+// the last partial cycle counts for energy); errors go to ctx.err naming the file, row
 // and column. Returns kExitOk, or the exit code to end with (also when the
 // recording holds fewer than two whole cycles).
 int meter_samples(const CommandContext& ctx, const std::string& samples,

@@ -68,18 +68,6 @@ class FailedSource : public SnapshotSource {
   std::string why_;
 };
 
-// One alarm per real device: raised while it has not answered for three of
-// its polls, cleared when it answers again.
-void add_device_alarms(const snapshot::SiteSnapshot& snap, std::vector<AlarmCheck>& checks) {
-  for (const auto& d : snap.devices) {
-    const std::string what = d.last_error.empty() ? "no reading" : d.last_error;
-    checks.push_back({"device-" + d.name, d.stale, "major",
-                      "device '" + d.name + "' (" + d.driver +
-                          ") not answering: " + common::log_safe(what, 300) +
-                          "; what depends on it is held in its safe state"});
-  }
-}
-
 // The grid connection of a snapshot as a meter reading, for the Modbus meter
 // server (+ import, per phase, the registers).
 devices::Reading grid_reading(const snapshot::SiteSnapshot& snap) {
@@ -104,14 +92,6 @@ devices::Reading grid_reading(const snapshot::SiteSnapshot& snap) {
     }
   }
   return r;
-}
-
-// The alarm that says the saved installation could not be loaded.
-AlarmCheck installation_alarm(const std::string& error) {
-  const std::string first_line = error.substr(0, error.find('\n'));
-  return {"installation-invalid", !error.empty(), "critical",
-          "the saved installation cannot run (" + common::log_safe(first_line, 300) +
-              "); nothing is measured or switched until a valid one is saved"};
 }
 
 }  // namespace
@@ -281,9 +261,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // at once (a source that delivers nothing publishes no snapshot).
   auto record_alarms = [&](const std::vector<AlarmBook::Transition>& transitions) {
     for (const auto& t : transitions) {
-      const std::string what =
-          (t.raised ? "raised " + t.alarm.severity + ": " : "cleared: ") + t.alarm.message;
-      (void)(*history)->add_event({common::unix_ms_now(), "alarm", "", what});
+      (void)(*history)->add_event({common::unix_ms_now(), "alarm", "", alarm_event_text(t)});
       log_.warning("alarm", {{"id", t.alarm.id},
                              {"state", t.raised ? "raised" : "cleared"},
                              {"message", t.alarm.message}});
@@ -424,6 +402,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   control::ControlInput input;
   common::LocalClock clock;
   const double cycle_s = static_cast<double>(options_.cycle_ms) / 1000.0;
+  ModuleWatch module_watch;  // which B-bus modules answered, per installation
   // The stages of one cycle, in order. Each is a step a reader can follow:
   // take a new installation, people's switches, steer the devices on what
   // was measured, measure anew, then registers, alarms, publish, history.
@@ -449,6 +428,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     source = make_source(installation_);
     wiring_alarms.installation_changed(diagnostics_window.set_source(
         source->phasors() != nullptr, phasor_layout_key(installation_)));
+    module_watch = ModuleWatch{};  // the new source may not read modules at all
     writer.emplace(std::move(*new_writer));
     registers = std::move(new_registers);
     manager = control::make_default_manager(installation_);
@@ -546,11 +526,16 @@ int Daemon::run(const std::atomic<bool>& stop) {
     return snap;
   };
 
-  auto raise_alarms = [&](const snapshot::SiteSnapshot* snap) {
-    auto checks = check_alarms(snap, installation_);
+  // The simulator's waveform mode is the source of samples (a Power Box's
+  // stand-in).
+  auto raise_alarms = [&](const snapshot::SiteSnapshot* snap, const std::string& source_error) {
+    const bool samples =
+        installation_error.empty() && installation_.devices.empty() && options_.waveform;
+    auto checks = check_alarms(snap, installation_, {samples, source_error});
     checks.push_back(installation_alarm(installation_error));
     if (snap != nullptr) {
-      add_device_alarms(*snap, checks);
+      auto module_checks = module_watch.check(*snap, installation_);
+      checks.insert(checks.end(), module_checks.begin(), module_checks.end());
       auto wiring = wiring_alarms.check(diagnostics_window, installation_);
       checks.insert(checks.end(), wiring.begin(), wiring.end());
     }
@@ -625,7 +610,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
                            manager.sg_ready_manual().has_value(), *snap);
         }
         registers.update(*snap, cycle_s);
-        raise_alarms(&*snap);
+        raise_alarms(&*snap, "");
         snap->alarms = alarms.active();
         publish(std::move(*snap));
         record_history();
@@ -640,7 +625,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
         if (++failures % 60 == 1) {
           log_.warning("no measurement this cycle", {{"reason", snap.error().message}});
         }
-        raise_alarms(nullptr);
+        raise_alarms(nullptr, snap.error().message);
       }
     } catch (const std::exception& e) {
       // A bug in one cycle must not end the daemon (and with it the API an

@@ -20,7 +20,7 @@ std::string phase_text(model::Phase phase, bool reversed) {
 
 AlarmCheck wiring_check(const diagnostics::InputDiagnosis& d) {
   const std::string input = d.input.to_string();
-  AlarmCheck check{"wiring-" + input, diagnostics::is_wiring_fix(d.verdict), "major", ""};
+  AlarmCheck check{"wiring-" + input, diagnostics::is_wiring_fix(d.verdict), ""};
   const std::string configured = phase_text(d.configured_phase, d.configured_reversed);
   const std::string verdict(diagnostics::verdict_name(d.verdict));
   if (check.active && d.detected_phase) {
@@ -170,7 +170,7 @@ std::vector<AlarmCheck> WiringAlarms::check(const DiagnosticsWindow& window,
   std::vector<AlarmCheck> checks;
   if (clear_all_) {
     for (const auto& id : raised_) {
-      checks.push_back({id, false, "major", "wiring alarm of another installation"});
+      checks.push_back({id, false, "wiring alarm of another installation"});
     }
     raised_.clear();
     clear_all_ = false;
@@ -201,7 +201,7 @@ std::vector<AlarmCheck> WiringAlarms::check(const DiagnosticsWindow& window,
         std::any_of(diagnosis.inputs.begin(), diagnosis.inputs.end(),
                     [&](const auto& d) { return "wiring-" + d.input.to_string() == id; });
     if (!still_diagnosed) {
-      checks.push_back({id, false, "major", "no longer a CT input of the installation"});
+      checks.push_back({id, false, "no longer a CT input of the installation"});
     }
   }
   raised_ = std::move(raised);

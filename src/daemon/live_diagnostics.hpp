@@ -44,7 +44,7 @@ void add_diagnostics_routes(api::Router& router, api::AuthApi& auth, const SiteC
 // The wiring alarms: every `kEveryS` seconds of measurement, once the window
 // holds `kMinWindowS`, diagnoses it and says for each CT input whose verdict
 // changes the installation file (diagnostics::is_wiring_fix) that
-// `wiring-<input>` is active (major), for the others that it is not; inputs
+// `wiring-<input>` is active (major in the alarm catalogue), for the others that it is not; inputs
 // no longer diagnosed (another installation) are cleared. Not thread-safe:
 // the control loop's.
 class WiringAlarms {

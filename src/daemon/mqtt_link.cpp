@@ -341,7 +341,7 @@ std::vector<AlarmCheck> MqttLink::alarms(std::int64_t now_ms) const {
   const std::int64_t since = disconnected_since_ms_.load();
   const bool offline = since > 0 && now_ms - since >= kOfflineAlarmMs;
   const std::string error = client_->state().last_error;
-  checks.push_back({"mqtt-offline", offline, "minor",
+  checks.push_back({"mqtt-offline", offline,
                     "MQTT broker " + broker_text_ + " unreachable for " +
                         std::to_string(offline ? (now_ms - since) / 60000 : 0) + " min" +
                         (error.empty() ? "" : " (" + common::log_safe(error, 200) + ")") +
@@ -355,7 +355,7 @@ std::vector<AlarmCheck> MqttLink::alarms(std::int64_t now_ms) const {
       dropped_at_ms_ = now_ms;
     }
     const bool dropping = dropped_at_ms_ > 0 && now_ms - dropped_at_ms_ < 60'000;
-    checks.push_back({"uplink-dropped", dropping, "major",
+    checks.push_back({"uplink-dropped", dropping,
                       "the uplink's outbox is at its bound of " +
                           std::to_string(static_cast<int>(options_.config.uplink_days)) +
                           " days: " + std::to_string(stats.dropped_points) +

@@ -14,8 +14,12 @@ double round_to(double value, double per_unit) { return std::round(value * per_u
 nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& a : alarms) {
-    out.push_back(
-        {{"id", a.id}, {"severity", a.severity}, {"message", a.message}, {"since_ms", a.since_ms}});
+    nlohmann::json alarm = {
+        {"id", a.id}, {"severity", a.severity}, {"message", a.message}, {"since_ms", a.since_ms}};
+    if (!a.advice.empty()) {
+      alarm["advice"] = a.advice;
+    }
+    out.push_back(std::move(alarm));
   }
   return out;
 }

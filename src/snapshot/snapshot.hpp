@@ -78,9 +78,13 @@ struct ActiveAlarm {
   std::string severity;
   std::string message;
   std::int64_t since_ms = 0;
+  // What a person should check (the alarm catalogue's). The initialiser lets
+  // `{id, severity, message, since_ms}` leave it out without a warning.
+  std::string advice{};
 };
 
-// [{id, severity, message, since_ms}], as /live, /alarms and the stream show them.
+// [{id, severity, message, since_ms, advice}], as /live, /alarms and the
+// stream show them; `advice` is left out when empty.
 nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms);
 
 // A real device as the poller last saw it (for the dashboard and alarms).

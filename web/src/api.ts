@@ -56,6 +56,8 @@ export interface Alarm {
   severity: "critical" | "major" | "minor" | "warning";
   message: string;
   since_ms: number;
+  // What a person should check, from the daemon's alarm catalogue.
+  advice?: string;
 }
 
 export class ApiError extends Error {

@@ -45,7 +45,8 @@ function show(view: "login" | "live"): void {
   }
 }
 
-// The alarms in force, most severe first, above everything else.
+// The alarms in force, most severe first, above everything else, each with
+// what to check.
 function showAlarms(alarms: Alarm[]): void {
   const order = ["critical", "major", "minor", "warning"];
   const sorted = [...alarms].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
@@ -57,6 +58,13 @@ function showAlarms(alarms: Alarm[]): void {
       li.className = a.severity;
       li.dataset.alarm = a.id;
       li.textContent = `${a.severity}: ${a.message} (since ${new Date(a.since_ms).toLocaleTimeString()})`;
+      // What to check, under the message in small text.
+      if (a.advice) {
+        const advice = document.createElement("small");
+        advice.className = "advice";
+        advice.textContent = a.advice;
+        li.append(advice);
+      }
       return li;
     }),
   );
