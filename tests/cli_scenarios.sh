@@ -69,6 +69,34 @@ else
   fail=$((fail + 1))
 fi
 rm -rf "$hist"
+# simulate --prices: the same two days at the example's day-ahead prices
+# report the new keys and cost something else than at the flat tariff.
+flat=$(mktemp)
+if "$bin" simulate --config examples/demo.yaml --days 2 --seed 7 >"$flat" 2>/dev/null &&
+  "$bin" simulate --config examples/demo.yaml --days 2 --seed 7 \
+    --prices examples/prices-day-ahead.csv >"$out" 2>/dev/null &&
+  python3 tests/check_simulate_json.py "$out" 2 &&
+  python3 -c "
+import json, sys
+flat, dyn = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert dyn['import_kwh'] == flat['import_kwh'], 'same physics, unmanaged'
+assert dyn['cost_energy'] != flat['cost_energy'], (dyn['cost_energy'], flat['cost_energy'])
+" "$flat" "$out"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: simulate --prices"
+  fail=$((fail + 1))
+fi
+rm -f "$flat"
+expect "simulate with a missing --prices file" 2 "$bin" simulate --config examples/demo.yaml \
+  --days 1 --prices examples/no-such-prices.csv
+expect "simulate with an invalid --prices file" 1 "$bin" simulate --config examples/demo.yaml \
+  --days 1 --prices examples/demo.yaml
+if ! grep -qE "examples/demo.yaml:[0-9]+:1: the header must be" "$out"; then
+  echo "FAIL: simulate --prices error does not name FILE:LINE:COL"
+  cat "$out"
+  fail=$((fail + 1))
+fi
 expect "simulate with a bad --days" 2 "$bin" simulate --config examples/demo.yaml --days zero
 expect "simulate with an unknown option" 2 "$bin" simulate --config examples/demo.yaml --dayz 3
 

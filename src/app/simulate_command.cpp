@@ -14,6 +14,7 @@
 #include "daemon/history_writer.hpp"
 #include "daemon/source.hpp"
 #include "model/loader.hpp"
+#include "model/price_series.hpp"
 #include "sim/control_adapter.hpp"
 #include "sim/kpi.hpp"
 #include "sim/site.hpp"
@@ -66,13 +67,13 @@ class Progress {
 }  // namespace
 
 int simulate_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 6> kKnown = {"config",   "days", "seed",
-                                                      "strategy", "data", "start"};
+  constexpr std::array<std::string_view, 7> kKnown = {"config", "days",  "seed",  "strategy",
+                                                      "data",   "start", "prices"};
   const auto options = Options::parse(ctx.args, kKnown);
   if (!options) {
     ctx.err << "kirchhoff simulate: " << options.error().message
             << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S] [--start DATE] "
-               "[--strategy none|managed] [--data DIR]\n";
+               "[--strategy none|managed] [--prices FILE] [--data DIR]\n";
     return kExitUnreadable;
   }
   const auto config = options->get("config");
@@ -95,9 +96,21 @@ int simulate_command(const CommandContext& ctx) {
             << strategy << "'\n";
     return kExitUnreadable;
   }
-  const auto installation = model::load_installation_file(*config);
+  auto installation = model::load_installation_file(*config);
   if (!installation) {
     return report_installation_error(ctx, installation.error());
+  }
+  // --prices replaces the installation's price file for this run (a path
+  // relative to the working directory, as command-line paths are).
+  if (auto prices_file = options->get("prices")) {
+    auto prices = model::PriceSeries::load(*prices_file);
+    if (!prices) {
+      ctx.err << "kirchhoff simulate: --prices: " << prices.error().message << "\n";
+      return prices.error().kind == common::ErrorKind::kIoError ? kExitUnreadable : kExitInvalid;
+    }
+    installation->control.tariff.prices_file = *prices_file;
+    installation->control.tariff.prices =
+        std::make_shared<const model::PriceSeries>(std::move(*prices));
   }
   sim::SiteOptions site_options;
   site_options.seed = static_cast<std::uint64_t>(*seed);

@@ -7,11 +7,15 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/catalog.hpp"
+#include "model/price_series.hpp"
+#include "model/source_pos.hpp"
 
 namespace kirchhoff::model {
 
@@ -117,16 +121,34 @@ struct TariffWindow {
   bool contains(int minute_of_day) const;
 };
 
+// A capacity tariff (Fluvius, Flanders): each month's highest clock-aligned
+// 15-minute mean import, at least `min_kw`, billed per kW.
+struct CapacityTariff {
+  double eur_per_kw_month = 0.0;
+  double min_kw = 0.0;
+};
+
 struct TariffConfig {
   double import_per_kwh = 0.30;
   double export_per_kwh = 0.05;
   std::string currency = "EUR";
   std::vector<TariffWindow> windows;
+  // `prices:` as written (relative to the installation file) and where; the
+  // series is read by load_installation_file (or `simulate --prices`) and
+  // shared, read-only, between copies of the installation.
+  std::string prices_file;
+  SourcePos prices_pos;
+  std::shared_ptr<const PriceSeries> prices;
+  std::optional<CapacityTariff> capacity;
 
   // The window in force at a minute of the day (the first that matches).
   const TariffWindow* window_at(int minute_of_day) const;
   double import_price(int minute_of_day) const;
   double export_price(int minute_of_day) const;
+  // The dynamic price at a unix second when the price series covers it, else
+  // the window's or flat price at the local minute of the day.
+  double import_price_at(std::int64_t unix_s, int minute_of_day) const;
+  double export_price_at(std::int64_t unix_s, int minute_of_day) const;
 };
 
 enum class BreakerCurve { kB, kC };

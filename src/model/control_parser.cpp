@@ -50,6 +50,24 @@ double TariffConfig::export_price(int minute_of_day) const {
   return w != nullptr && w->export_per_kwh ? *w->export_per_kwh : export_per_kwh;
 }
 
+double TariffConfig::import_price_at(std::int64_t unix_s, int minute_of_day) const {
+  if (prices) {
+    if (auto p = prices->price_at(unix_s)) {
+      return p->import_per_kwh;
+    }
+  }
+  return import_price(minute_of_day);
+}
+
+double TariffConfig::export_price_at(std::int64_t unix_s, int minute_of_day) const {
+  if (prices) {
+    if (auto p = prices->price_at(unix_s)) {
+      return p->export_per_kwh;
+    }
+  }
+  return export_price(minute_of_day);
+}
+
 std::vector<std::string> ControlConfig::loads_behind(const CircuitConfig& circuit) const {
   std::vector<std::string> loads;
   std::vector<const CircuitConfig*> todo{&circuit};
@@ -94,8 +112,9 @@ constexpr std::array<std::string_view, 6> kGridKeys = {"export_limit_w", "export
                                                        "dimming",        "inverter_safe_pct"};
 constexpr std::array<std::string_view, 3> kSignalKeys = {"input", "limit_pct", "active"};
 constexpr std::array<std::string_view, 3> kDimmingKeys = {"input", "cap_w", "active"};
-constexpr std::array<std::string_view, 4> kTariffKeys = {"import_per_kwh", "export_per_kwh",
-                                                         "currency", "windows"};
+constexpr std::array<std::string_view, 6> kTariffKeys = {
+    "import_per_kwh", "export_per_kwh", "currency", "windows", "prices", "capacity"};
+constexpr std::array<std::string_view, 2> kCapacityKeys = {"eur_per_kw_month", "min_kw"};
 constexpr std::array<std::string_view, 5> kWindowKeys = {"from", "to", "import_per_kwh",
                                                          "export_per_kwh", "action"};
 constexpr std::array<std::string_view, 4> kEvModes = {"off", "now", "min+pv", "pv"};
@@ -435,6 +454,29 @@ class ControlParser {
     set(t, "export_per_kwh", "'tariff'", -10, 10, tariff.export_per_kwh);
     if (auto c = text(t, "currency", "'tariff'", false); !c.empty()) {
       tariff.currency = c;
+    }
+    if (auto file = r_.child(t, "prices", "'tariff'", false)) {
+      if (auto name = r_.scalar(*file, "prices")) {
+        if (name->empty()) {
+          r_.error(YamlReader::pos_of(*file), "prices of 'tariff' must name a CSV file");
+        } else {
+          tariff.prices_file = *name;
+          tariff.prices_pos = YamlReader::pos_of(*file);
+        }
+      }
+    }
+    if (auto cap = r_.child(t, "capacity", "'tariff'", false);
+        cap && map(*cap, "'capacity'", kCapacityKeys)) {
+      CapacityTariff capacity;
+      if (r_.child(*cap, "eur_per_kw_month", "'capacity'", true)) {
+        const auto rate = bounded(*cap, "eur_per_kw_month", "'capacity'", 0, 1000);
+        const auto min_kw = bounded(*cap, "min_kw", "'capacity'", 0, 10000);
+        if (rate) {
+          capacity.eur_per_kw_month = *rate;
+          capacity.min_kw = min_kw.value_or(0.0);
+          tariff.capacity = capacity;
+        }
+      }
     }
     if (auto list = r_.child(t, "windows", "'tariff'", false)) {
       each(*list, "'windows'", [&](const YAML::Node& e) {

@@ -762,9 +762,35 @@ CheckResult check_installation(std::string_view yaml_text) {
   return result;
 }
 
-common::Result<Installation> load_installation_text(std::string_view text,
-                                                    const std::string& label) {
-  CheckResult result = check_installation(text);
+std::vector<Diagnostic> load_tariff_prices(Installation& installation,
+                                           const std::string& base_dir) {
+  auto& tariff = installation.control.tariff;
+  if (tariff.prices_file.empty()) {
+    return {};
+  }
+  const std::string& file = tariff.prices_file;
+  const std::string full = file.front() == '/' || base_dir.empty() ? file : base_dir + "/" + file;
+  auto series = PriceSeries::load(full);
+  if (!series) {
+    return {{tariff.prices_pos, Severity::kError, "prices of 'tariff': " + series.error().message}};
+  }
+  tariff.prices = std::make_shared<const PriceSeries>(std::move(*series));
+  return {};
+}
+
+CheckResult check_installation(std::string_view yaml_text, const std::string& base_dir) {
+  CheckResult result = check_installation(yaml_text);
+  if (result.installation) {
+    auto problems = load_tariff_prices(*result.installation, base_dir);
+    result.diagnostics.insert(result.diagnostics.end(), problems.begin(), problems.end());
+    sort_diagnostics(result.diagnostics);
+  }
+  return result;
+}
+
+namespace {
+
+common::Result<Installation> installation_or_errors(CheckResult result, const std::string& label) {
   if (result.has_errors() || !result.installation) {
     std::string message;
     for (const auto& diagnostic : result.diagnostics) {
@@ -777,13 +803,23 @@ common::Result<Installation> load_installation_text(std::string_view text,
   return std::move(*result.installation);
 }
 
+}  // namespace
+
+common::Result<Installation> load_installation_text(std::string_view text,
+                                                    const std::string& label) {
+  return installation_or_errors(check_installation(text), label);
+}
+
 common::Result<Installation> load_installation_file(const std::string& path) {
   const auto text = common::read_file(path);
   if (!text) {
     return common::make_error(common::ErrorKind::kIoError,
                               path + ": cannot read the installation file");
   }
-  return load_installation_text(*text, path);
+  // The directory part of the path ("" for a file in the working directory).
+  const auto slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? "" : path.substr(0, slash == 0 ? 1 : slash);
+  return installation_or_errors(check_installation(*text, base), path);
 }
 
 }  // namespace kirchhoff::model

@@ -42,6 +42,16 @@ CheckResult parse_installation(std::string_view yaml_text);
 std::vector<Diagnostic> validate_installation(const Installation& installation);
 CheckResult check_installation(std::string_view yaml_text);
 
+// check_installation() plus the files the installation names that the model
+// reads itself (today the tariff's price file), relative to `base_dir` ("" =
+// the working directory). A file that cannot be read or is invalid is an
+// error at its key's position.
+CheckResult check_installation(std::string_view yaml_text, const std::string& base_dir);
+
+// Reads `control.tariff.prices` (relative to `base_dir` unless absolute) into
+// the installation; the diagnostics say why it could not be read.
+std::vector<Diagnostic> load_tariff_prices(Installation& installation, const std::string& base_dir);
+
 // Reads, parses and validates a file. On failure the error message holds every
 // error as formatted diagnostics, one per line; warnings do not fail it.
 common::Result<Installation> load_installation_file(const std::string& path);

@@ -369,3 +369,62 @@ TEST(Loader, AcceptsUtf8Names) {
 
 }  // namespace
 }  // namespace kirchhoff::model
+
+namespace kirchhoff::model {
+namespace {
+
+const std::string kTariffBase =
+    "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\ncontrol:\n"
+    "  tariff:\n";
+
+TEST(Loader, TariffPriceFileAndCapacity) {
+  const std::string examples = std::string(KIRCHHOFF_SOURCE_DIR) + "/examples";
+  auto ok = check_installation(kTariffBase +
+                                   "    prices: prices-day-ahead.csv\n"
+                                   "    capacity: {eur_per_kw_month: 4.5, min_kw: 2.5}\n",
+                               examples);
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_FALSE(ok.has_errors());
+  const auto& tariff = ok.installation->control.tariff;
+  EXPECT_EQ(tariff.prices_file, "prices-day-ahead.csv");
+  ASSERT_NE(tariff.prices, nullptr);
+  EXPECT_EQ(tariff.prices->step_s(), 3600);
+  ASSERT_TRUE(tariff.capacity.has_value());
+  EXPECT_EQ(tariff.capacity->eur_per_kw_month, 4.5);
+  EXPECT_EQ(tariff.capacity->min_kw, 2.5);
+  // Before the file's first row the flat price holds.
+  EXPECT_EQ(tariff.import_price_at(0, 600), 0.30);
+}
+
+TEST(Loader, PriceFileProblemsAreReportedAtTheKey) {
+  auto missing = check_installation(kTariffBase + "    prices: no-such-file.csv\n", "/nonexistent");
+  const Diagnostic* d = find(missing, "prices of 'tariff': /nonexistent/no-such-file.csv: cannot");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 5);
+  EXPECT_EQ(d->pos.column, 13);
+  // An invalid file: the CSV's own line and column follow the key's.
+  auto invalid = check_installation(kTariffBase + "    prices: CMakeLists.txt\n",
+                                    std::string(KIRCHHOFF_SOURCE_DIR) + "/src/model");
+  d = find(invalid, "CMakeLists.txt:1:1: the header must be");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 5);
+  // Without a base directory (check_installation(text)) the file is not read.
+  EXPECT_FALSE(check_installation(kTariffBase + "    prices: no-such-file.csv\n").has_errors());
+}
+
+TEST(Loader, CapacityTariffIsValidated) {
+  auto negative = check_installation(kTariffBase + "    capacity: {eur_per_kw_month: -1}\n");
+  const Diagnostic* d = find(negative, "eur_per_kw_month in 'capacity' must be between 0 and");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 5);
+  auto missing = check_installation(kTariffBase + "    capacity: {min_kw: 2.5}\n");
+  EXPECT_NE(find(missing, "'capacity' needs 'eur_per_kw_month'"), nullptr);
+  auto unknown =
+      check_installation(kTariffBase + "    capacity: {eur_per_kw_month: 4, min_kv: 2}\n");
+  EXPECT_NE(find(unknown, "min_kv"), nullptr);
+  auto low = check_installation(kTariffBase + "    capacity: {eur_per_kw_month: 4, min_kw: -2}\n");
+  EXPECT_NE(find(low, "min_kw in 'capacity' must be between 0 and"), nullptr);
+}
+
+}  // namespace
+}  // namespace kirchhoff::model

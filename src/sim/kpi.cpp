@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <map>
 
 namespace kirchhoff::sim {
 
@@ -14,6 +15,15 @@ namespace {
 double round_to(double value, double step) {
   const double per_unit = std::round(1.0 / step);
   return std::round(value * per_unit) / per_unit;
+}
+
+// Days of a LocalClock month key (year * 12 + 0-based month), Gregorian.
+int days_in_month(int month_key) {
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = month_key / 12;
+  const int month = month_key % 12;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 1 && leap ? 29 : kDays[month];
 }
 
 }  // namespace
@@ -30,14 +40,23 @@ void KpiAccumulator::set_export_limit_w(double limit_w) { export_limit_w_ = limi
 void KpiAccumulator::add(const SiteState& s, double dt_s) {
   const double hours = dt_s / 3600.0;
   seconds_ += dt_s;
-  const int minute = clock_.at(s.unix_s).minute_of_day;
+  const common::LocalClock::Local local = clock_.at(s.unix_s);
+  const int minute = local.minute_of_day;
   const auto& tariff = installation_.control.tariff;
+  if (local.month_key != month_key_) {  // a map lookup once a month, not each second
+    if (month_key_ >= 0) {
+      months_[month_key_].seconds += month_seconds_;
+    }
+    month_key_ = local.month_key;
+    month_seconds_ = 0.0;
+  }
+  month_seconds_ += dt_s;
   if (s.grid_w >= 0.0) {
     import_wh_.add(s.grid_w * hours);
-    cost_.add(s.grid_w * hours / 1000.0 * tariff.import_price(minute));
+    cost_energy_.add(s.grid_w * hours / 1000.0 * tariff.import_price_at(s.unix_s, minute));
   } else {
     export_wh_.add(-s.grid_w * hours);
-    cost_.add(s.grid_w * hours / 1000.0 * tariff.export_price(minute));
+    cost_energy_.add(s.grid_w * hours / 1000.0 * tariff.export_price_at(s.unix_s, minute));
     max_export_w_ = std::max(max_export_w_, -s.grid_w);
     if (export_limit_w_ >= 0.0 && -s.grid_w > export_limit_w_) {
       export_above_limit_s_ += dt_s;
@@ -73,9 +92,13 @@ void KpiAccumulator::add(const SiteState& s, double dt_s) {
   const std::int64_t quarter = s.unix_s / 900;
   if (quarter != quarter_) {
     if (quarter_seconds_ > 0.0) {
-      peak_quarter_w_ = std::max(peak_quarter_w_, quarter_wh_.value() * 3600.0 / 900.0);
+      const double mean_w = quarter_wh_.value() * 3600.0 / 900.0;
+      peak_quarter_w_ = std::max(peak_quarter_w_, mean_w);
+      Month& month = months_[quarter_month_];
+      month.peak_w = std::max(month.peak_w, mean_w);
     }
     quarter_ = quarter;
+    quarter_month_ = local.month_key;
     quarter_wh_ = CompensatedSum();
     quarter_seconds_ = 0.0;
   }
@@ -88,6 +111,10 @@ void KpiAccumulator::add(const SiteState& s, double dt_s) {
   max_phase_current_a_ = std::max(max_phase_current_a_, worst_a);
   if (worst_a > installation_.site.main_breaker_a) {
     fuse_overload_s_ += dt_s;
+    overload_run_s_ += dt_s;
+    overload_longest_s_ = std::max(overload_longest_s_, overload_run_s_);
+  } else {
+    overload_run_s_ = 0.0;
   }
 }
 
@@ -103,6 +130,28 @@ nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
   double peak_w = peak_quarter_w_;
   if (quarter_seconds_ >= 900.0) {
     peak_w = std::max(peak_w, quarter_wh_.value() * 3600.0 / 900.0);
+  }
+  // Capacity term per month: the open quarter counts only when complete, as
+  // for peak_import_kw_15min.
+  std::map<int, Month> months = months_;
+  if (month_key_ >= 0) {
+    months[month_key_].seconds += month_seconds_;
+  }
+  if (quarter_seconds_ >= 900.0) {
+    Month& month = months[quarter_month_];
+    month.peak_w = std::max(month.peak_w, quarter_wh_.value() * 3600.0 / 900.0);
+  }
+  const auto& capacity = installation_.control.tariff.capacity;
+  CompensatedSum cost_capacity;
+  double capacity_peak_kw = 0.0;
+  for (const auto& [key, month] : months) {
+    double billed_kw = std::max(month.peak_w, 0.0) / 1000.0;
+    if (capacity) {
+      billed_kw = std::max(billed_kw, capacity->min_kw);
+      const double share = month.seconds / (days_in_month(key) * 86400.0);
+      cost_capacity.add(billed_kw * capacity->eur_per_kw_month * share);
+    }
+    capacity_peak_kw = std::max(capacity_peak_kw, billed_kw);
   }
   const double balance_kwh =
       import_kwh - export_kwh + production_kwh + discharge_kwh - charge_kwh - consumption_kwh;
@@ -123,9 +172,13 @@ nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
   out["peak_import_kw_15min"] = round_to(std::max(peak_w, 0.0) / 1000.0, 1e-3);
   out["max_export_w"] = round_to(max_export_w_, 0.1);
   out["max_phase_current_a"] = round_to(max_phase_current_a_, 0.01);
-  out["cost"] = round_to(cost_.value(), 0.01);
+  out["cost"] = round_to(cost_energy_.value() + cost_capacity.value(), 0.01);
+  out["cost_energy"] = round_to(cost_energy_.value(), 0.01);
+  out["cost_capacity"] = round_to(cost_capacity.value(), 0.01);
+  out["capacity_peak_kw"] = round_to(capacity_peak_kw, 1e-3);
   out["currency"] = installation_.control.tariff.currency;
   out["fuse_overload_s"] = fuse_overload_s_;
+  out["overload_longest_s"] = overload_longest_s_;
   out["breaker_trips"] = breaker_trips_;
   out["export_above_limit_s"] = export_above_limit_s_;
   out["relay_switches"] = relay_switches_;

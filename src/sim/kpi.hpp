@@ -9,10 +9,18 @@
 //   peak_import_kw_15min = the largest mean grid import over a quarter hour
 //     aligned on the clock (:00, :15, :30, :45);
 //   fuse_overload_s = seconds in which a phase carried more than the main
-//     breaker's rating; breaker_trips = trips of the breaker's thermal-magnetic
+//     breaker's rating; overload_longest_s = the longest run of consecutive
+//     such seconds; breaker_trips = trips of the breaker's thermal-magnetic
 //     model (sim/breaker.hpp) with the control section's curve;
-//   cost = import * import price - export * export price, each second at the
-//     price of the tariff window in force (control.tariff, local time);
+//   cost_energy = import * import price - export * export price, each second
+//     at the dynamic price (control.tariff.prices) when it covers the second,
+//     else at the price of the tariff window in force (local time), else flat;
+//   cost_capacity = per calendar month (local time): max(the month's highest
+//     clock-aligned 15-minute mean import, min_kw) * eur_per_kw_month * the
+//     share of the month covered (seconds / (days of the month * 86400));
+//   cost = cost_energy + cost_capacity;
+//   capacity_peak_kw = the highest monthly peak of the run as billed (at least
+//     min_kw with a capacity tariff);
 //   export_above_limit_s = seconds exporting more than the export limit;
 //   relay_switches = changes of state of the Output modules' relays;
 //   balance_error_pct = (import - export + production + discharge - charge
@@ -23,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "common/compensated_sum.hpp"
@@ -57,7 +66,7 @@ class KpiAccumulator {
   common::LocalClock clock_;
   BreakerModel breaker_;
   double export_limit_w_ = -1.0;
-  CompensatedSum cost_;
+  CompensatedSum cost_energy_;
   std::int64_t breaker_trips_ = 0;
   double export_above_limit_s_ = 0.0;
   std::int64_t relay_switches_ = 0;
@@ -67,6 +76,16 @@ class KpiAccumulator {
   CompensatedSum import_wh_, export_wh_, production_wh_, consumption_wh_;
   CompensatedSum charge_wh_, discharge_wh_;
   std::vector<LoadEnergy> loads_;
+  struct Month {
+    double peak_w = 0.0;   // highest complete quarter-hour mean import
+    double seconds = 0.0;  // seconds of the run in the month
+  };
+  std::map<int, Month> months_;  // by LocalClock month key
+  int month_key_ = -1;           // the month of the last second added
+  double month_seconds_ = 0.0;   // its seconds not yet in months_
+  int quarter_month_ = 0;        // the month in which the open quarter started
+  double overload_run_s_ = 0.0;
+  double overload_longest_s_ = 0.0;
   std::int64_t quarter_ = -1;
   CompensatedSum quarter_wh_;
   double quarter_seconds_ = 0.0;
