@@ -97,6 +97,17 @@ if ! grep -qE "examples/demo.yaml:[0-9]+:1: the header must be" "$out"; then
   cat "$out"
   fail=$((fail + 1))
 fi
+# check reads the price file the installation names, relative to it.
+pc=$(mktemp -d)
+sed 's|^  tariff:|  tariff:\n    prices: bad.csv|' examples/demo.yaml >"$pc/site.yaml"
+printf 'start,import_eur_per_kwh,export_eur_per_kwh\n2026-01-01T00:00:00Z,0.3,x\n' >"$pc/bad.csv"
+expect "check reports a bad price file at its key" 1 "$bin" check "$pc/site.yaml"
+if ! grep -qE "site.yaml:[0-9]+:13: error: prices of 'tariff': .*/bad.csv:2:26: bad number 'x'" "$out"; then
+  echo "FAIL: check's price file error"; cat "$out"; fail=$((fail + 1))
+fi
+cp examples/prices-day-ahead.csv "$pc/bad.csv"
+expect "check accepts a good price file" 0 "$bin" check "$pc/site.yaml"
+rm -rf "$pc"
 expect "simulate with a bad --days" 2 "$bin" simulate --config examples/demo.yaml --days zero
 expect "simulate with an unknown option" 2 "$bin" simulate --config examples/demo.yaml --dayz 3
 

@@ -23,11 +23,12 @@ int check_command(const CommandContext& ctx) {
     ctx.err << path << ": cannot read the file (missing, a directory, or not permitted)\n";
     return kExitUnreadable;
   }
-  model::CheckResult result = model::check_installation(*text);
+  // The files the installation names (a price file) are read relative to it.
+  const std::string base = std::filesystem::path(path).parent_path().string();
+  model::CheckResult result = model::check_installation(*text, base);
   // Register maps live with the drivers, not in the model: a modbus device's
   // map must be one shipped with Kirchhoff or a readable, valid map file.
   if (result.installation) {
-    const std::string base = std::filesystem::path(path).parent_path().string();
     // MQTT secrets and CAs are files beside the installation: a file the
     // daemon could not read is an error here rather than at its start.
     const auto readable = [&](const std::string& file, model::SourcePos pos,
