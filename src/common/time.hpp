@@ -14,6 +14,13 @@ std::optional<std::int64_t> parse_utc_time(const std::string& text);
 // "2026-06-21T12:00:00Z" for unix milliseconds.
 std::string format_utc_time(std::int64_t unix_ms);
 
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+// civil-calendar algorithm); month 1..12.
+std::int64_t days_from_civil(int year, int month, int day);
+
+// Days of a month (1..12) of a Gregorian year.
+int days_in_month(int year, int month);
+
 // The system clock now, in unix milliseconds (for stamps, not for intervals).
 std::int64_t unix_ms_now();
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/text.hpp"
+#include "common/time.hpp"
 
 namespace kirchhoff::model {
 
@@ -12,23 +13,6 @@ namespace {
 
 constexpr std::string_view kHeader = "start,import_eur_per_kwh,export_eur_per_kwh";
 constexpr double kPriceLimit = 10.0;  // EUR/kWh, as the tariff's flat prices
-
-// Days since 1970-01-01 of a proleptic Gregorian date (the civil-calendar
-// algorithm of H. Hinnant, "chrono-compatible low-level date algorithms").
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
 
 // Exactly `n` digits at `at` as a number, or -1.
 int digits(std::string_view s, std::size_t at, std::size_t n) {
@@ -98,7 +82,8 @@ std::optional<std::int64_t> parse_iso8601_with_offset(std::string_view s) {
     }
     at += 3;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) {
+  if (mo < 1 || mo > 12 || d < 1 || d > common::days_in_month(y, mo) || h > 23 || mi > 59 ||
+      sec > 59) {
     return std::nullopt;
   }
   std::int64_t offset_s = 0;
@@ -114,7 +99,7 @@ std::optional<std::int64_t> parse_iso8601_with_offset(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+  return common::days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
 }
 
 common::Result<PriceSeries> PriceSeries::parse(std::string_view text, const std::string& label) {

@@ -17,13 +17,9 @@ double round_to(double value, double step) {
   return std::round(value * per_unit) / per_unit;
 }
 
-// Days of a LocalClock month key (year * 12 + 0-based month), Gregorian.
+// Days of a LocalClock month key (year * 12 + 0-based month).
 int days_in_month(int month_key) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int year = month_key / 12;
-  const int month = month_key % 12;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 1 && leap ? 29 : kDays[month];
+  return common::days_in_month(month_key / 12, month_key % 12 + 1);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <map>
 #include <utility>
 
+#include "common/time.hpp"
+
 namespace kirchhoff::devices::p1 {
 
 namespace {
@@ -58,26 +60,10 @@ common::Error line_error(std::size_t line, const std::string& reason,
   return make_error(kind, "P1 telegram line " + std::to_string(line) + ": " + reason);
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[static_cast<std::size_t>(m - 1)];
-}
-
 // Unix seconds of the last Sunday of `month` at 01:00 UTC: when EU summer
 // time starts (March) and ends (October).
 std::int64_t eu_switch_utc(int year, int month) {
-  const std::int64_t last_day = days_from_civil(year, month, 31);
+  const std::int64_t last_day = common::days_from_civil(year, month, 31);
   const std::int64_t weekday = ((last_day % 7) + 7 + 4) % 7;  // 1970-01-01 was a Thursday
   return (last_day - weekday) * 86400 + 3600;
 }
@@ -417,12 +403,12 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
   const int hour = two(6);
   const int minute = two(8);
   const int second = two(10);
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+  if (month < 1 || month > 12 || day < 1 || day > common::days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 59) {
     return out;
   }
   const std::int64_t local_s =
-      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+      common::days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
   int offset_h = 1;
   if (flag == 'S') {
     offset_h = 2;
