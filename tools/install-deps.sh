@@ -15,6 +15,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config make
   # libraries
   libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev libmodbus-dev libmosquitto-dev
+  coinor-libclp-dev libglpk-dev
   # tests, benchmarks, fuzzing, formatting
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format
 )
