@@ -16,6 +16,17 @@
 
 namespace kirchhoff::control {
 
+// What a person said of the car now plugged in (dashboard, API, MQTT; in the
+// simulator the car says it on arrival): when it leaves and how much energy
+// it needs by then. The planner charges it by the deadline.
+struct EvSession {
+  std::int64_t departure_unix_s = 0;
+  double need_wh = 0.0;             // AC energy wanted from the moment it was said
+  std::int64_t declared_unix_s = 0;  // when it was said
+  double delivered_wh = 0.0;         // AC energy charged since then
+  double remaining_wh() const { return need_wh > delivered_wh ? need_wh - delivered_wh : 0.0; }
+};
+
 struct EvInput {
   std::string name;  // the EV load's name, for reasons
   bool present = false;
@@ -30,6 +41,7 @@ struct EvInput {
   // A person's mode for this charger (dashboard, API, MQTT); empty: the
   // installation's control.ev.mode.
   std::optional<model::EvMode> mode;
+  std::optional<EvSession> session;  // a deadline and an energy need, if declared
 
   // The conductors it draws on now: all wired ones, or the first on one phase.
   std::array<bool, 3> active() const {
