@@ -36,8 +36,8 @@ PlanProblem problem_of(int slots, int offset) {
                400.0 * std::exp(-std::pow(hour - 7.5, 2) / 1.0);
     const double sun = std::max(0.0, std::sin((hour - 6.0) / 14.0 * kPi));
     s.pv_w = 5500.0 * sun * (0.6 + 0.4 * std::cos(day * 1.3));
-    s.import_price = 0.22 + 0.10 * std::exp(-std::pow(hour - 19.0, 2) / 6.0) -
-                     0.08 * sun + 0.02 * std::sin(day * 0.7);
+    s.import_price = 0.22 + 0.10 * std::exp(-std::pow(hour - 19.0, 2) / 6.0) - 0.08 * sun +
+                     0.02 * std::sin(day * 0.7);
     s.export_price = s.import_price - 0.15;
     s.month = day / 30;
   }
@@ -112,8 +112,8 @@ Figures time_solves(int slots, int repeats, Solve solve, int first_offset = 0) {
     const PlanLp lp = build_plan_lp(p);
     const auto t0 = std::chrono::steady_clock::now();
     const LpSolution s = solve(lp.lp);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     f.ok = f.ok && s.optimal;
     if (i == 0) {
       f.objective = s.objective;
@@ -138,8 +138,9 @@ int main() {
   std::printf("  CLP warm (Kirchhoff): median %.2f ms, worst %.2f ms, cost %.4f%s\n",
               day_warm.median_ms, day_warm.worst_ms, day_warm.objective,
               day_warm.ok ? "" : " (NOT OPTIMAL)");
-  std::printf("  CLP cold:             median %.2f ms, worst %.2f ms, cost %.4f%s\n", day_clp.median_ms,
-              day_clp.worst_ms, day_clp.objective, day_clp.ok ? "" : " (NOT OPTIMAL)");
+  std::printf("  CLP cold:             median %.2f ms, worst %.2f ms, cost %.4f%s\n",
+              day_clp.median_ms, day_clp.worst_ms, day_clp.objective,
+              day_clp.ok ? "" : " (NOT OPTIMAL)");
   std::printf("  GLPK (baseline):      median %.2f ms, worst %.2f ms, cost %.4f%s\n",
               day_glpk.median_ms, day_glpk.worst_ms, day_glpk.objective,
               day_glpk.ok ? "" : " (NOT OPTIMAL)");

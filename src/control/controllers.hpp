@@ -135,6 +135,34 @@ class PeakShaving : public Controller {
   bool battery_backs_car_ = false;
 };
 
+// Whether the planner charges a car: it has a declared session with energy
+// still to give and a mode the plan may steer (pv or min+pv; off and now are
+// a person's explicit orders).
+bool planned_car(const model::ControlConfig& config, const EvInput& ev);
+// Whether a plan covers this cycle and steers charger k / the battery: the
+// rules then leave them to the plan follower.
+bool plan_steers_car(const ControlInput& input, const model::ControlConfig& config, std::size_t k);
+bool plan_steers_battery(const ControlInput& input);
+
+// 5b. The planner's plan (docs/planner.md) as weak wishes: the battery
+// covers import and stores surplus only when the plan's value of stored
+// energy says it is worth it at this slot's prices (else the grid does), or
+// charges from / discharges to the grid as planned; each car with a declared
+// session gets the plan's energy for the slot. Controllers above still bound
+// it; self-consumption and time of use leave the battery and the planned cars
+// to it while a plan covers the cycle.
+class PlanFollower : public Controller {
+ public:
+  explicit PlanFollower(const model::ControlConfig& config) : config_(config) {}
+  std::string_view name() const override { return "plan"; }
+  Request decide(const ControlInput& input) override;
+
+ private:
+  model::ControlConfig config_;
+  std::int64_t slot_start_ms_ = -1;
+  std::vector<double> slot_wh_;  // per charger: energy given in the current slot
+};
+
 // 6. PV surplus to the devices in order: the car (modes off, now, min+pv,
 // pv, with start/stop thresholds and delays and 1p<->3p switching), the
 // battery (without flickering between charging and discharging), the heat

@@ -7,12 +7,14 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "model/control_config.hpp"
+#include "planner/plan_problem.hpp"
 
 namespace kirchhoff::control {
 
@@ -21,7 +23,7 @@ namespace kirchhoff::control {
 // it needs by then. The planner charges it by the deadline.
 struct EvSession {
   std::int64_t departure_unix_s = 0;
-  double need_wh = 0.0;             // AC energy wanted from the moment it was said
+  double need_wh = 0.0;              // AC energy wanted from the moment it was said
   std::int64_t declared_unix_s = 0;  // when it was said
   double delivered_wh = 0.0;         // AC energy charged since then
   double remaining_wh() const { return need_wh > delivered_wh ? need_wh - delivered_wh : 0.0; }
@@ -66,6 +68,7 @@ struct BatteryInput {
   double soc_max_pct = 95.0;
   double max_charge_w = 0.0;
   double max_discharge_w = 0.0;
+  double capacity_wh = 0.0;  // 0: unknown (the planner then leaves the battery to the rules)
   std::array<bool, 3> phases{true, false, false};  // conductors of its inverter
 };
 
@@ -111,6 +114,23 @@ struct ControlInput {
   // off and gets "active" from each controller that acted instead.
   bool explain = true;
   int month_key = 0;  // year * 12 + month: the billing month
+  // The planner's plan in force (docs/planner.md), or none: the rules alone.
+  // The plan follower turns its slot into weak wishes; self-consumption and
+  // time of use then leave the battery and the planned cars to it.
+  std::shared_ptr<const planner::Plan> plan;
+
+  // The plan's slot at this cycle, or null when no plan covers it.
+  const planner::PlanSlot* plan_slot() const {
+    if (!plan || !plan->ok || plan->slot_s <= 0) {
+      return nullptr;
+    }
+    const std::int64_t offset_ms = now_ms - plan->start_unix_s * 1000;
+    if (offset_ms < 0) {
+      return nullptr;
+    }
+    const auto index = static_cast<std::size_t>(offset_ms / (plan->slot_s * std::int64_t{1000}));
+    return index < plan->slots.size() ? &plan->slots[index] : nullptr;
+  }
 };
 
 }  // namespace kirchhoff::control

@@ -174,6 +174,7 @@ EnergyManager make_default_manager(const model::Installation& installation) {
   manager.add(std::make_unique<GridOperatorSignals>(c));
   manager.add(std::make_unique<ExportLimitation>(c));
   manager.add(std::make_unique<PeakShaving>(c));
+  manager.add(std::make_unique<PlanFollower>(c));
   manager.add(std::make_unique<SelfConsumption>(c));
   manager.add(std::make_unique<TimeOfUse>(c));
   return manager;

@@ -87,9 +87,13 @@ Request SelfConsumption::decide(const ControlInput& input) {
   const double v = input.v_ln;
   // What the site would import (+) or export (-) without the flexible
   // devices: the surplus is handed out again each cycle, in order.
-  double flexible_w = -input.battery.power_w;
-  for (const EvInput& ev : input.evs) {
-    flexible_w += ev.present ? ev.power_w : 0.0;
+  // Devices a plan steers are not this controller's to move: their power
+  // counts as the house's.
+  const bool planned_battery = plan_steers_battery(input);
+  double flexible_w = planned_battery ? 0.0 : -input.battery.power_w;
+  for (std::size_t k = 0; k < input.evs.size(); ++k) {
+    const EvInput& ev = input.evs[k];
+    flexible_w += ev.present && !plan_steers_car(input, config_, k) ? ev.power_w : 0.0;
   }
   for (std::size_t r : surplus_relays_) {
     if (r < input.relay_on.size() && input.relay_on[r]) {
@@ -115,7 +119,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
   }
   for (std::size_t k = 0; k < input.evs.size(); ++k) {
     const EvInput& ev = input.evs[k];
-    if (!ev.present) {
+    if (!ev.present || plan_steers_car(input, config_, k)) {
       continue;
     }
     EvState& st = evs_[k];
@@ -164,7 +168,7 @@ Request SelfConsumption::decide(const ControlInput& input) {
   // The battery: charges from what is left, covers the import; it changes
   // direction only after the other direction has been needed for a while.
   const BatteryInput& b = input.battery;
-  if (b.present) {
+  if (b.present && !planned_battery) {
     const model::BatteryConfig& c = config_.battery;
     int desired = 0;
     if (surplus > c.deadband_w && b.soc_pct < b.soc_max_pct) {

@@ -139,6 +139,7 @@ void fill_input(const model::Installation& inst, const SiteMeasurements& measure
     input.battery.soc_max_pct = state.soc_max_pct;
     input.battery.max_charge_w = state.max_charge_w;
     input.battery.max_discharge_w = state.max_discharge_w;
+    input.battery.capacity_wh = state.capacity_wh;
     if (const model::Load* load = first_load(inst, model::LoadKind::kBattery)) {
       input.battery.phases = load_phases(*load);
     }

@@ -15,7 +15,8 @@ Request TimeOfUse::decide(const ControlInput& input) {
     bool any = false;
     for (std::size_t k = 0; k < input.evs.size(); ++k) {
       const EvInput& ev = input.evs[k];
-      if (ev.present && ev.plugged && ev.mode.value_or(config_.ev.mode) != model::EvMode::kOff) {
+      if (ev.present && ev.plugged && ev.mode.value_or(config_.ev.mode) != model::EvMode::kOff &&
+          !plan_steers_car(input, config_, k)) {
         r.ev(k).want = std::min(ev.max_a, config_.ev.max_a);
         r.phases(k).want = 3;  // full power: every phase the charger has
         any = true;
@@ -42,7 +43,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
         request.inverter_pct.max = cap_pct_;
       }
     }
-    if (b.present && b.soc_pct < b.soc_max_pct) {
+    if (b.present && b.soc_pct < b.soc_max_pct && !plan_steers_battery(input)) {
       request.battery_w.want = -b.max_charge_w;
     }
     charge_cars(request);
@@ -62,7 +63,9 @@ Request TimeOfUse::decide(const ControlInput& input) {
   const bool charge_window = window != nullptr && window->action == model::WindowAction::kCharge;
   // Charging stops at charge_to_pct and starts again 5 points below it, so
   // the house's use does not toggle it every few seconds.
-  if (!charge_window || !b.present || b.soc_pct >= config_.battery.charge_to_pct) {
+  // A plan in force decides the battery's charging from the grid.
+  const bool battery_free = b.present && !plan_steers_battery(input);
+  if (!charge_window || !battery_free || b.soc_pct >= config_.battery.charge_to_pct) {
     grid_charging_ = false;
   } else if (b.soc_pct < config_.battery.charge_to_pct - 5.0 || window != last_window_) {
     grid_charging_ = true;
@@ -72,7 +75,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
     if (grid_charging_) {
       request.battery_w.want = -b.max_charge_w;
       parts.push_back("battery charging from the grid");
-    } else if (b.present) {
+    } else if (battery_free) {
       // Cheap hours: the house runs on the grid and the battery keeps its charge.
       request.battery_w.max = 0.0;
     }
@@ -86,7 +89,7 @@ Request TimeOfUse::decide(const ControlInput& input) {
     const bool has_hold =
         std::any_of(tariff.windows.begin(), tariff.windows.end(),
                     [](const auto& w) { return w.action == model::WindowAction::kHold; });
-    if (has_hold && b.present && b.soc_pct <= config_.battery.reserve_pct) {
+    if (has_hold && battery_free && b.soc_pct <= config_.battery.reserve_pct) {
       request.battery_w.max = 0.0;
       parts.push_back("battery reserve kept for the expensive hours");
     }

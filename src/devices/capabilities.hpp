@@ -33,6 +33,7 @@ struct BatteryState {
   double soc_max_pct = 95.0;
   double max_charge_w = 0.0;
   double max_discharge_w = 0.0;
+  double capacity_wh = 0.0;  // usable capacity; 0 when the device does not say
 };
 
 struct InverterState {

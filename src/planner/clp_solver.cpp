@@ -74,6 +74,8 @@ LpSolution solve_with_clp(const LinearProgram& lp, const SolveOptions& options, 
   if (solution.optimal) {
     const double* x = model.primalColumnSolution();
     solution.x.assign(x, x + model.getNumCols());
+    const double* y = model.dualRowSolution();
+    solution.row_duals.assign(y, y + model.getNumRows());
     solution.objective = model.objectiveValue();
     if (basis != nullptr) {
       basis->columns.clear();

@@ -49,6 +49,7 @@ struct LpSolution {
   bool optimal = false;
   std::string status;  // "optimal", "infeasible", "time limit", ...
   std::vector<double> x;
+  std::vector<double> row_duals;  // d objective / d row bound
   double objective = 0.0;
   int iterations = 0;
 };

@@ -10,9 +10,19 @@ namespace {
 // Keys of columns and rows (LinearProgram::col_key): the absolute slot (slot
 // index since 1970) times 256 plus what the variable is.
 enum Kind : int {
-  kImport = 0, kExport = 1, kPv = 2, kCharge = 3, kDischarge = 4, kSoc = 5,
-  kBalanceRow = 0, kSocRow = 1, kCapacityRow = 2,
-  kCar = 16, kLoad = 64, kCarUnmet = 128, kLoadUnmet = 192,
+  kImport = 0,
+  kExport = 1,
+  kPv = 2,
+  kCharge = 3,
+  kDischarge = 4,
+  kSoc = 5,
+  kBalanceRow = 0,
+  kSocRow = 1,
+  kCapacityRow = 2,
+  kCar = 16,
+  kLoad = 64,
+  kCarUnmet = 128,
+  kLoadUnmet = 192,
 };
 constexpr std::int64_t kMonthKeyBase = std::int64_t{1} << 50;
 
@@ -84,8 +94,8 @@ PlanLp build_plan_lp(const PlanProblem& problem) {
     const double export_price = std::min(in.export_price, in.import_price);
     const std::int64_t a = a0 + static_cast<std::int64_t>(t);
     c.import = lp.add_column(0.0, import_max, dt * in.import_price, key(a, kImport));
-    c.export_ = lp.add_column(0.0, std::max(0.0, problem.export_max_w / 1000.0),
-                              -dt * export_price, key(a, kExport));
+    c.export_ = lp.add_column(0.0, std::max(0.0, problem.export_max_w / 1000.0), -dt * export_price,
+                              key(a, kExport));
     c.pv = lp.add_column(0.0, std::max(0.0, in.pv_w) / 1000.0, 0.0, key(a, kPv));
     if (b.present) {
       c.charge = lp.add_column(0.0, b.max_charge_w / 1000.0, dt * b.wear_per_kwh, key(a, kCharge));
@@ -142,7 +152,8 @@ PlanLp build_plan_lp(const PlanProblem& problem) {
   for (std::size_t t = 0; t < n; ++t) {
     const auto& c = out.slots[t];
     const double load_kw = std::max(0.0, problem.slots[t].load_w) / 1000.0;
-    const int row = lp.add_row(load_kw, load_kw, key(a0 + static_cast<std::int64_t>(t), kBalanceRow));
+    const int row =
+        lp.add_row(load_kw, load_kw, key(a0 + static_cast<std::int64_t>(t), kBalanceRow));
     lp.set(row, c.import, 1.0);
     lp.set(row, c.export_, -1.0);
     lp.set(row, c.pv, 1.0);
@@ -167,6 +178,7 @@ PlanLp build_plan_lp(const PlanProblem& problem) {
       const auto& c = out.slots[t];
       const double initial = t == 0 ? b.soc_wh / 1000.0 : 0.0;
       const int row = lp.add_row(initial, initial, key(a0 + static_cast<std::int64_t>(t), kSocRow));
+      out.slots[t].soc_row = row;
       lp.set(row, c.soc, 1.0);
       if (t > 0) {
         lp.set(row, out.slots[t - 1].soc, -1.0);
@@ -187,8 +199,8 @@ PlanLp build_plan_lp(const PlanProblem& problem) {
         it->second =
             lp.add_column(0.0, kInfinity, problem.capacity_per_kw_month, kMonthKeyBase + month);
       }
-      const double base_w = std::max(problem.capacity_min_w,
-                                     month == first_month ? problem.capacity_billed_w : 0.0);
+      const double base_w =
+          std::max(problem.capacity_min_w, month == first_month ? problem.capacity_billed_w : 0.0);
       const int row = lp.add_row(-kInfinity, base_w / 1000.0,
                                  key(a0 + static_cast<std::int64_t>(t), kCapacityRow));
       lp.set(row, out.slots[t].import, 1.0);
@@ -203,6 +215,7 @@ Plan read_plan(const PlanProblem& problem, const PlanLp& lp, const LpSolution& s
   plan.start_unix_s = problem.start_unix_s;
   plan.slot_s = problem.slot_s;
   plan.objective = solution.objective;
+  plan.battery = problem.battery;
   plan.iterations = solution.iterations;
   if (!solution.optimal) {
     plan.error = "the planning problem could not be solved: " + solution.status;
@@ -217,6 +230,13 @@ Plan read_plan(const PlanProblem& problem, const PlanLp& lp, const LpSolution& s
     s.battery_w = value(c.discharge) - value(c.charge);
     s.soc_wh = c.soc >= 0 ? value(c.soc) : 0.0;
     s.pv_w = value(c.pv);
+    s.import_price = problem.slots[t].import_price;
+    s.export_price = problem.slots[t].export_price;
+    // Adding 1 kWh to the row's bound is storing 1 kWh more in the slot:
+    // the objective falls by what that kWh is worth.
+    if (c.soc_row >= 0 && static_cast<std::size_t>(c.soc_row) < solution.row_duals.size()) {
+      s.stored_value_per_kwh = -solution.row_duals[c.soc_row];
+    }
     for (int col : c.car) {
       s.car_w.push_back(value(col));
     }

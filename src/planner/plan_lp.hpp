@@ -16,6 +16,7 @@ struct PlanLp {
   // Column indices; -1 where the variable does not exist.
   struct SlotColumns {
     int import = -1, export_ = -1, charge = -1, discharge = -1, soc = -1, pv = -1;
+    int soc_row = -1;
     std::vector<int> car, load;
   };
   std::vector<SlotColumns> slots;

@@ -30,7 +30,7 @@ struct BatteryModel {
   double max_wh = 0.0;
   double max_charge_w = 0.0;
   double max_discharge_w = 0.0;
-  double charge_efficiency = 0.95;     // AC -> stored
+  double charge_efficiency = 0.95;     // AC -> stored (0.95 each way: 90 % round trip)
   double discharge_efficiency = 0.95;  // stored -> AC
   double wear_per_kwh = 0.01;          // per kWh through the inverter, each way
   // What a kWh left in the battery at the horizon's end is worth; 0 when the
@@ -80,13 +80,21 @@ struct PlanSlot {
   double battery_w = 0.0;  // + discharge
   double soc_wh = 0.0;     // at the slot's end
   double pv_w = 0.0;       // PV used (less than forecast when curtailed)
+  double import_price = 0.0;
+  double export_price = 0.0;
+  // What a kWh stored during this slot is worth to the rest of the plan (the
+  // dual of the slot's stored-energy row). The plan follower compares it with
+  // the slot's prices to decide, second by second, whether to cover import
+  // from the battery or store surplus (docs/planner.md).
+  double stored_value_per_kwh = 0.0;
   std::vector<double> car_w;
   std::vector<double> load_w;
 };
 
 struct Plan {
   bool ok = false;
-  std::string error;  // why there is no plan
+  BatteryModel battery;  // as planned with (efficiencies and wear for the follower)
+  std::string error;     // why there is no plan
   std::int64_t start_unix_s = 0;
   int slot_s = 900;
   std::vector<PlanSlot> slots;

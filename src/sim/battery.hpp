@@ -46,7 +46,8 @@ class SimBattery : public devices::Battery {
             params_.soc_min * 100.0,
             params_.soc_max * 100.0,
             params_.max_charge_w,
-            params_.max_discharge_w};
+            params_.max_discharge_w,
+            params_.capacity_wh};
   }
 
  private:

@@ -20,6 +20,18 @@ devices::SiteDevices site_devices(SiteSimulator& site) {
   return out;
 }
 
+void fill_sessions(SiteSimulator& site, control::ControlInput& input) {
+  for (std::size_t k = 0; k < input.evs.size() && k < site.ev_charger_count(); ++k) {
+    const auto session = site.ev_charger(k)->session();
+    if (session) {
+      input.evs[k].session = control::EvSession{session->departure_unix_s, session->need_wh,
+                                                session->arrival_unix_s, session->delivered_wh};
+    } else {
+      input.evs[k].session.reset();
+    }
+  }
+}
+
 void fill_measurements(SiteSimulator& site, const SiteState& state, std::int64_t measured_ms,
                        control::SiteMeasurements& out) {
   out.measured_ms = measured_ms;

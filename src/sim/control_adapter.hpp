@@ -18,4 +18,8 @@ devices::SiteDevices site_devices(SiteSimulator& site);
 void fill_measurements(SiteSimulator& site, const SiteState& state, std::int64_t measured_ms,
                        control::SiteMeasurements& out);
 
+// The sessions the cars plugged in declared on arrival, into the input's
+// chargers (in the order of the EV loads, as fill_input builds them).
+void fill_sessions(SiteSimulator& site, control::ControlInput& input);
+
 }  // namespace kirchhoff::sim

@@ -53,13 +53,19 @@ double SimEvCharger::step(std::int64_t unix_s, double v_ln, double dt_s) {
     if (departure_s_ > arrival_s_) {
       plugged_ = true;
       session_wh_ = 0.0;
+      session_ac_wh_ = 0.0;
       ++sessions_;
+      const double stay_h = static_cast<double>(departure_s_ - arrival_s_) / 3600.0;
+      feasible_ = wanted_wh_ / params_.charging_efficiency <= max_power_w() * stay_h;
+      infeasible_sessions_ += feasible_ ? 0 : 1;
     } else {
       plan_next_session(unix_s);
     }
   }
   if (plugged_ && unix_s >= departure_s_) {
-    unmet_total_wh_ += std::max(0.0, wanted_wh_ - session_wh_) / params_.charging_efficiency;
+    const double unmet_wh = std::max(0.0, wanted_wh_ - session_wh_) / params_.charging_efficiency;
+    unmet_total_wh_ += unmet_wh;
+    unmet_feasible_wh_ += feasible_ ? unmet_wh : 0.0;
     plugged_ = false;
     plan_next_session(unix_s);
   }
@@ -82,8 +88,21 @@ double SimEvCharger::step(std::int64_t unix_s, double v_ln, double dt_s) {
   session_wh_ += stored_wh * scale;
   power_w_ = ac_w * scale;
   delivered_total_wh_ += power_w_ * dt_s / 3600.0;
+  session_ac_wh_ += power_w_ * dt_s / 3600.0;
   current_a_ = current_a * scale;
   return current_a_;
+}
+
+std::optional<SimEvCharger::Session> SimEvCharger::session() const {
+  if (!plugged_) {
+    return std::nullopt;
+  }
+  return Session{arrival_s_, departure_s_, wanted_wh_ / params_.charging_efficiency, session_ac_wh_,
+                 feasible_};
+}
+
+double SimEvCharger::max_power_w() const {
+  return std::min(params_.charger_max_a, params_.car_max_a) * 230.0 * params_.charger_phases;
 }
 
 }  // namespace kirchhoff::sim

@@ -7,9 +7,13 @@
 // obeys its current limit (6-32 A, below 6 A it pauses: IEC 61851).
 // Without a setpoint the charger gives the car its full rated current at once,
 // as an unmanaged wallbox does.
+//
+// On arrival the driver declares the session (departure and energy need), as
+// a person would in the dashboard: the planner charges by that deadline.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "devices/capabilities.hpp"
 #include "sim/random.hpp"
@@ -42,6 +46,23 @@ class SimEvCharger : public devices::EvCharger {
   double delivered_wh() const { return delivered_total_wh_; }
   double unmet_wh() const { return unmet_total_wh_; }
   int sessions() const { return sessions_; }
+  // The session of the car plugged in now, as its driver declared it on
+  // arrival: departure and the AC energy it needs; `delivered_wh` is the AC
+  // energy charged since.
+  struct Session {
+    std::int64_t arrival_unix_s = 0;
+    std::int64_t departure_unix_s = 0;
+    double need_wh = 0.0;
+    double delivered_wh = 0.0;
+    // The need fits in the stay at the charger's and car's full power.
+    bool feasible = true;
+  };
+  std::optional<Session> session() const;
+  // Unmet energy of the sessions that were feasible, and how many were not.
+  double unmet_feasible_wh() const { return unmet_feasible_wh_; }
+  int infeasible_sessions() const { return infeasible_sessions_; }
+  // The most this charger can give the car (W at 230 V).
+  double max_power_w() const;
   const EvParams& params() const { return params_; }
   devices::EvChargerState state() const override {
     return {true,
@@ -70,6 +91,10 @@ class SimEvCharger : public devices::EvCharger {
   double delivered_total_wh_ = 0.0;  // AC energy drawn over all sessions
   double unmet_total_wh_ = 0.0;      // AC energy still wanted at departures
   int sessions_ = 0;
+  double session_ac_wh_ = 0.0;
+  bool feasible_ = true;
+  double unmet_feasible_wh_ = 0.0;
+  int infeasible_sessions_ = 0;
 };
 
 }  // namespace kirchhoff::sim

@@ -31,6 +31,11 @@ KpiAccumulator::KpiAccumulator(const model::Installation& installation)
                                                                              : TripCurve::kC),
       loads_(installation.loads.size()) {}
 
+double KpiAccumulator::month_peak_w() const {
+  const auto it = months_.find(month_key_);
+  return it == months_.end() ? 0.0 : it->second.peak_w;
+}
+
 void KpiAccumulator::set_export_limit_w(double limit_w) { export_limit_w_ = limit_w; }
 
 void KpiAccumulator::add(const SiteState& s, double dt_s) {
@@ -181,16 +186,24 @@ nlohmann::json KpiAccumulator::report(SiteSimulator& site) const {
   out["battery_sign_changes"] = battery_sign_changes_;
   double ev_wh = 0.0;
   double unmet_wh = 0.0;
+  double unmet_feasible_wh = 0.0;
   int sessions = 0;
+  int infeasible = 0;
   for (std::size_t k = 0; k < site.ev_charger_count(); ++k) {
     const SimEvCharger* ev = site.ev_charger(k);
     ev_wh += ev->delivered_wh();
     unmet_wh += ev->unmet_wh();
+    unmet_feasible_wh += ev->unmet_feasible_wh();
     sessions += ev->sessions();
+    infeasible += ev->infeasible_sessions();
   }
   out["ev_energy_kwh"] = round_to(ev_wh / 1000.0, 1e-3);
   out["ev_unmet_kwh"] = round_to(unmet_wh / 1000.0, 1e-3);
   out["ev_sessions"] = sessions;
+  // Of the unmet energy, what sessions that could have been served in full
+  // (need <= full power x stay) did not get.
+  out["ev_unmet_feasible_kwh"] = round_to(unmet_feasible_wh / 1000.0, 1e-3);
+  out["ev_sessions_infeasible"] = infeasible;
   out["balance_error_pct"] =
       consumption_kwh > 0 ? round_to(balance_kwh / consumption_kwh * 100, 1e-6) + 0.0 : 0.0;
   json loads = json::array();

@@ -22,6 +22,8 @@
 //   capacity_peak_kw = the highest monthly peak of the run as billed (at least
 //     min_kw with a capacity tariff);
 //   export_above_limit_s = seconds exporting more than the export limit;
+//   ev_unmet_feasible_kwh = unmet energy of the sessions whose need fitted
+//     in their stay at full power (ev_sessions_infeasible counts the others);
 //   relay_switches = changes of state of the Output modules' relays;
 //   balance_error_pct = (import - export + production + discharge - charge
 //     - consumption) / consumption * 100, which the physics keeps at zero.
@@ -56,6 +58,9 @@ class KpiAccumulator {
 
   // The figures so far; the EV figures come from the charger's own counters.
   nlohmann::json report(SiteSimulator& site) const;
+
+  // The billing month's highest complete 15-minute mean import so far (W).
+  double month_peak_w() const;
 
  private:
   struct LoadEnergy {
