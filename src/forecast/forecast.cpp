@@ -40,8 +40,7 @@ PvForecast::PvForecast(PvArray array, PvOptions options)
 
 double PvForecast::compute_clear_sky_w(std::int64_t start) const {
   // Midpoint rule on the slot's thirds: the clear-sky curve is smooth at this
-  // scale (a 3-sample mean is within ~0.1 % of a fine integral except at
-  // sunrise and sunset, where the power is small).
+  // scale, except at sunrise and sunset where the power is small anyway.
   constexpr int kSamples = 3;
   double sum_w = 0.0;
   for (int k = 0; k < kSamples; ++k) {

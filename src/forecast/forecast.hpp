@@ -130,9 +130,16 @@ class LoadForecast {
   // Non-finite values are ignored.
   void observe(std::int64_t slot_start_unix_s, double measured_w);
 
-  // A slot's mean W from everything observed so far; meant for slots after the
-  // last observed one (the correction decays from it). Before any data: 0.
+  // A slot's mean W from everything observed so far, i.e. as known at
+  // observed_until_unix_s(): the caller's `now` is the end of the last slot it
+  // fed, so it cannot peek unless it feeds a slot before the slot ended. Meant
+  // for slots after that (the correction decays from it). Before any data: 0.
   double forecast_w(std::int64_t slot_start_unix_s) const;
+
+  // The end of the newest observed slot (INT64_MIN before any).
+  std::int64_t observed_until_unix_s() const {
+    return count_ > 0 ? last_slot_start_ + kSlotS : INT64_MIN;
+  }
 
   // The profile alone, without the recent-level correction.
   double profile_w(std::int64_t slot_start_unix_s) const;

@@ -238,6 +238,10 @@ TEST_F(Forecast, LoadIgnoresNonFiniteValues) {
   LoadForecast load;
   load.observe(kMonday, std::nan(""));
   EXPECT_EQ(load.forecast_w(kMonday + kSlotS), 0.0);
+  EXPECT_EQ(load.observed_until_unix_s(), INT64_MIN);
+  load.observe(kMonday, 100.0);
+  load.observe(kMonday - kSlotS, 100.0);  // late, older: the newest stays
+  EXPECT_EQ(load.observed_until_unix_s(), kMonday + kSlotS);
 }
 
 // |100 - 80| = 20, |50 - 60| = 10, |0 - 30| = 30: MAE 20 on the first day;
