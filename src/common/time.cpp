@@ -76,7 +76,10 @@ LocalClock::Local LocalClock::at(std::int64_t unix_s) {
     gmtime_r(&t, &date);
     month_key_ = (date.tm_year + 1900) * 12 + date.tm_mon;
   }
-  return {static_cast<int>((local_s - day * 86400) / 60), month_key_};
+  // 1970-01-01 was a Thursday (weekday 3 when Monday is 0).
+  const std::int64_t weekday = ((day + 3) % 7 + 7) % 7;
+  return {static_cast<int>((local_s - day * 86400) / 60), month_key_, day,
+          static_cast<int>(weekday)};
 }
 
 std::int64_t unix_ms_now() {

@@ -33,6 +33,8 @@ class LocalClock {
   struct Local {
     int minute_of_day = 0;  // 0..1439
     int month_key = 0;      // year * 12 + month (0-based)
+    std::int64_t day = 0;   // local days since 1970-01-01
+    int weekday = 0;        // 0 = Monday .. 6 = Sunday
   };
   Local at(std::int64_t unix_s);
 
