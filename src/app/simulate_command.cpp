@@ -7,6 +7,7 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "app/simulate_planning.hpp"
 #include "common/json_text.hpp"
 #include "common/time.hpp"
 #include "control/controllers.hpp"
@@ -73,7 +74,7 @@ int simulate_command(const CommandContext& ctx) {
   if (!options) {
     ctx.err << "kirchhoff simulate: " << options.error().message
             << "\nusage: kirchhoff simulate --config FILE [--days N] [--seed S] [--start DATE] "
-               "[--strategy none|managed] [--prices FILE] [--data DIR]\n";
+               "[--strategy none|managed|planned|optimal] [--prices FILE] [--data DIR]\n";
     return kExitUnreadable;
   }
   const auto config = options->get("config");
@@ -90,9 +91,12 @@ int simulate_command(const CommandContext& ctx) {
     }
   }
   const std::string strategy = options->get("strategy").value_or("none");
-  if (strategy != "none" && strategy != "managed") {
-    ctx.err << "kirchhoff simulate: --strategy must be none (devices unmanaged) or managed (the "
-               "energy manager), not '"
+  if (strategy != "none" && strategy != "managed" && strategy != "planned" &&
+      strategy != "optimal") {
+    ctx.err << "kirchhoff simulate: --strategy must be none (devices unmanaged), managed (the "
+               "energy manager's rules), planned (the rules following the planner's plan, "
+               "re-planned each quarter hour from forecasts) or optimal (one plan over the whole "
+               "run with perfect knowledge), not '"
             << strategy << "'\n";
     return kExitUnreadable;
   }
@@ -133,7 +137,18 @@ int simulate_command(const CommandContext& ctx) {
   // before (one cycle of delay, as on a real site) and the devices obey.
   control::EnergyManager manager = control::make_default_manager(site.installation());
   common::LocalClock clock;
-  const bool managed = strategy == "managed";
+  const bool managed = strategy != "none";
+  // planned and optimal: the planner's plan in the manager's input.
+  std::optional<PlanningRun> planning;
+  if (strategy == "optimal") {
+    // What happened, quarter hour by quarter hour, from a first pass of the
+    // same run without management (the same seed gives the same weather,
+    // household and cars).
+    planning.emplace(site.installation(), site, site_options,
+                     record_run(site.installation(), site_options, steps));
+  } else if (strategy == "planned") {
+    planning.emplace(site.installation(), site, site_options, std::nullopt);
+  }
   // With --data the run also writes its history (1 Hz, committed every
   // simulated minute), as the daemon would have.
   std::optional<daemon::DataDir> data_dir;
@@ -175,10 +190,21 @@ int simulate_command(const CommandContext& ctx) {
       const std::int64_t now_ms = (site.state().unix_s + 1) * 1000;
       sim::fill_measurements(site, site.state(), site.state().unix_s * 1000, measured);
       control::fill_input(site.installation(), measured, devices, now_ms, 1.0, clock, input);
+      sim::fill_sessions(site, input);
+      if (planning) {
+        planning->before_cycle(input, kpis.month_peak_w());
+        if (planning->failed()) {
+          ctx.err << "kirchhoff simulate: " << planning->error() << "\n";
+          return kExitInvalid;
+        }
+      }
       control::apply(site.installation(), devices, manager.cycle(input).setpoints);
     }
     const sim::SiteState& state = site.step();
     kpis.add(state, 1.0);
+    if (planning) {
+      planning->after_step(state);
+    }
     if (writer) {
       snapshot::SiteSnapshot snap = daemon::power_snapshot(site, state, state.unix_s * 1000);
       registers.update(snap, 1.0);
@@ -202,6 +228,9 @@ int simulate_command(const CommandContext& ctx) {
   out["days"] = *days;
   out["seed"] = *seed;
   out["strategy"] = strategy;
+  if (planning) {
+    out["planner"] = planning->report();
+  }
   ctx.out << common::json_text(out, 2) << "\n";
   return kExitOk;
 }

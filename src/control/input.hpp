@@ -26,6 +26,9 @@ struct EvSession {
   double need_wh = 0.0;              // AC energy wanted from the moment it was said
   std::int64_t declared_unix_s = 0;  // when it was said
   double delivered_wh = 0.0;         // AC energy charged since then
+  // The most the car takes (its on-board charger), when known; 0: the
+  // charger's rating.
+  double max_w = 0.0;
   double remaining_wh() const { return need_wh > delivered_wh ? need_wh - delivered_wh : 0.0; }
 };
 

@@ -48,8 +48,11 @@ PlanProblem site_problem(const model::Installation& installation, const control:
       for (bool w : ev.wired) {
         wired += w ? 1 : 0;
       }
-      car.max_w = std::min(ev.max_a, config.ev.max_a) * now.v_ln * std::max(1, wired);
       const control::EvSession& s = *ev.session;
+      car.max_w = std::min(ev.max_a, config.ev.max_a) * now.v_ln * std::max(1, wired);
+      if (s.max_w > 0.0) {
+        car.max_w = std::min(car.max_w, s.max_w);
+      }
       const double start = static_cast<double>(start_unix_s);
       const double from = std::max(now_s, start);
       const double to = std::min(static_cast<double>(s.departure_unix_s), horizon_end);
@@ -74,6 +77,12 @@ PlanProblem site_problem(const model::Installation& installation, const control:
   const double breaker_w =
       now.main_breaker_a * now.v_ln * std::max(1, now.phase_count) * settings.breaker_use;
   p.import_max_w = breaker_w;
+  // A peak limit (peak shaving, docs/control.md) holds the 15-minute import
+  // under it, or under the month's peak when that is already higher.
+  if (config.grid.peak_limit_kw) {
+    p.import_max_w =
+        std::min(p.import_max_w, std::max(*config.grid.peak_limit_kw * 1000.0, month_peak_w));
+  }
   const double export_limit = control::ExportLimitation::limit_w(config, now.inverter.panel_peak_w);
   p.export_max_w = export_limit >= 0.0 ? export_limit : 1e9;
   if (config.tariff.capacity) {

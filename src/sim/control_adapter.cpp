@@ -24,8 +24,9 @@ void fill_sessions(SiteSimulator& site, control::ControlInput& input) {
   for (std::size_t k = 0; k < input.evs.size() && k < site.ev_charger_count(); ++k) {
     const auto session = site.ev_charger(k)->session();
     if (session) {
-      input.evs[k].session = control::EvSession{session->departure_unix_s, session->need_wh,
-                                                session->arrival_unix_s, session->delivered_wh};
+      input.evs[k].session =
+          control::EvSession{session->departure_unix_s, session->need_wh, session->arrival_unix_s,
+                             session->delivered_wh, site.ev_charger(k)->max_power_w()};
     } else {
       input.evs[k].session.reset();
     }

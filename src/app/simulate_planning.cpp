@@ -1,0 +1,255 @@
+#include "app/simulate_planning.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "control/controllers.hpp"
+#include "control/site_input.hpp"
+#include "planner/outlook.hpp"
+#include "sim/control_adapter.hpp"
+
+namespace kirchhoff::app {
+
+namespace {
+
+constexpr int kSlotS = 900;
+
+forecast::PvArray pv_array(const model::Installation& installation, const sim::SiteSimulator& site,
+                           const sim::SiteOptions& options) {
+  forecast::PvArray array;
+  array.latitude_deg = installation.site.latitude_deg.value_or(options.latitude_deg);
+  array.longitude_deg = installation.site.longitude_deg.value_or(options.longitude_deg);
+  array.panel = options.panel;
+  for (const model::Load& load : installation.loads) {
+    if (load.kind == model::LoadKind::kSolar) {
+      array.panel.tilt_deg = load.tilt_deg.value_or(array.panel.tilt_deg);
+      array.panel.azimuth_deg = load.azimuth_deg.value_or(array.panel.azimuth_deg);
+      break;
+    }
+  }
+  array.peak_w = site.pv_peak_w();
+  array.inverter_max_w = site.inverter_rated_w();
+  return array;
+}
+
+// The energy a car needs between two instants, in the plan's slots.
+planner::EnergyNeed need_between(std::int64_t start_unix_s, std::size_t slots, double from_s,
+                                 double to_s) {
+  planner::EnergyNeed need;
+  const double start = static_cast<double>(start_unix_s);
+  const double end = start + static_cast<double>(slots) * kSlotS;
+  from_s = std::max(from_s, start);
+  to_s = std::min(to_s, end);
+  need.first_slot = static_cast<int>(std::floor((from_s - start) / kSlotS));
+  need.last_slot = static_cast<int>(std::ceil((to_s - start) / kSlotS)) - 1;
+  need.first_fraction = 1.0 - ((from_s - start) / kSlotS - need.first_slot);
+  need.last_fraction = (to_s - start) / kSlotS - need.last_slot;
+  return need;
+}
+
+// A session running past the run's end needs in the run only what the time
+// after it cannot give at full power.
+double need_in_run(const RecordedSession& s, double run_end_s) {
+  const double after_h =
+      std::max(0.0, static_cast<double>(s.departure_unix_s) - run_end_s) / 3600.0;
+  return std::max(0.0, s.need_wh - s.max_w * after_h);
+}
+
+}  // namespace
+
+bool SlotMeans::add(const sim::SiteState& state) {
+  if (slot_start_ < 0) {
+    slot_start_ = state.unix_s - state.unix_s % kSlotS;
+  }
+  seconds_ += 1.0;
+  load_ws_ += state.consumption_w - state.ev_w;
+  pv_ws_ += state.pv_w;
+  return (state.unix_s + 1) % kSlotS == 0;
+}
+
+void SlotMeans::reset() {
+  slot_start_ = -1;
+  seconds_ = load_ws_ = pv_ws_ = 0.0;
+}
+
+RunRecord record_run(const model::Installation& installation, const sim::SiteOptions& options,
+                     std::int64_t steps) {
+  RunRecord record;
+  record.start_unix_s = options.start_unix_s - options.start_unix_s % kSlotS;
+  sim::SiteSimulator site(installation, options);
+  SlotMeans means;
+  std::vector<bool> plugged(site.ev_charger_count(), false);
+  for (std::int64_t i = 0; i < steps; ++i) {
+    const sim::SiteState& state = site.step();
+    for (std::size_t k = 0; k < site.ev_charger_count(); ++k) {
+      const auto session = site.ev_charger(k)->session();
+      if (session && !plugged[k]) {
+        record.sessions.push_back({k, session->arrival_unix_s, session->departure_unix_s,
+                                   session->need_wh, site.ev_charger(k)->max_power_w()});
+      }
+      plugged[k] = session.has_value();
+    }
+    if (means.add(state) || i + 1 == steps) {
+      record.load_w.push_back(means.load_w());
+      record.pv_w.push_back(means.pv_w());
+      means.reset();
+    }
+  }
+  return record;
+}
+
+PlanningRun::PlanningRun(const model::Installation& installation, const sim::SiteSimulator& site,
+                         const sim::SiteOptions& options, std::optional<RunRecord> record)
+    : installation_(installation),
+      record_(std::move(record)),
+      planner_(planner::SolveOptions{record_ ? 600.0 : 1.0}),
+      pv_forecast_(pv_array(installation, site, options)) {}
+
+void PlanningRun::before_cycle(control::ControlInput& input, double month_peak_w) {
+  if (record_) {
+    if (!plan_ && error_.empty()) {
+      solve_whole_run(input);
+    }
+  } else {
+    const std::int64_t now_s = input.now_ms / 1000;
+    const std::int64_t slot = now_s - now_s % kSlotS;
+    if (slot != planned_slot_) {
+      planned_slot_ = slot;
+      replan(input, month_peak_w);
+    }
+  }
+  input.plan = plan_;
+  if (!record_ && input.plan_slot() == nullptr) {
+    ++fallbacks_;
+  }
+}
+
+void PlanningRun::replan(control::ControlInput& input, double month_peak_w) {
+  input.plan = nullptr;
+  const std::int64_t start = planned_slot_;
+  const model::TariffConfig& tariff = installation_.control.tariff;
+  const std::int64_t known = planner::prices_known_until(tariff, start, clock_);
+  const int slots = planner::horizon_slots(tariff, start, known);
+  planner::Outlook outlook;
+  planner::fill_prices(tariff, start, slots, known, clock_, outlook);
+  outlook.load_w.resize(static_cast<std::size_t>(slots));
+  outlook.pv_w.resize(static_cast<std::size_t>(slots));
+  for (int t = 0; t < slots; ++t) {
+    const std::int64_t at = start + std::int64_t{t} * kSlotS;
+    outlook.load_w[t] = load_forecast_.forecast_w(at);
+    outlook.pv_w[t] = pv_forecast_.forecast_w(at, start);
+  }
+  // The day-ahead forecast of today's slots, made at local midnight.
+  if (clock_.at(start).minute_of_day == 0) {
+    day_ahead_.clear();
+    for (int t = 0; t < std::min(slots, 96); ++t) {
+      day_ahead_.push_back(
+          {start + std::int64_t{t} * kSlotS, {outlook.pv_w[t], outlook.load_w[t]}});
+    }
+  }
+  const planner::PlanProblem problem =
+      planner::site_problem(installation_, input, start, outlook, month_peak_w);
+  planner::Plan plan = planner_.solve(problem);
+  if (plan.ok) {
+    plan_ = std::make_shared<const planner::Plan>(std::move(plan));
+  }
+  // A failed solve keeps the last plan while it still covers the time; the
+  // rules run the site when none does.
+}
+
+void PlanningRun::solve_whole_run(const control::ControlInput& input) {
+  const RunRecord& r = *record_;
+  const model::TariffConfig& tariff = installation_.control.tariff;
+  const std::size_t slots = r.load_w.size();
+  planner::Outlook outlook;
+  planner::fill_prices(tariff, r.start_unix_s, static_cast<int>(slots),
+                       planner::prices_known_until(tariff, r.start_unix_s, clock_, true), clock_,
+                       outlook);
+  outlook.load_w = r.load_w;
+  outlook.pv_w = r.pv_w;
+  control::ControlInput now = input;
+  for (auto& ev : now.evs) {
+    ev.session.reset();  // the cars' needs come from the record below
+  }
+  planner::PlanProblem problem =
+      planner::site_problem(installation_, now, r.start_unix_s, outlook, 0.0);
+  problem.battery.terminal_value_per_kwh = 0.0;  // nothing is gained after the run
+  for (const RecordedSession& s : r.sessions) {
+    if (s.charger < problem.cars.size()) {
+      planner::FlexibleDevice& car = problem.cars[s.charger];
+      const control::EvInput& ev = input.evs[s.charger];
+      int wired = 0;
+      for (bool w : ev.wired) {
+        wired += w ? 1 : 0;
+      }
+      car.max_w =
+          std::min(ev.max_a, installation_.control.ev.max_a) * input.v_ln * std::max(1, wired);
+      if (s.max_w > 0.0) {
+        car.max_w = std::min(car.max_w, s.max_w);
+      }
+      planner::EnergyNeed need =
+          need_between(r.start_unix_s, slots, static_cast<double>(s.arrival_unix_s),
+                       static_cast<double>(s.departure_unix_s));
+      need.need_wh = need.last_slot >= need.first_slot
+                         ? need_in_run(s, static_cast<double>(r.start_unix_s) +
+                                              static_cast<double>(slots) * kSlotS)
+                         : 0.0;
+      if (need.need_wh > 0.0) {
+        car.needs.push_back(need);
+      }
+    }
+  }
+  planner::Plan plan = planner_.solve(problem);
+  optimal_solve_ms_ = plan.solve_ms;
+  if (!plan.ok) {
+    error_ = plan.error;
+    return;
+  }
+  optimal_objective_ = plan.objective;
+  for (double wh : plan.car_unmet_wh) {
+    optimal_unmet_wh_ += wh;
+  }
+  plan_ = std::make_shared<const planner::Plan>(std::move(plan));
+}
+
+void PlanningRun::after_step(const sim::SiteState& state) {
+  if (record_ || !means_.add(state)) {
+    return;
+  }
+  const std::int64_t slot = means_.slot_start_unix_s();
+  for (const auto& [at, forecast] : day_ahead_) {
+    if (at == slot) {
+      pv_error_.add(slot, forecast.first, means_.pv_w());
+      load_error_.add(slot, forecast.second, means_.load_w());
+      break;
+    }
+  }
+  pv_forecast_.observe(slot, means_.pv_w());
+  load_forecast_.observe(slot, means_.load_w());
+  means_.reset();
+}
+
+nlohmann::json PlanningRun::report() const {
+  nlohmann::json out;
+  const planner::Planner::Stats s = planner_.stats();
+  auto ms = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  if (record_) {
+    out["objective"] = std::round(optimal_objective_ * 100.0) / 100.0;
+    out["solve_ms"] = ms(optimal_solve_ms_);
+    out["slots"] = record_->load_w.size();
+    out["ev_unmet_kwh"] = std::round(optimal_unmet_wh_) / 1000.0;
+    return out;
+  }
+  out["replans"] = s.solves;
+  out["failed_solves"] = s.failures;
+  out["solve_ms_median"] = ms(s.median_ms);
+  out["solve_ms_worst"] = ms(s.worst_ms);
+  out["rules_fallback_s"] = fallbacks_;
+  out["forecast"] = {{"pv_mae_w", std::round(pv_error_.mean_mae_w())},
+                     {"load_mae_w", std::round(load_error_.mean_mae_w())},
+                     {"days", pv_error_.days().size()}};
+  return out;
+}
+
+}  // namespace kirchhoff::app
