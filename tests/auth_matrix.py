@@ -36,6 +36,7 @@ EXPECTED = {
     ("GET", "/api/v1/history/series"): "viewer",
     ("GET", "/api/v1/events"): "viewer",
     ("GET", "/api/v1/alarms"): "viewer",
+    ("GET", "/api/v1/plan"): "viewer",
     ("GET", "/api/v1/devices"): "viewer",
     ("GET", "/api/v1/installation"): "viewer",
     ("GET", "/api/v1/diagnostics"): "installer",

@@ -88,6 +88,18 @@ else
   fail=$((fail + 1))
 fi
 rm -f "$flat"
+# simulate --strategy planned|optimal: re-plans, deadlines, the peak limit
+# (tests/check_planner_runs.py), at the tariff's windows and at day-ahead prices.
+for prices in - examples/prices-day-ahead.csv; do
+  if python3 tests/check_planner_runs.py "$bin" 3 "$prices"; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL: simulate --strategy planned/optimal ($prices)"
+    fail=$((fail + 1))
+  fi
+done
+expect "simulate with an unknown strategy" 2 "$bin" simulate --config examples/demo.yaml \
+  --days 1 --strategy clairvoyant
 expect "simulate with a missing --prices file" 2 "$bin" simulate --config examples/demo.yaml \
   --days 1 --prices examples/no-such-prices.csv
 expect "simulate with an invalid --prices file" 1 "$bin" simulate --config examples/demo.yaml \

@@ -229,6 +229,7 @@ int simulate_command(const CommandContext& ctx) {
   out["seed"] = *seed;
   out["strategy"] = strategy;
   if (planning) {
+    planning->finish();
     out["planner"] = planning->report();
   }
   ctx.out << common::json_text(out, 2) << "\n";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "control/controllers.hpp"
 #include "control/site_input.hpp"
@@ -15,21 +16,28 @@ namespace {
 
 constexpr int kSlotS = 900;
 
+// The simulator's site defaults (location, orientation) where the file
+// gives none, as the simulator itself uses them.
 forecast::PvArray pv_array(const model::Installation& installation, const sim::SiteSimulator& site,
                            const sim::SiteOptions& options) {
-  forecast::PvArray array;
-  array.latitude_deg = installation.site.latitude_deg.value_or(options.latitude_deg);
-  array.longitude_deg = installation.site.longitude_deg.value_or(options.longitude_deg);
-  array.panel = options.panel;
+  model::Installation with_defaults = installation;
+  with_defaults.site.latitude_deg = installation.site.latitude_deg.value_or(options.latitude_deg);
+  with_defaults.site.longitude_deg =
+      installation.site.longitude_deg.value_or(options.longitude_deg);
+  forecast::PvArray array =
+      planner::pv_array(with_defaults, site.pv_peak_w(), site.inverter_rated_w());
+  bool oriented = false;
   for (const model::Load& load : installation.loads) {
     if (load.kind == model::LoadKind::kSolar) {
-      array.panel.tilt_deg = load.tilt_deg.value_or(array.panel.tilt_deg);
-      array.panel.azimuth_deg = load.azimuth_deg.value_or(array.panel.azimuth_deg);
+      oriented = true;
+      array.panel.tilt_deg = load.tilt_deg.value_or(options.panel.tilt_deg);
+      array.panel.azimuth_deg = load.azimuth_deg.value_or(options.panel.azimuth_deg);
       break;
     }
   }
-  array.peak_w = site.pv_peak_w();
-  array.inverter_max_w = site.inverter_rated_w();
+  if (!oriented) {
+    array.panel = options.panel;
+  }
   return array;
 }
 
@@ -125,37 +133,89 @@ void PlanningRun::before_cycle(control::ControlInput& input, double month_peak_w
   }
 }
 
+// At the start of quarter hour s the plan made during s-1 for the horizon
+// from s takes over, and the plan for the horizon from s+1 is made beside the
+// simulation (on the second core) from the state now, carried over the
+// quarter hour as the plan in force expects it to go. A plan thus reaches the
+// devices a quarter hour after the state it starts from, as a daemon whose
+// solver needed that long would; the results do not depend on timing.
 void PlanningRun::replan(control::ControlInput& input, double month_peak_w) {
-  input.plan = nullptr;
-  const std::int64_t start = planned_slot_;
-  const model::TariffConfig& tariff = installation_.control.tariff;
-  const std::int64_t known = planner::prices_known_until(tariff, start, clock_);
-  const int slots = planner::horizon_slots(tariff, start, known);
-  planner::Outlook outlook;
-  planner::fill_prices(tariff, start, slots, known, clock_, outlook);
-  outlook.load_w.resize(static_cast<std::size_t>(slots));
-  outlook.pv_w.resize(static_cast<std::size_t>(slots));
-  for (int t = 0; t < slots; ++t) {
-    const std::int64_t at = start + std::int64_t{t} * kSlotS;
-    outlook.load_w[t] = load_forecast_.forecast_w(at);
-    outlook.pv_w[t] = pv_forecast_.forecast_w(at, start);
+  if (pending_.valid()) {
+    planner::Plan plan = pending_.get();
+    if (plan.ok) {
+      plan_ = std::make_shared<const planner::Plan>(std::move(plan));
+    }
+    // A failed solve keeps the last plan while it still covers the time; the
+    // rules run the site when none does.
   }
-  // The day-ahead forecast of today's slots, made at local midnight.
+  Job job{input, month_peak_w, planned_slot_, std::move(observed_)};
+  observed_.clear();
+  job.input.plan = nullptr;
+  input.plan = plan_;
+  if (input.plan_slot() == nullptr) {
+    // No plan for this quarter hour (the first, or after failures): make one now.
+    planner::Plan plan = work(job);
+    if (plan.ok) {
+      plan_ = std::make_shared<const planner::Plan>(std::move(plan));
+    }
+    job.observed.clear();
+    input.plan = plan_;
+  }
+  // The state at the next quarter hour's start, as the plan in force expects it.
+  if (const planner::PlanSlot* slot = input.plan_slot()) {
+    const auto index = static_cast<std::size_t>(slot - plan_->slots.data());
+    const double soc_before = index > 0 ? plan_->slots[index - 1].soc_wh : plan_->battery.soc_wh;
+    control::BatteryInput& b = job.input.battery;
+    if (b.capacity_wh > 0.0) {
+      const double soc_wh = b.soc_pct / 100.0 * b.capacity_wh + slot->soc_wh - soc_before;
+      b.soc_pct = std::clamp(soc_wh / b.capacity_wh * 100.0, 0.0, 100.0);
+    }
+    for (std::size_t k = 0; k < job.input.evs.size() && k < slot->car_w.size(); ++k) {
+      if (auto& session = job.input.evs[k].session;
+          session && k < plan_->car_planned.size() && plan_->car_planned[k]) {
+        session->delivered_wh += slot->car_w[k] * kSlotS / 3600.0;
+      }
+    }
+  }
+  job.start_unix_s = planned_slot_ + kSlotS;
+  job.input.now_ms = job.start_unix_s * 1000;
+  pending_ = std::async(std::launch::async,
+                        [this, j = std::move(job)]() mutable { return work(std::move(j)); });
+}
+
+planner::Plan PlanningRun::work(Job job) {
+  for (const auto& [start, load_w, pv_w] : job.observed) {
+    const auto slot = static_cast<std::int64_t>(start);
+    for (const auto& [at, forecast] : day_ahead_) {
+      if (at == slot) {
+        pv_error_.add(slot, forecast.first, pv_w);
+        load_error_.add(slot, forecast.second, load_w);
+        break;
+      }
+    }
+    pv_forecast_.observe(slot, pv_w);
+    load_forecast_.observe(slot, load_w);
+  }
+  const std::int64_t start = job.start_unix_s;
+  const planner::Outlook outlook = planner::forecast_outlook(installation_.control.tariff, start,
+                                                             load_forecast_, &pv_forecast_, clock_);
+  // The day-ahead forecast of the day's quarter hours, made at local midnight.
   if (clock_.at(start).minute_of_day == 0) {
     day_ahead_.clear();
-    for (int t = 0; t < std::min(slots, 96); ++t) {
+    for (std::size_t t = 0; t < std::min<std::size_t>(outlook.load_w.size(), 96); ++t) {
       day_ahead_.push_back(
-          {start + std::int64_t{t} * kSlotS, {outlook.pv_w[t], outlook.load_w[t]}});
+          {start + static_cast<std::int64_t>(t) * kSlotS, {outlook.pv_w[t], outlook.load_w[t]}});
     }
   }
   const planner::PlanProblem problem =
-      planner::site_problem(installation_, input, start, outlook, month_peak_w);
-  planner::Plan plan = planner_.solve(problem);
-  if (plan.ok) {
-    plan_ = std::make_shared<const planner::Plan>(std::move(plan));
+      planner::site_problem(installation_, job.input, start, outlook, job.month_peak_w);
+  return planner_.solve(problem);
+}
+
+void PlanningRun::finish() {
+  if (pending_.valid()) {
+    pending_.get();
   }
-  // A failed solve keeps the last plan while it still covers the time; the
-  // rules run the site when none does.
 }
 
 void PlanningRun::solve_whole_run(const control::ControlInput& input) {
@@ -217,16 +277,8 @@ void PlanningRun::after_step(const sim::SiteState& state) {
   if (record_ || !means_.add(state)) {
     return;
   }
-  const std::int64_t slot = means_.slot_start_unix_s();
-  for (const auto& [at, forecast] : day_ahead_) {
-    if (at == slot) {
-      pv_error_.add(slot, forecast.first, means_.pv_w());
-      load_error_.add(slot, forecast.second, means_.load_w());
-      break;
-    }
-  }
-  pv_forecast_.observe(slot, means_.pv_w());
-  load_forecast_.observe(slot, means_.load_w());
+  observed_.push_back(
+      {static_cast<double>(means_.slot_start_unix_s()), means_.load_w(), means_.pv_w()});
   means_.reset();
 }
 

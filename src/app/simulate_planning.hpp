@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -75,11 +77,24 @@ class PlanningRun {
   // Figures for the report: re-plans, solve times, forecast errors; false
   // with a message when the optimal plan could not be made.
   nlohmann::json report() const;
+  // Waits for the plan being made (before report()).
+  void finish();
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
 
  private:
+  // What the planning side needs to make a plan, handed to it whole so it
+  // can run beside the simulation.
+  struct Job {
+    control::ControlInput input;
+    double month_peak_w = 0.0;
+    std::int64_t start_unix_s = 0;
+    std::vector<std::array<double, 3>> observed;  // finished slots: start, load W, PV W
+  };
   void replan(control::ControlInput& input, double month_peak_w);
+  // Learns from the job's slots, forecasts and solves. Touches only the
+  // planning side's members (forecasts, errors, planner): one job at a time.
+  planner::Plan work(Job job);
   void solve_whole_run(const control::ControlInput& input);
 
   const model::Installation& installation_;
@@ -89,6 +104,8 @@ class PlanningRun {
   std::shared_ptr<const planner::Plan> plan_;
   std::int64_t planned_slot_ = -1;
   SlotMeans means_;
+  std::vector<std::array<double, 3>> observed_;  // finished slots not yet handed over
+  std::future<planner::Plan> pending_;
   forecast::PvForecast pv_forecast_;
   forecast::LoadForecast load_forecast_;
   forecast::DailyError pv_error_, load_error_;

@@ -160,7 +160,10 @@ class PlanFollower : public Controller {
  private:
   model::ControlConfig config_;
   std::int64_t slot_start_ms_ = -1;
-  std::vector<double> slot_wh_;  // per charger: energy given in the current slot
+  std::vector<double> slot_wh_;         // per charger: energy given in the current slot
+  std::vector<double> slot_target_wh_;  // per charger: the slot's target
+  std::vector<double> owed_wh_;         // per charger: carried from the last slot
+  const void* last_plan_ = nullptr;
 };
 
 // 6. PV surplus to the devices in order: the car (modes off, now, min+pv,

@@ -26,7 +26,8 @@ bool planned_car(const model::ControlConfig& config, const EvInput& ev) {
 }
 
 bool plan_steers_car(const ControlInput& input, const model::ControlConfig& config, std::size_t k) {
-  return input.plan_slot() != nullptr && k < input.evs.size() && planned_car(config, input.evs[k]);
+  return input.plan_slot() != nullptr && k < input.plan->car_planned.size() &&
+         input.plan->car_planned[k] && k < input.evs.size() && planned_car(config, input.evs[k]);
 }
 
 bool plan_steers_battery(const ControlInput& input) {
@@ -44,10 +45,22 @@ Request PlanFollower::decide(const ControlInput& input) {
   const std::int64_t slot_start_ms =
       plan.start_unix_s * 1000 + (input.now_ms - plan.start_unix_s * 1000) / slot_ms * slot_ms;
   if (slot_start_ms != slot_start_ms_) {
+    // What a car did not get in the last slot (a higher controller held it
+    // back) is still owed under the same plan; a new plan has counted it.
+    const bool same_plan = input.plan.get() == last_plan_;
+    owed_wh_.resize(input.evs.size(), 0.0);
+    for (std::size_t k = 0; k < owed_wh_.size(); ++k) {
+      owed_wh_[k] = same_plan && k < slot_target_wh_.size()
+                        ? std::max(0.0, slot_target_wh_[k] - slot_wh_[k])
+                        : 0.0;
+    }
     slot_start_ms_ = slot_start_ms;
     slot_wh_.assign(input.evs.size(), 0.0);
   }
+  last_plan_ = input.plan.get();
   slot_wh_.resize(input.evs.size(), 0.0);
+  owed_wh_.resize(input.evs.size(), 0.0);
+  slot_target_wh_.assign(input.evs.size(), 0.0);
   std::string what;
 
   // The battery, by the value of stored energy against this slot's prices.
@@ -75,6 +88,8 @@ Request PlanFollower::decide(const ControlInput& input) {
     } else if (plan_discharges && slot->grid_w < -kIdleW) {
       want = slot->battery_w;  // selling stored energy at a high export price
       what = "battery discharging to the grid";
+    } else if (std::abs(net_w) < config_.battery.deadband_w) {
+      want = 0.0;  // too little to move the battery for (as self-consumption)
     } else if (net_w > 0.0) {
       want = discharge_ok ? std::min(net_w, b.max_discharge_w) : 0.0;
       what = discharge_ok ? "battery covering the house" : "battery kept for later";
@@ -89,15 +104,16 @@ Request PlanFollower::decide(const ControlInput& input) {
   // Cars with a declared session: the plan's energy for the slot, at the
   // power that delivers it by the slot's end (at least the car's minimum,
   // stopping once delivered).
-  const double left_s = static_cast<double>(slot_start_ms + slot_ms - input.now_ms) / 1000.0;
+  const std::int64_t slot_end_ms = slot_start_ms + slot_ms;
   int cars = 0;
   for (std::size_t k = 0; k < input.evs.size() && k < slot->car_w.size(); ++k) {
     const EvInput& ev = input.evs[k];
-    if (!planned_car(config_, ev)) {
+    if (!plan_steers_car(input, config_, k)) {
       continue;
     }
     slot_wh_[k] += ev.power_w * input.cycle_s / 3600.0;
-    const double planned_wh = slot->car_w[k] * plan.slot_s / 3600.0;
+    const double planned_wh = slot->car_w[k] * plan.slot_s / 3600.0 + owed_wh_[k];
+    slot_target_wh_[k] = planned_wh;
     const double remaining_wh = planned_wh - slot_wh_[k];
     int wired = 0;
     for (bool w : ev.wired) {
@@ -105,6 +121,9 @@ Request PlanFollower::decide(const ControlInput& input) {
     }
     const int phases = std::max(1, wired);
     double a = 0.0;
+    // The slot's energy by its end, or by the departure when that is sooner.
+    const std::int64_t due_ms = std::min(slot_end_ms, ev.session->departure_unix_s * 1000);
+    const double left_s = static_cast<double>(due_ms - input.now_ms) / 1000.0;
     if (remaining_wh > 1.0 && left_s > 0.0) {
       const double need_w = remaining_wh * 3600.0 / left_s;
       a = std::clamp(need_w / (input.v_ln * phases), config_.ev.min_a,

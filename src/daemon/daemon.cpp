@@ -26,6 +26,7 @@
 #include "daemon/installation_api.hpp"
 #include "daemon/live_diagnostics.hpp"
 #include "daemon/mqtt_link.hpp"
+#include "daemon/planning_service.hpp"
 #include "daemon/site_config.hpp"
 #include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
@@ -248,6 +249,16 @@ int Daemon::run(const std::atomic<bool>& stop) {
   WiringAlarms wiring_alarms;
   add_diagnostics_routes(router, auth_api, site_config, diagnostics_window,
                          [this] { return latest(); });
+  // The planner: re-plans each quarter hour on its own thread; the control
+  // loop puts its plan into the energy manager's input (docs/planner.md).
+  PlanningService planning(installation_);
+  const std::size_t seeded = planning.seed_from_history(**history, common::unix_ms_now() / 1000);
+  log_.info("planner", {{"forecasts_from_history", std::to_string(seeded) + " quarter hours"}});
+  router.add("GET", "/api/v1/plan",
+             auth_api.guarded(auth::Role::kViewer, false,
+                              [&planning](const api::HttpRequest&, const auth::Session&) {
+                                return api::json_body(200, common::json_text(planning.json()));
+                              }));
   api::Broadcaster stream;
   AlarmBook alarms;
   router.add("GET", "/api/v1/alarms",
@@ -433,6 +444,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     registers = std::move(new_registers);
     manager = control::make_default_manager(installation_);
     choices.keep_only(installation_);
+    planning.set_installation(installation_);
     if (mqtt_link) {
       mqtt_link->set_installation(installation_);
     }
@@ -495,6 +507,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
     choices.apply(input);
+    planning.on_cycle(input, installation_.control.tariff);
+    if (auto report = planning.take_day_report()) {
+      (void)(*history)->add_event({now_ms, "forecast", "", *report});
+    }
     const control::ControlResult result = manager.cycle(input);
     sg_ready_now = result.setpoints.sg_ready;
     control::apply(installation_, *site_devices, result.setpoints);

@@ -59,4 +59,39 @@ void fill_prices(const model::TariffConfig& tariff, std::int64_t start_unix_s, i
   }
 }
 
+Outlook forecast_outlook(const model::TariffConfig& tariff, std::int64_t start_unix_s,
+                         const forecast::LoadForecast& load, const forecast::PvForecast* pv,
+                         common::LocalClock& clock) {
+  const std::int64_t known = prices_known_until(tariff, start_unix_s, clock);
+  const int slots = horizon_slots(tariff, start_unix_s, known);
+  Outlook outlook;
+  fill_prices(tariff, start_unix_s, slots, known, clock, outlook);
+  outlook.load_w.resize(static_cast<std::size_t>(slots));
+  outlook.pv_w.resize(static_cast<std::size_t>(slots));
+  for (int t = 0; t < slots; ++t) {
+    const std::int64_t at = start_unix_s + std::int64_t{t} * kSlotS;
+    outlook.load_w[static_cast<std::size_t>(t)] = load.forecast_w(at);
+    outlook.pv_w[static_cast<std::size_t>(t)] =
+        pv != nullptr ? pv->forecast_w(at, start_unix_s) : 0.0;
+  }
+  return outlook;
+}
+
+forecast::PvArray pv_array(const model::Installation& installation, double peak_w,
+                           double inverter_max_w) {
+  forecast::PvArray array;
+  array.latitude_deg = installation.site.latitude_deg.value_or(array.latitude_deg);
+  array.longitude_deg = installation.site.longitude_deg.value_or(array.longitude_deg);
+  for (const model::Load& load : installation.loads) {
+    if (load.kind == model::LoadKind::kSolar) {
+      array.panel.tilt_deg = load.tilt_deg.value_or(array.panel.tilt_deg);
+      array.panel.azimuth_deg = load.azimuth_deg.value_or(array.panel.azimuth_deg);
+      break;
+    }
+  }
+  array.peak_w = peak_w;
+  array.inverter_max_w = inverter_max_w;
+  return array;
+}
+
 }  // namespace kirchhoff::planner

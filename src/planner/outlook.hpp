@@ -7,7 +7,9 @@
 #include <cstdint>
 
 #include "common/time.hpp"
+#include "forecast/forecast.hpp"
 #include "model/control_config.hpp"
+#include "model/installation.hpp"
 #include "planner/site_problem.hpp"
 
 namespace kirchhoff::planner {
@@ -37,5 +39,19 @@ int horizon_slots(const model::TariffConfig& tariff, std::int64_t start_unix_s,
 // shape better than a flat fallback), else the tariff's window or flat price.
 void fill_prices(const model::TariffConfig& tariff, std::int64_t start_unix_s, int slots,
                  std::int64_t known_until_unix_s, common::LocalClock& clock, Outlook& outlook);
+
+// The whole outlook of a plan starting at `start_unix_s`: the horizon and
+// prices known then, and each slot's load and PV from the forecasts (which
+// hold only what was observed by then).
+Outlook forecast_outlook(const model::TariffConfig& tariff, std::int64_t start_unix_s,
+                         const forecast::LoadForecast& load, const forecast::PvForecast* pv,
+                         common::LocalClock& clock);
+
+// What the site knows of its panels for the PV forecast: the site's location
+// and the first solar load's orientation from the installation file (the
+// forecast's defaults where it gives none), the panels' peak and the
+// inverter's limit from the inverter (or the simulator).
+forecast::PvArray pv_array(const model::Installation& installation, double peak_w,
+                           double inverter_max_w);
 
 }  // namespace kirchhoff::planner

@@ -245,6 +245,9 @@ Plan read_plan(const PlanProblem& problem, const PlanLp& lp, const LpSolution& s
     }
   }
   plan.car_unmet_wh.assign(problem.cars.size(), 0.0);
+  for (const FlexibleDevice& car : problem.cars) {
+    plan.car_planned.push_back(!car.needs.empty());
+  }
   for (std::size_t k = 0; k < lp.car_unmet.size(); ++k) {
     for (int col : lp.car_unmet[k]) {
       plan.car_unmet_wh[k] += value(col);

@@ -99,6 +99,9 @@ struct Plan {
   int slot_s = 900;
   std::vector<PlanSlot> slots;
   std::vector<double> car_unmet_wh;  // per car: what the plan cannot deliver by the deadline
+  // Per car: the plan has an energy need for it (a car declared after the
+  // plan was made is not in it: the rules charge it until the next plan).
+  std::vector<bool> car_planned;
   double objective = 0.0;            // cost of the plan in the model (currency)
   double solve_ms = 0.0;
   int iterations = 0;
