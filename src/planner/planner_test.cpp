@@ -2,6 +2,8 @@
 // Slots of an hour make the energies equal to the powers in kW.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "planner/planner.hpp"
 
 namespace kirchhoff::planner {
@@ -173,6 +175,71 @@ TEST(Planner, WarmStartGivesTheSameAnswer) {
   }
   EXPECT_EQ(warm.stats().solves, 6);
   EXPECT_EQ(warm.stats().failures, 0);
+}
+
+TEST(PlannerProperty, EveryPlanKeepsThePhysicsAndTheLimits) {
+  // Random days (load, sun, prices down to negative, a battery in any state,
+  // cars with any deadline): whatever the optimum, each plan must balance,
+  // keep the stored energy's dynamics and bounds, the powers' limits, the
+  // breaker and export limits, and give each car its need or say what is unmet.
+  std::mt19937 rng(20261204);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Planner planner;
+  for (int round = 0; round < 40; ++round) {
+    PlanProblem p;
+    p.start_unix_s = std::int64_t{round} * 900;
+    const int n = 96 + static_cast<int>(u(rng) * 96);
+    for (int t = 0; t < n; ++t) {
+      const double price = -0.05 + 0.45 * u(rng);
+      p.slots.push_back(
+          {3000.0 * u(rng), 6000.0 * u(rng) * u(rng), price, price - 0.02 - 0.1 * u(rng), 0});
+    }
+    p.battery = battery(0.9 + 0.09 * u(rng));
+    p.battery.soc_wh = 10000.0 * u(rng);
+    p.battery.min_wh = 1000.0;
+    p.battery.max_wh = 9500.0;
+    p.battery.terminal_value_per_kwh = 0.2 * u(rng);
+    p.import_max_w = 8000.0 + 8000.0 * u(rng);
+    p.export_max_w = 2000.0 + 8000.0 * u(rng);
+    FlexibleDevice car{"car", 3700.0 + 7300.0 * u(rng), {}};
+    const int first = static_cast<int>(u(rng) * n / 2);
+    const int last = std::min(n - 1, first + static_cast<int>(u(rng) * 40));
+    car.needs.push_back({first, last, u(rng), u(rng), 40000.0 * u(rng)});
+    p.cars.push_back(car);
+    p.capacity_per_kw_month = round % 2 == 0 ? 4.0 : 0.0;
+    const Plan plan = planner.solve(p);
+    ASSERT_TRUE(plan.ok) << plan.error;
+    const double eta = p.battery.charge_efficiency;
+    double soc = p.battery.soc_wh;
+    double car_wh = 0.0;
+    for (int t = 0; t < n; ++t) {
+      const PlanSlot& s = plan.slots[t];
+      const double car_w = s.car_w[0];
+      // Balance: grid = load + car - PV used - battery (W, to solver tolerance).
+      EXPECT_NEAR(s.grid_w, p.slots[t].load_w + car_w - s.pv_w - s.battery_w, 1e-3) << t;
+      EXPECT_LE(s.pv_w, p.slots[t].pv_w + 1e-3);
+      EXPECT_LE(s.grid_w, std::max(p.import_max_w, p.slots[t].load_w) + 1e-3);
+      EXPECT_GE(s.grid_w, -p.export_max_w - 1e-3);
+      EXPECT_LE(std::abs(s.battery_w), 5000.0 + 1e-3);
+      EXPECT_GE(car_w, -1e-6);
+      EXPECT_LE(car_w, car.max_w + 1e-3);
+      if (t < first || t > last) {
+        EXPECT_NEAR(car_w, 0.0, 1e-6) << "car planned while away, slot " << t;
+      }
+      // The stored energy moves as the battery's power says. The plan gives
+      // net power; charging and discharging in one slot would make the
+      // stored energy fall by more than the net says, never rise by more.
+      const double dt_h = 0.25;
+      const double stored =
+          s.battery_w < 0.0 ? -s.battery_w * dt_h * eta : -s.battery_w * dt_h / eta;
+      EXPECT_LE(s.soc_wh - soc, stored + 1e-3) << t;
+      EXPECT_GE(s.soc_wh, std::min(p.battery.min_wh, p.battery.soc_wh) - 1e-3);
+      EXPECT_LE(s.soc_wh, std::max(p.battery.max_wh, p.battery.soc_wh) + 1e-3);
+      soc = s.soc_wh;
+      car_wh += car_w * dt_h;
+    }
+    EXPECT_NEAR(car_wh + plan.car_unmet_wh[0], std::max(car_wh, car.needs[0].need_wh), 1e-2);
+  }
 }
 
 }  // namespace
