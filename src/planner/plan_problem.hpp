@@ -102,7 +102,7 @@ struct Plan {
   // Per car: the plan has an energy need for it (a car declared after the
   // plan was made is not in it: the rules charge it until the next plan).
   std::vector<bool> car_planned;
-  double objective = 0.0;            // cost of the plan in the model (currency)
+  double objective = 0.0;  // cost of the plan in the model (currency)
   double solve_ms = 0.0;
   int iterations = 0;
 };
