@@ -507,6 +507,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
     choices.apply(input);
+    source->declared_sessions(input);
     planning.on_cycle(input, installation_.control.tariff);
     if (auto report = planning.take_day_report()) {
       (void)(*history)->add_event({now_ms, "forecast", "", *report});

@@ -73,6 +73,16 @@ class SimulatedWaveformSource : public SnapshotSource {
   }
 
   const devices::SiteDevices* devices() override { return &devices_; }
+
+  void declared_sessions(control::ControlInput& input) override {
+    control::ControlInput declared = input;
+    sim::fill_sessions(site_, declared);
+    for (std::size_t k = 0; k < input.evs.size() && k < declared.evs.size(); ++k) {
+      if (!input.evs[k].session) {
+        input.evs[k].session = declared.evs[k].session;
+      }
+    }
+  }
   const metering::WindowPhasors* phasors() const override { return &phasors_; }
 
  private:

@@ -10,6 +10,7 @@
 
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "control/input.hpp"
 #include "devices/capabilities.hpp"
 #include "metering/engine.hpp"
 #include "model/installation.hpp"
@@ -41,6 +42,10 @@ class SnapshotSource {
   // diagnostics; valid until the next call of next(). Null for sources
   // without samples (power mode, devices).
   virtual const metering::WindowPhasors* phasors() const { return nullptr; }
+  // Sessions the cars declare themselves (the simulator's cars do on
+  // arrival, as `simulate` has them; a real charger does not): put into the
+  // input's chargers that have no session a person declared.
+  virtual void declared_sessions(control::ControlInput& input) { (void)input; }
 };
 
 // The simulator in power mode, one simulated second per cycle, starting at the
