@@ -4,11 +4,13 @@
 // last day's measured quarter hours (measured solid, forecast dashed) and the
 // planned state of charge. Under it, in text: each car's "ready by" with its
 // expected finish or shortfall, and the plan's figures. Refreshed every 60 s
-// and when the tab becomes visible again; the chart is updated in place.
+// (10 s while there is no plan) and when the tab is shown again; the chart is
+// updated in place.
 import uPlot from "uplot";
 import { ApiError, plan, type Plan } from "./api";
 
 const kRefreshMs = 60_000;
+const kRetryMs = 10_000; // while there is no plan yet, or it could not be loaded
 
 const kColours = {
   import: "#b91c1c",
@@ -165,9 +167,9 @@ function chartHeight(width: number): number {
   return width < 500 ? 250 : 300;
 }
 
-// An axis as wide as its longest label (about 6.5 px a character at 12 px).
+// An axis as wide as its longest label (at most 7 px a character at 12 px).
 const fit = (_u: uPlot, values: string[] | null) =>
-  values && values.length > 0 ? Math.ceil(Math.max(...values.map((v) => v.length)) * 6.5) + 14 : 30;
+  values && values.length > 0 ? Math.ceil(Math.max(...values.map((v) => v.length)) * 7) + 20 : 30;
 
 // A vertical line at the present moment.
 const nowLine: uPlot.Plugin = {
@@ -236,6 +238,7 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       values: (_u, splits) => {
         const labels = splits.map(hourLabel);
         el.dataset.xTicks = labels.map((l) => l.replace("\n", " ")).join("|");
+        el.dataset.xSplits = splits.join("|");
         return labels;
       },
     },
@@ -291,6 +294,7 @@ let plot: uPlot | undefined;
 let layoutKey = "";
 let timer: number | undefined;
 let loading = false;
+let retry: number | undefined;
 
 function render(p: Plan): void {
   const el = $("plan-chart");
@@ -305,6 +309,11 @@ function render(p: Plan): void {
     plot.setData(built.data);
   }
   plot.ctx.canvas.setAttribute("aria-label", built.summary);
+  // For tests and the curious: what is drawn, and how often it was refreshed.
+  const xs = built.data[0];
+  el.dataset.from = xs.length > 0 ? new Date(xs[0] * 1000).toISOString() : "";
+  el.dataset.to = xs.length > 0 ? new Date(xs[xs.length - 1] * 1000).toISOString() : "";
+  el.dataset.renders = String(Number(el.dataset.renders ?? 0) + 1);
   el.dataset.slots = String(p.slots.length);
   el.dataset.measured = String(built.data[0].length - p.slots.length - (p.slots.length > 0 ? 1 : 0));
   showStatus(p);
@@ -394,15 +403,23 @@ async function refresh(): Promise<void> {
     return;
   }
   loading = true;
+  let again = true;
   try {
-    render(await plan());
+    const p = await plan();
+    render(p);
+    again = p.status !== "ok";
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 401)) {
+    if (e instanceof ApiError && e.status === 401) {
+      again = false; // logged out: the next login starts over
+    } else {
       $("plan-status").textContent = "The plan could not be loaded; retrying…";
     }
   } finally {
     loading = false;
   }
+  // The first plan comes within seconds of start: look again soon.
+  window.clearTimeout(retry);
+  retry = again ? window.setTimeout(tick, kRetryMs) : undefined;
 }
 
 function tick(): void {
