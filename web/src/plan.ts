@@ -11,6 +11,7 @@ import { ApiError, plan, type Plan } from "./api";
 
 const kRefreshMs = 60_000;
 const kRetryMs = 10_000; // while there is no plan yet, or it could not be loaded
+const kPhonePastS = 6 * 3600; // the measured past shown below 500 px
 
 const kColours = {
   import: "#b91c1c",
@@ -169,7 +170,7 @@ function chartHeight(width: number): number {
 
 // An axis as wide as its longest label (at most 7 px a character at 12 px).
 const fit = (_u: uPlot, values: string[] | null) =>
-  values && values.length > 0 ? Math.ceil(Math.max(...values.map((v) => v.length)) * 7) + 20 : 30;
+  values && values.length > 0 ? Math.ceil(Math.max(...values.map((v) => v.length)) * 7) + 12 : 30;
 
 // A vertical line at the present moment.
 const nowLine: uPlot.Plugin = {
@@ -246,7 +247,8 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       scale: "kW",
       stroke: kColours.axis,
       grid: { stroke: kColours.grid },
-      ticks: { stroke: kColours.grid },
+      ticks: { stroke: kColours.grid, size: 4 },
+      gap: 3,
       size: fit,
       values: (_u, ticks) => ticks.map((t) => `${+t.toFixed(1)} kW`),
     },
@@ -255,7 +257,8 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       side: 1,
       stroke: kColours.import,
       grid: { show: false },
-      ticks: { stroke: kColours.grid },
+      ticks: { stroke: kColours.grid, size: 4 },
+      gap: 3,
       size: fit,
       values: (_u, ticks) => ticks.map((t) => money(t)),
     },
@@ -274,7 +277,8 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       side: 1,
       stroke: kColours.soc,
       grid: { show: false },
-      ticks: { stroke: kColours.grid },
+      ticks: { stroke: kColours.grid, size: 4 },
+      gap: 3,
       size: fit,
       values: (_u, ticks) => ticks.map((t) => `${t}%`),
     });
@@ -284,7 +288,12 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
     height: chartHeight(width),
     series,
     axes,
-    scales: { x: { time: true }, "%": { range: [0, 100] } },
+    scales: {
+      // On a phone, only the last hours of the measured day: the horizon
+      // keeps most of the width.
+      x: { time: true, range: (u, min, max) => [u.width < 500 ? Math.max(min, Date.now() / 1000 - kPhonePastS) : min, max] },
+      "%": { range: [0, 100] },
+    },
     cursor: { drag: { x: false, y: false } },
     plugins: [nowLine],
   };
@@ -437,6 +446,7 @@ export function setupPlan(): void {
       const width = Math.max(200, el.clientWidth);
       if (plot && width !== plot.width) {
         plot.setSize({ width, height: chartHeight(width) });
+        plot.setData(plot.data); // the time range depends on the width
       }
     }).observe(el);
   }
