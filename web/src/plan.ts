@@ -295,6 +295,8 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       "%": { range: [0, 100] },
     },
     cursor: { drag: { x: false, y: false } },
+    // Forecasts and the state of charge have dashed markers, like their lines.
+    legend: { markers: { dash: (u, i) => (u.series[i].dash ? "dashed" : "solid") } },
     plugins: [nowLine],
   };
 }
