@@ -19,7 +19,7 @@ const kColours = {
   pv: "#d97706",
   load: "#2563eb",
   battery: "#16a34a",
-  soc: "#4b5563",
+  soc: "#808894", // mid grey: legible on the light and the dark card
   axis: "#8a8f98",
   grid: "#8883",
 };

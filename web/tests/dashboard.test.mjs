@@ -507,7 +507,8 @@ test("the Plan card says when each car will be ready, or that no plan exists", a
       await page.route("**/api/v1/plan", async (route) => {
         const response = await route.fetch();
         const real = await response.json();
-        await route.fulfill({ response, json: served ? served(real) : real });
+        // Until the daemon's first plan the card sees "none" and asks again.
+        await route.fulfill({ response, json: served && real.slots.length > 0 ? served(real) : real });
       });
       // Saturday 5 December 2026 in Brussels is UTC+1: 06:00Z is 07:00 there.
       served = (real) => ({
