@@ -233,3 +233,50 @@ export interface Diagnostics {
 }
 
 export const diagnostics = () => call<Diagnostics>("GET", "/api/v1/diagnostics");
+
+// GET /api/v1/plan (viewer): the planner's plan in force (docs/planner.md).
+// Times are ISO 8601 UTC; powers are quarter-hour means in W.
+export interface PlanSlot {
+  start: string;
+  import_eur_per_kwh: number;
+  export_eur_per_kwh: number;
+  load_w: number; // forecast household load (without the cars)
+  pv_w: number; // forecast PV
+  pv_used_w: number;
+  grid_w: number; // + import
+  battery_w: number; // + discharge
+  soc_pct: number | null; // at the slot's end; null without a battery
+  cars_w: number[]; // per charger, in the order of `cars`
+}
+
+export interface PlanCar {
+  load: string;
+  planned: boolean;
+  departure?: string;
+  need_kwh?: number;
+  delivered_kwh?: number;
+  planned_kwh?: number;
+  expected_finish?: string | null;
+  unmet_kwh?: number;
+}
+
+export interface Plan {
+  status: "ok" | "none" | "failed";
+  error?: string;
+  made_at?: string;
+  start?: string;
+  slot_s?: number;
+  currency?: string;
+  solve_ms?: number;
+  objective?: number;
+  replans: number;
+  failed_solves: number;
+  solve_ms_median: number;
+  solve_ms_worst: number;
+  slots: PlanSlot[];
+  cars: PlanCar[];
+  actual: { start: string; load_w: number; pv_w: number }[];
+  forecast_error: { day: string; pv_mae_w: number; load_mae_w: number; slots: number }[];
+}
+
+export const plan = () => call<Plan>("GET", "/api/v1/plan");

@@ -8,6 +8,7 @@ import { drawFlow, flows } from "./flow";
 import { fillLiveTable } from "./live_table";
 import { EnergyCard } from "./energy";
 import { HistoryCard } from "./history";
+import { setupPlan } from "./plan";
 import { Trend } from "./trend";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -276,6 +277,7 @@ function startLive(user: string, userRole: string): void {
   poll();
   connectStream();
   pollHealth();
+  setupPlan();
 }
 
 $<HTMLFormElement>("login-form").addEventListener("submit", async (event) => {

@@ -45,7 +45,7 @@ function startDaemon(extra = []) {
 }
 
 // Runs `fn(page, daemon info)` against a fresh demo daemon in headless Chromium.
-async function withDashboard(viewport, fn, extra = []) {
+async function withDashboard(viewport, fn, extra = [], pageOptions = {}) {
   mkdirSync(artifacts, { recursive: true });
   const daemon = startDaemon(extra);
   const browser = await chromium.launch({
@@ -54,7 +54,7 @@ async function withDashboard(viewport, fn, extra = []) {
   });
   try {
     const info = await daemon.ready;
-    const page = await browser.newPage({ viewport });
+    const page = await browser.newPage({ viewport, ...pageOptions });
     await page.goto(info.url);
     await fn(page, info);
   } finally {
@@ -371,5 +371,190 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       await page.locator("#diagnostics-card").screenshot({ path: join(artifacts, "diagnostics-fixed-1280.png") });
     },
     ["--cycle-ms", "100", "--miswire", "sc1/2=L3"],
+  );
+});
+
+// The Plan card in a browser set to Brussels time: the chart of the plan the
+// daemon made at start (prices, battery, cars, forecasts, state of charge)
+// with an hour axis in local time, each car's line and the plan's figures;
+// updated in place; legible at 1280 and 390 px.
+test("the Plan card charts the plan in local hours and says what it means for the cars", async () => {
+  const timeZone = "Europe/Brussels";
+  await withDashboard(
+    { width: 1280, height: 900 },
+    async (page, { url, password }) => {
+      await page.fill("input[name=username]", "owner");
+      await page.fill("input[name=password]", password);
+      await page.click("button[type=submit]");
+      await page.waitForSelector("#plan-card", { state: "visible" });
+      await page.locator("#plan-card").scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => Number(document.getElementById("plan-chart")?.dataset.slots ?? 0) > 0, null, {
+        timeout: 20000,
+      });
+      const api = await (await page.request.get(`${url}api/v1/plan`)).json();
+      assert.equal(api.status, "ok");
+      assert.match(await page.textContent("#plan-status"), /^The next \d+ hours from \S+ \d\d:\d\d\./);
+
+      // The chart: a canvas as wide as its card, with a summary for screen readers.
+      const chart = await page.evaluate(() => {
+        const el = document.getElementById("plan-chart");
+        const canvas = el.querySelector("canvas");
+        window.planCanvas = canvas;
+        return {
+          canvases: el.querySelectorAll("canvas").length,
+          cardWidth: el.clientWidth,
+          cssWidth: canvas.getBoundingClientRect().width,
+          pixelWidth: canvas.width,
+          pixelHeight: canvas.height,
+          dpr: window.devicePixelRatio,
+          role: canvas.getAttribute("role"),
+          label: canvas.getAttribute("aria-label"),
+          legend: [...el.querySelectorAll(".u-legend .u-label")].map((l) => l.textContent),
+        };
+      });
+      assert.equal(chart.canvases, 1);
+      assert.ok(chart.cardWidth > 900, `card ${chart.cardWidth} px`);
+      assert.ok(Math.abs(chart.cssWidth - chart.cardWidth) <= 1, `canvas ${chart.cssWidth} px in a ${chart.cardWidth} px card`);
+      assert.equal(chart.pixelWidth, Math.round(chart.cssWidth * chart.dpr));
+      assert.ok(chart.pixelHeight >= 250 * chart.dpr, `canvas ${chart.pixelHeight} px high`);
+      assert.equal(chart.role, "img");
+      assert.match(chart.label, /^Plan from \S+ \d\d:\d\d for \d+ hours\. Import price .+ per kWh/);
+      assert.match(chart.label, /Battery charges \d+\.\d kWh and discharges \d+\.\d kWh\./);
+      for (const name of ["Import price", "Export price", "PV measured", "PV forecast", "Load forecast", "Battery plan (+ discharge)"]) {
+        assert.ok(chart.legend.includes(name), `legend: ${chart.legend}`);
+      }
+      // One series per charger, and the state of charge when there is a battery.
+      for (const car of api.cars) {
+        assert.ok(chart.legend.includes(`${car.load} plan`), `legend: ${chart.legend}`);
+      }
+      assert.equal(chart.legend.includes("State of charge"), api.slots.some((s) => s.soc_pct !== null));
+
+      // The time axis: whole hours of the browser's time zone (Brussels, not
+      // the daemon's UTC), over the plan's horizon starting now.
+      const ticks = (await page.getAttribute("#plan-chart", "data-x-ticks")).split("|");
+      const splits = (await page.getAttribute("#plan-chart", "data-x-splits")).split("|").map(Number);
+      assert.ok(ticks.length >= 4, `ticks: ${ticks}`);
+      const brussels = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      ticks.forEach((tick, i) => {
+        assert.match(tick, /^([01]\d|2[0-3]):00( \S+ \S+)?$/, `tick ${tick}`);
+        assert.equal(tick.slice(0, 5), brussels.format(new Date(splits[i] * 1000)), `tick ${tick} at ${splits[i]}`);
+      });
+      const now = Date.now();
+      const to = Date.parse(await page.getAttribute("#plan-chart", "data-to"));
+      const from = Date.parse(await page.getAttribute("#plan-chart", "data-from"));
+      assert.ok(Math.abs(Date.parse(api.start) - now) < 15 * 60 * 1000, `plan starts ${api.start}`);
+      assert.ok(to - now > 23 * 3600 * 1000 && to - now < 49 * 3600 * 1000, `chart ends ${new Date(to).toISOString()}`);
+      assert.ok(now - from < 25 * 3600 * 1000 && from <= now, `chart starts ${new Date(from).toISOString()}`);
+
+      // Under the chart, in text: a line per car and the plan's figures.
+      const cars = await page.$$eval("#plan-cars li", (lis) => lis.map((li) => li.textContent));
+      assert.equal(cars.length, api.cars.length);
+      api.cars.forEach((car, i) => {
+        assert.ok(cars[i].startsWith(`${car.load}: `), cars[i]);
+        if (car.planned) {
+          assert.match(cars[i], /: ready by \S+ \d\d:\d\d, needs \d+\.\d kWh, \d+\.\d kWh delivered; /);
+          assert.match(cars[i], car.unmet_kwh > 0 ? /cannot be met: \d+\.\d kWh short\.$/ : /(expected to finish \S+ \d\d:\d\d|done|after the plan's horizon)\.$/);
+        } else {
+          assert.match(cars[i], /no ready-by time/);
+        }
+      });
+      assert.match(await page.textContent("#plan-figures"), /^Made at \S+ \d\d:\d\d · solved in \d+\.\d ms · \d+ re-plans? \(median/);
+
+      // A refresh (the tab shown again) updates the chart in place.
+      const renders = Number(await page.getAttribute("#plan-chart", "data-renders"));
+      await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+      await page.waitForFunction((n) => Number(document.getElementById("plan-chart").dataset.renders) > n, renders, {
+        timeout: 5000,
+      });
+      assert.ok(await page.evaluate(() => window.planCanvas.isConnected && document.querySelectorAll("#plan-chart canvas").length === 1));
+      await page.locator("#plan-card").screenshot({ path: join(artifacts, "plan-1280.png") });
+
+      // A phone: the chart follows its card, nothing sticks out.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      const phone = await page.evaluate(() => {
+        const el = document.getElementById("plan-chart");
+        return {
+          overflow: document.documentElement.scrollWidth - window.innerWidth,
+          cardWidth: el.clientWidth,
+          cssWidth: el.querySelector("canvas").getBoundingClientRect().width,
+        };
+      });
+      assert.ok(phone.overflow <= 1, `the page is ${phone.overflow}px wider than a phone screen`);
+      assert.ok(Math.abs(phone.cssWidth - phone.cardWidth) <= 1, `canvas ${phone.cssWidth} px in a ${phone.cardWidth} px card`);
+      assert.ok(phone.cardWidth < 390);
+      const phoneTicks = (await page.getAttribute("#plan-chart", "data-x-ticks")).split("|");
+      assert.ok(phoneTicks.length >= 3 && phoneTicks.every((t) => /^\d\d:00/.test(t)), `ticks: ${phoneTicks}`);
+      await page.locator("#plan-card").scrollIntoViewIfNeeded();
+      await page.locator("#plan-card").screenshot({ path: join(artifacts, "plan-390.png") });
+    },
+    [],
+    { timezoneId: timeZone, locale: "en-GB" },
+  );
+});
+
+// The card's texts for what the demo's car rarely shows at test time: a
+// planned car with its expected finish, one whose need cannot be met, no
+// plan yet and a failed plan. The daemon's plan is served with its cars
+// replaced (Playwright intercepts /api/v1/plan); the expected texts are
+// written out here for Brussels time (UTC+1 in winter, UTC+2 in summer).
+test("the Plan card says when each car will be ready, or that no plan exists", async () => {
+  const timeZone = "Europe/Brussels";
+  await withDashboard(
+    { width: 1280, height: 900 },
+    async (page, { password }) => {
+      let served = null;
+      await page.route("**/api/v1/plan", async (route) => {
+        const response = await route.fetch();
+        const real = await response.json();
+        // Until the daemon's first plan the card sees "none" and asks again.
+        await route.fulfill({ response, json: served && real.slots.length > 0 ? served(real) : real });
+      });
+      // Saturday 5 December 2026 in Brussels is UTC+1: 06:00Z is 07:00 there.
+      served = (real) => ({
+        ...real,
+        status: "ok",
+        slots: real.slots.map((s) => ({ ...s, cars_w: [7400, 3700] })),
+        cars: [
+          { load: "EV charger", planned: true, departure: "2026-12-05T06:00:00Z", need_kwh: 20, delivered_kwh: 3.25, planned_kwh: 16.75, expected_finish: "2026-12-05T02:15:00Z", unmet_kwh: 0 },
+          { load: "Van", planned: true, departure: "2026-12-05T06:30:00Z", need_kwh: 40, delivered_kwh: 0, planned_kwh: 35.9, expected_finish: null, unmet_kwh: 4.1 },
+        ],
+      });
+      await page.fill("input[name=username]", "owner");
+      await page.fill("input[name=password]", password);
+      await page.click("button[type=submit]");
+      await page.waitForFunction(() => document.querySelectorAll("#plan-cars li").length === 2, null, { timeout: 20000 });
+      const cars = await page.$$eval("#plan-cars li", (lis) => lis.map((li) => [li.textContent, li.className]));
+      assert.deepEqual(cars, [
+        ["EV charger: ready by Sat 07:00, needs 20.0 kWh, 3.3 kWh delivered; expected to finish Sat 03:15.", ""],
+        ["Van: ready by Sat 07:30, needs 40.0 kWh, 0.0 kWh delivered; cannot be met: 4.1 kWh short.", "unmet"],
+      ]);
+      const legend = await page.$$eval("#plan-chart .u-legend .u-label", (ls) => ls.map((l) => l.textContent));
+      assert.ok(legend.includes("EV charger plan") && legend.includes("Van plan"), `legend: ${legend}`);
+      assert.match(await page.getAttribute("#plan-chart canvas", "aria-label"), /EV charger charges \d+\.\d kWh\. Van charges/);
+      await page.locator("#plan-card").scrollIntoViewIfNeeded();
+      await page.locator("#plan-card").screenshot({ path: join(artifacts, "plan-cars-1280.png") });
+
+      const refresh = async () => {
+        const before = Number(await page.getAttribute("#plan-chart", "data-renders"));
+        await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+        await page.waitForFunction((n) => Number(document.getElementById("plan-chart").dataset.renders) > n, before, {
+          timeout: 5000,
+        });
+      };
+      served = (real) => ({ ...real, status: "none", slots: [], cars: [], made_at: undefined, start: undefined });
+      await refresh();
+      assert.equal(await page.textContent("#plan-status"), "No plan yet. The first plan is made within a quarter hour of start.");
+      assert.equal(await page.isVisible("#plan-cars"), false);
+      served = (real) => ({ ...real, status: "failed", error: "planner: the solver stopped after 5 s", slots: [], cars: [] });
+      await refresh();
+      assert.equal(
+        await page.textContent("#plan-status"),
+        "The planner failed: planner: the solver stopped after 5 s. The energy manager's rules run the site.",
+      );
+      assert.equal(await page.getAttribute("#plan-status", "role"), "status");
+    },
+    [],
+    { timezoneId: timeZone, locale: "en-GB" },
   );
 });
