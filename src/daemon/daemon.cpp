@@ -534,6 +534,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
         choices.set_ev_mode(ev->load, ev->mode);
       } else if (const auto* sg = std::get_if<control::SgReadyCommand>(&c.command)) {
         manager.set_sg_ready_manual(sg->state);
+      } else if (const auto* session = std::get_if<control::EvSessionCommand>(&c.command)) {
+        choices.set_ev_session(session->load, session->session);
       }
       const std::string what = control::describe(c.command);
       const char* kind =
@@ -563,6 +565,13 @@ int Daemon::run(const std::atomic<bool>& stop) {
     // touch this copy of the installation).
     installation_.control.tariff.prices = price_feed.current();
     control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
+    // Declared sessions: energy charged since, and cleared when the car
+    // leaves or its departure passes (each an event).
+    for (const auto& gone : choices.update_sessions(input, now_ms / 1000, cycle_s)) {
+      const std::string what = "charger '" + gone.load + "' session cleared: " + gone.why;
+      (void)(*history)->add_event({now_ms, "command", "", what});
+      log_.info("session cleared", {{"load", gone.load}, {"why", gone.why}});
+    }
     choices.apply(input);
     const control::ControlResult result = manager.cycle(input);
     sg_ready_now = result.setpoints.sg_ready;

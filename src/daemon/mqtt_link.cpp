@@ -240,7 +240,9 @@ void MqttLink::on_message(const std::string& topic, const std::string& payload) 
     inst = installation_;
   }
   // Checked like the API's commands (read_only refuses them all).
-  auto command = mqtt::site::parse_command(topic, payload, *inst, topics_);
+  const std::int64_t now_s = common::unix_ms_now() / 1000;
+  auto command =
+      mqtt::site::parse_command(topic, payload, *inst, topics_, {now_s, local_utc_offset_s(now_s)});
   if (!command) {
     log_.warning("MQTT command refused", {{"topic", common::log_safe(topic, 200)},
                                           {"payload", common::log_safe(payload, 100)},
