@@ -4,10 +4,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
+#include "api/http_server.hpp"
 #include "common/time.hpp"
 #include "daemon/price_feed.hpp"
 #include "daemon/price_fetcher.hpp"
@@ -147,6 +152,41 @@ TEST(PriceFetch, LocalOnlyRefusesAHostOffTheNetwork) {
   const auto body = http_get("http://192.0.2.1:9/p.json", options);  // TEST-NET-1
   ASSERT_FALSE(body.ok());
   EXPECT_THAT(body.error().message, HasSubstr("local-only mode"));
+}
+
+// https:// against the daemon's own HTTPS server with a self-signed
+// certificate for 127.0.0.1 made by the openssl tool: trusted, the body
+// arrives; not trusted (the system's CAs), the handshake fails.
+TEST(PriceFetch, HttpsVerifiesTheServer) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("kirchhoff_prices_tls_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const api::TlsFiles files{(dir / "cert.pem").string(), (dir / "key.pem").string()};
+  const std::string make_cert =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+      "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      files.key + " -out " + files.certificate + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << "the openssl tool is needed for this test";
+  api::Router router;
+  router.add("GET", "/p.json", [](const api::HttpRequest&) { return api::json_body(200, "[]"); });
+  std::ostringstream sink;
+  common::Logger log(sink);
+  asio::io_context io;
+  auto server = api::HttpServer::start(io, {"127.0.0.1", 0}, router, log, &files);
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  std::thread thread([&io] { io.run(); });
+  const std::string url = "https://127.0.0.1:" + std::to_string((*server)->port()) + "/p.json";
+  HttpGetOptions trusted;
+  trusted.ca_file = files.certificate;
+  const auto body = http_get(url, trusted);
+  const auto refused = http_get(url, {});
+  io.stop();
+  thread.join();
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_EQ(*body, "[]");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr("TLS handshake"));
 }
 
 // The fetcher: one fetch at start into the feed, whose series then answers.

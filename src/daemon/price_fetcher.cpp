@@ -136,7 +136,11 @@ common::Result<std::string> http_get(const std::string& url, const HttpGetOption
     std::optional<asio::ssl::context> tls;
     if (parsed->tls) {
       tls.emplace(asio::ssl::context::tls_client);
-      tls->set_default_verify_paths();
+      if (options.ca_file.empty()) {
+        tls->set_default_verify_paths();
+      } else {
+        tls->load_verify_file(options.ca_file);
+      }
       tls->set_verify_mode(asio::ssl::verify_peer);
     }
     beast::tcp_stream tcp_stream(io);
@@ -283,6 +287,7 @@ std::size_t PriceFetcher::attempts() const {
 
 void PriceFetcher::run() {
   const std::string shown = loggable_url(options_.url);
+  int failures = 0;  // in a row: the retry waits twice as long each time
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -305,10 +310,14 @@ void PriceFetcher::run() {
     } else {
       log_.info("day-ahead prices fetched", {{"url", shown}});
     }
+    failures = added ? 0 : std::min(failures + 1, 20);
+    auto wait = options_.refresh;
+    if (failures > 0) {
+      wait = std::min(options_.refresh, options_.retry * (1LL << (failures - 1)));
+    }
     std::unique_lock lock(mutex_);
     ++attempts_;
-    wake_.wait_for(lock, added ? options_.refresh : std::min(options_.retry, options_.refresh),
-                   [this] { return stopping_; });
+    wake_.wait_for(lock, wait, [this] { return stopping_; });
   }
 }
 

@@ -1,8 +1,9 @@
 // Fetches a day-ahead price list over HTTP or HTTPS (control.tariff.prices_url)
 // at start and every refresh interval, on a thread of its own, into a
 // PriceFeed (docs/control.md). A failed fetch is one warning line with the
-// URL without its query string (tokens live there) and the reason, and is
-// tried again after `retry` (then every `refresh`).
+// URL without its query string (tokens live there) and the reason; the next
+// try follows after `retry`, twice as long after each further failure in a
+// row, at most `refresh`.
 //
 // Thread-safety: the constructor starts the thread; stop() (also in the
 // destructor) ends it within moments, even in the middle of a fetch.
@@ -29,6 +30,9 @@ struct HttpGetOptions {
   std::size_t max_body_bytes = model::PriceSeries::kMaxBytes;
   // Local-only mode: the host must resolve to this box or its local network.
   bool local_only = false;
+  // PEM file of the certificates to trust for https:// instead of the
+  // system's (a private CA; tests).
+  std::string ca_file;
   // Checked every 100 ms: true ends the fetch at once ("cancelled").
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -53,7 +57,7 @@ common::Result<std::string> http_get(const std::string& url, const HttpGetOption
 struct PriceFetcherOptions {
   std::string url;
   std::chrono::milliseconds refresh{60LL * 60 * 1000};
-  std::chrono::milliseconds retry{60'000};  // after a failed fetch
+  std::chrono::milliseconds retry{60'000};  // after a first failed fetch, doubling
   HttpGetOptions http;
 };
 
