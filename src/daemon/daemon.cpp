@@ -96,14 +96,6 @@ devices::Reading grid_reading(const snapshot::SiteSnapshot& snap) {
   return r;
 }
 
-// The box's offset from UTC at an instant (local time for tariff windows).
-std::int64_t utc_offset_s(std::int64_t unix_s) {
-  const std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm local{};
-  localtime_r(&t, &local);
-  return local.tm_gmtoff;
-}
-
 }  // namespace
 
 void EnergyRegisters::restore(std::size_t load, double import_wh, double export_wh) {
@@ -314,7 +306,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
                          const auto inst = site_config.installation();
                          return api::json_body(
                              200, common::json_text(price_feed.to_json(inst->control.tariff, now_s,
-                                                                       utc_offset_s(now_s))));
+                                                                       local_utc_offset_s(now_s))));
                        }));
   std::unique_ptr<PriceFetcher> price_fetcher;
   std::string fetching_url;
