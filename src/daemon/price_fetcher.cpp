@@ -313,7 +313,8 @@ void PriceFetcher::run() {
     failures = added ? 0 : std::min(failures + 1, 20);
     auto wait = options_.refresh;
     if (failures > 0) {
-      wait = std::min(options_.refresh, options_.retry * (1LL << (failures - 1)));
+      wait = std::min<std::chrono::milliseconds>(options_.refresh,
+                                                 options_.retry * (1LL << (failures - 1)));
     }
     std::unique_lock lock(mutex_);
     ++attempts_;
