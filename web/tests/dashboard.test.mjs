@@ -204,7 +204,7 @@ test("an installer edits the installation and sees the checker's messages at the
 
 // The Chargers card: an owner declares "ready by 07:00 with 20 kWh" with the
 // form, sees the session and the event, a refused need shows its error, and
-// Clear removes it; a viewer sees no form.
+// Clear removes it.
 test("an owner declares a charge session with the Ready by form", async () => {
   await withDashboard({ width: 1200, height: 900 }, async (page, { url, password }) => {
     await page.fill("input[name=username]", "owner");
