@@ -338,6 +338,14 @@ def main():
     http = subprocess.Popen(["/usr/bin/python3", "-m", "http.server", str(http_port), "--bind",
                              "127.0.0.1", "--directory", prices_dir],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def http_accepts():
+        try:
+            socket.create_connection(("127.0.0.1", http_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    wait_for("the price server", http_accepts)  # the daemon fetches once at start
     config = os.path.join(work, "house.yaml")
     open(config, "w").write(installation(
         source, f"mqtt://127.0.0.1:{broker.port}", password_file,
@@ -460,16 +468,27 @@ def main():
         wrong = os.path.join(work, "wrong.secret")
         open(wrong, "w").write("not the password\n")
         config_b = os.path.join(work, "wrong.yaml")
-        open(config_b, "w").write(installation(source, f"mqtt://127.0.0.1:{broker.port}", wrong))
+        # Its price URL has nobody listening: a log line per failed fetch
+        # (without the query string) and the prices-missing alarm.
+        open(config_b, "w").write(installation(
+            source, f"mqtt://127.0.0.1:{broker.port}", wrong,
+            tariff=f"    prices_url: http://127.0.0.1:{free_port()}/p.json?key=s3cret\n"))
         b = Daemon(binary, work, config_b, "b")
         daemons.append(b)
+        b_token = b.setup_installer()
+        wait_for("the failed fetch in the log", lambda: re.search(
+            r'msg="day-ahead prices not fetched" url=\S*127\.0\.0\.1:\d+/p\.json\S* reason=', b.log()))
+        assert "s3cret" not in b.log(), "the URL's query string is in the log"
+        wait_for("the prices-missing alarm", lambda: any(
+            a["id"] == "prices-missing" and a["severity"] == "warning"
+            for a in json.loads(b.call("GET", "/api/v1/alarms", token=b_token))))
         error = wait_for("the wrong password error", lambda: b.health().get("mqtt", {}).get(
             "last_error"))
         assert "not authorised" in error, error
         assert b.health()["mqtt"]["connected"] is False
         assert "not the password" not in b.log()
         b.stop()
-        print("ok: wrong password:", error)
+        print("ok: wrong password:", error, "; an unreachable price URL logged and alarmed")
 
         # 6. TLS with a test CA.
         tls = make_test_ca(work)
