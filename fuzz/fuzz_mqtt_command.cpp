@@ -31,7 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
   for (const bool read_only : {false, true}) {
     const site::TopicConfig config{"kirchhoff/home", "homeassistant", "kirchhoff_home", read_only};
-    const auto command = site::parse_command(topic, payload, installation(), config);
+    // 2026-03-01T00:00Z at UTC+1: sessions within 7 days of it are accepted.
+    const auto command =
+        site::parse_command(topic, payload, installation(), config, {1772323200, 3600});
     if (command.ok()) {
       if (read_only || !kirchhoff::control::validate(*command, installation()).ok()) {
         std::abort();  // read-only must refuse; accepted commands are valid

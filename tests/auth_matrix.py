@@ -44,11 +44,15 @@ EXPECTED = {
     ("POST", "/api/v1/installation/check"): "installer",
     ("POST", "/api/v1/outputs/{module}/{output}"): "owner",
     ("POST", "/api/v1/chargers/{load}/mode"): "owner",
+    ("POST", "/api/v1/chargers/{load}/session"): "owner",
+    ("DELETE", "/api/v1/chargers/{load}/session"): "owner",
     ("POST", "/api/v1/heat-pump/sg-ready"): "owner",
+    ("GET", "/api/v1/prices"): "viewer",
 }
 RANK = {"none": 0, "viewer": 1, "owner": 2, "installer": 3}
 CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}"),
-                 ("POST", "/api/v1/chargers/{load}/mode"), ("POST", "/api/v1/heat-pump/sg-ready")}
+                 ("POST", "/api/v1/chargers/{load}/mode"), ("POST", "/api/v1/heat-pump/sg-ready"),
+                 ("POST", "/api/v1/chargers/{load}/session"), ("DELETE", "/api/v1/chargers/{load}/session")}
 
 
 def main():
@@ -67,6 +71,7 @@ def main():
         ("POST", "/api/v1/installation/check"): demo_yaml,
         ("POST", "/api/v1/outputs/{module}/{output}"): json.dumps({"on": True}),
         ("POST", "/api/v1/chargers/{load}/mode"): json.dumps({"mode": "pv"}),
+        ("POST", "/api/v1/chargers/{load}/session"): json.dumps({"departure": "07:00", "need_kwh": 20}),
         ("POST", "/api/v1/heat-pump/sg-ready"): json.dumps({"state": 3}),
     }
     work = tempfile.mkdtemp()

@@ -119,6 +119,17 @@ if ! grep -qE "site.yaml:[0-9]+:13: error: prices of 'tariff': .*/bad.csv:2:26: 
 fi
 cp examples/prices-day-ahead.csv "$pc/bad.csv"
 expect "check accepts a good price file" 0 "$bin" check "$pc/site.yaml"
+# Day-ahead sources: a URL and its refresh are accepted; a topic needs server.mqtt.
+sed 's|^  tariff:|  tariff:\n    prices_url: https://prices.example/day-ahead.json\n    prices_refresh_min: 30|' \
+  examples/demo.yaml >"$pc/url.yaml"
+expect "check accepts prices_url" 0 "$bin" check "$pc/url.yaml"
+sed 's|^  tariff:|  tariff:\n    prices_url: ftp://x/p.json\n    prices_topic: energy/day-ahead|' \
+  examples/demo.yaml >"$pc/bad-url.yaml"
+expect "check refuses a bad prices_url and a topic without a broker" 1 "$bin" check "$pc/bad-url.yaml"
+if ! grep -qE "bad-url.yaml:[0-9]+:17: error: prices_url of 'tariff' must start with http:// or https://" "$out" ||
+  ! grep -qE "bad-url.yaml:[0-9]+:19: error: prices_topic of 'tariff' needs an MQTT broker" "$out"; then
+  echo "FAIL: check's day-ahead source errors"; cat "$out"; fail=$((fail + 1))
+fi
 rm -rf "$pc"
 expect "simulate with a bad --days" 2 "$bin" simulate --config examples/demo.yaml --days zero
 expect "simulate with an unknown option" 2 "$bin" simulate --config examples/demo.yaml --dayz 3

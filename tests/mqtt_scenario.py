@@ -12,7 +12,11 @@ simulator at a 100 ms cycle, so 10 cycles stand for 10 s of a real site.
      homeassistant/status says "online";
   3. live values arrive and follow the snapshot;
   4. commands: a relay switched and a charger's mode set over MQTT, recorded
-     as events of the user "mqtt"; a bad command refused with a log line;
+     as events of the user "mqtt"; a bad command refused with a log line; a
+     charge session declared and cleared over MQTT;
+  4b. day-ahead prices: fetched from a loopback HTTP server (python's
+     http.server) at start, then newer ones received retained on an MQTT
+     topic win for their hours; a bad message is refused with a log line;
   5. a wrong password is a clear error in the log and /health;
   6. TLS with a test CA (made here with openssl), on a read-only site that
      refuses a command with a log line;
@@ -200,9 +204,10 @@ class Daemon:
             self.proc.wait(timeout=20)
 
 
-def installation(source, url, password_file, extra=""):
+def installation(source, url, password_file, extra="", tariff=""):
     demo = open(os.path.join(source, "examples/demo.yaml")).read()
     demo = demo.replace("name: Demo house", "name: MQTT test house")
+    demo = demo.replace("  tariff:\n", "  tariff:\n" + tariff, 1)
     return demo + f"""
 server:
   mqtt:
@@ -305,6 +310,17 @@ def uplink_points(messages, series):
     return out
 
 
+def utc(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def price_list(first_hour, hours, import_price):
+    """Hourly day-ahead prices as the JSON of docs/control.md."""
+    return json.dumps({"prices": [
+        {"start": utc(first_hour + 3600 * h), "import_eur_per_kwh": import_price,
+         "export_eur_per_kwh": -0.01} for h in range(hours)]})
+
+
 def main():
     binary, source = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="kirchhoff-mqtt-")
@@ -312,8 +328,29 @@ def main():
     broker = Broker(work, "broker", accounts)
     password_file = os.path.join(work, "mqtt.secret")
     open(password_file, "w").write("kirchhoff password\n")
+    # Day-ahead prices on a loopback HTTP server: 0.21 EUR/kWh from two hours
+    # ago for 16 hours (the next 12 hours covered: no prices-missing alarm).
+    hour = int(time.time()) // 3600 * 3600
+    prices_dir = os.path.join(work, "prices")
+    os.makedirs(prices_dir)
+    open(os.path.join(prices_dir, "day-ahead.json"), "w").write(price_list(hour - 7200, 16, 0.21))
+    http_port = free_port()
+    http = subprocess.Popen(["/usr/bin/python3", "-m", "http.server", str(http_port), "--bind",
+                             "127.0.0.1", "--directory", prices_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def http_accepts():
+        try:
+            socket.create_connection(("127.0.0.1", http_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    wait_for("the price server", http_accepts)  # the daemon fetches once at start
     config = os.path.join(work, "house.yaml")
-    open(config, "w").write(installation(source, f"mqtt://127.0.0.1:{broker.port}", password_file))
+    open(config, "w").write(installation(
+        source, f"mqtt://127.0.0.1:{broker.port}", password_file,
+        tariff=f"    prices_url: http://127.0.0.1:{http_port}/day-ahead.json?token=s3cret\n"
+               "    prices_topic: energy/day-ahead\n"))
     ha = Subscriber(broker.port, "home-assistant", [f"{PREFIX}/#", "homeassistant/#"])
     daemons = []
     try:
@@ -382,6 +419,44 @@ def main():
         wait_for("the refusal in the log", lambda: "MQTT command refused" in daemon.log())
         print("ok: relay and charger mode over MQTT, events of user mqtt, bad payload refused")
 
+        # A charge session over MQTT: the mode's topic with /session/set.
+        session_topic = ev["command_topic"].replace("/mode/set", "/session/set")
+        ha.publish(session_topic, json.dumps({"departure": "07:00", "need_kwh": 20}))
+
+        def charger_session():
+            live = json.loads(daemon.call("GET", "/api/v1/live", token=token))
+            return live["chargers"][0]["session"]
+        declared = wait_for("the session in /live", charger_session)
+        assert declared["need_kwh"] == 20, declared
+        ha.publish(session_topic, "")
+        wait_for("the session cleared", lambda: charger_session() is None)
+        ha.publish(session_topic, json.dumps({"departure": "07:00", "need_kwh": 500}))
+        wait_for("the refused session in the log", lambda: re.search(
+            r'msg="MQTT command refused" .*at most 200 kWh', daemon.log()))
+        print("ok: a charge session declared and cleared over MQTT, a need of 500 kWh refused")
+
+        # 4b. Day-ahead prices: fetched from the URL at start (the token of
+        # its query string never in the log) ...
+        def prices():
+            return json.loads(daemon.call("GET", "/api/v1/prices", token=token))
+        fetched = wait_for("the fetched prices", lambda: prices()["source"] == "url" and prices())
+        at = {p["start"]: p["import_eur_per_kwh"] for p in fetched["prices"]}
+        assert at.get(utc(hour)) == 0.21, fetched
+        assert "s3cret" not in daemon.log(), "the URL's query string is in the log"
+        alarms = json.loads(daemon.call("GET", "/api/v1/alarms", token=token))
+        assert not any(a["id"] == "prices-missing" for a in alarms), alarms
+        # ... then newer prices for two hours, retained on the topic, win there.
+        ha.publish("energy/day-ahead", price_list(hour + 3600, 2, -0.05), retain=True)
+        received = wait_for("the MQTT prices", lambda: prices()["source"] == "mqtt" and prices())
+        at = {p["start"]: p["import_eur_per_kwh"] for p in received["prices"]}
+        assert at.get(utc(hour)) == 0.21 and at.get(utc(hour + 3600)) == -0.05 and \
+            at.get(utc(hour + 3 * 3600)) == 0.21, received
+        ha.publish("energy/day-ahead", '{"prices": [{"start": "noon"}]}')
+        wait_for("the refused prices in the log", lambda: re.search(
+            r'msg="day-ahead prices not taken" .*prices\[0\]\.start: bad time', daemon.log()))
+        ha.publish("energy/day-ahead", "", retain=True)  # the retained message removed
+        print("ok: day-ahead prices from the URL, newer ones from MQTT win, bad JSON refused")
+
         # Home Assistant restarts: discovery again.
         seen = len(ha.all())
         ha.publish("homeassistant/status", "online")
@@ -393,16 +468,27 @@ def main():
         wrong = os.path.join(work, "wrong.secret")
         open(wrong, "w").write("not the password\n")
         config_b = os.path.join(work, "wrong.yaml")
-        open(config_b, "w").write(installation(source, f"mqtt://127.0.0.1:{broker.port}", wrong))
+        # Its price URL has nobody listening: a log line per failed fetch
+        # (without the query string) and the prices-missing alarm.
+        open(config_b, "w").write(installation(
+            source, f"mqtt://127.0.0.1:{broker.port}", wrong,
+            tariff=f"    prices_url: http://127.0.0.1:{free_port()}/p.json?key=s3cret\n"))
         b = Daemon(binary, work, config_b, "b")
         daemons.append(b)
+        b_token = b.setup_installer()
+        wait_for("the failed fetch in the log", lambda: re.search(
+            r'msg="day-ahead prices not fetched" url=\S*127\.0\.0\.1:\d+/p\.json\S* reason=', b.log()))
+        assert "s3cret" not in b.log(), "the URL's query string is in the log"
+        wait_for("the prices-missing alarm", lambda: any(
+            a["id"] == "prices-missing" and a["severity"] == "warning"
+            for a in json.loads(b.call("GET", "/api/v1/alarms", token=b_token))))
         error = wait_for("the wrong password error", lambda: b.health().get("mqtt", {}).get(
             "last_error"))
         assert "not authorised" in error, error
         assert b.health()["mqtt"]["connected"] is False
         assert "not the password" not in b.log()
         b.stop()
-        print("ok: wrong password:", error)
+        print("ok: wrong password:", error, "; an unreachable price URL logged and alarmed")
 
         # 6. TLS with a test CA.
         tls = make_test_ca(work)
@@ -485,6 +571,8 @@ def main():
                 d.proc.kill()
         ha.stop()
         broker.kill()
+        http.kill()
+        http.wait()
         shutil.rmtree(work, ignore_errors=True)
     print("mqtt scenario passed")
 

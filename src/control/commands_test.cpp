@@ -114,3 +114,53 @@ TEST(ControlCommands, DescribeWordsTheCommandForEventsAndLogs) {
 
 }  // namespace
 }  // namespace kirchhoff::control
+
+namespace kirchhoff::control {
+namespace {
+
+// parse_ev_session's rules. 2026-03-01T00:00:00Z = 1772323200 (2026-01-01
+// is 1767225600, plus 59 days of 86400 s); local time UTC+1.
+TEST(EvSessionBody, DeparturesAndNeeds) {
+  const CommandTime at{1772323200, 3600};
+  auto error_of = [&](const std::string& body) {
+    const auto s = parse_ev_session(body, at, 60.0);
+    return s.ok() ? std::string("ok") : s.error().message;
+  };
+  // 01:00 local now: "00:30" has passed today, so it is tomorrow 00:30
+  // local = 2026-03-01T23:30Z.
+  const auto tomorrow = parse_ev_session(R"({"departure": "00:30", "need_kwh": 12.5})", at, 60.0);
+  ASSERT_TRUE(tomorrow.ok());
+  EXPECT_EQ(tomorrow->departure_unix_s, 1772323200 + 23 * 3600 + 1800);
+  EXPECT_EQ(tomorrow->need_wh, 12500.0);
+  EXPECT_EQ(tomorrow->declared_unix_s, 1772323200);
+  EXPECT_EQ(tomorrow->delivered_wh, 0.0);
+  // 50 % of a 77 kWh battery = 38.5 kWh.
+  const auto pct =
+      parse_ev_session(R"({"departure": "07:00", "need_pct": 50, "battery_kwh": 77})", at, 60.0);
+  ASSERT_TRUE(pct.ok());
+  EXPECT_EQ(pct->need_wh, 38500.0);
+  EXPECT_EQ(error_of(R"({"departure": "2026-02-28T23:00:00Z", "need_kwh": 5})"),
+            "departure 2026-02-28T23:00:00Z is in the past");
+  EXPECT_EQ(error_of(R"({"departure": "2026-03-08T00:00:01Z", "need_kwh": 5})"),
+            "departure 2026-03-08T00:00:01Z is more than 7 days ahead");
+  EXPECT_EQ(error_of(R"({"departure": "07:00", "need_kwh": 200.5})"),
+            "the need must be above 0 and at most 200 kWh, not 200.5 kWh");
+  EXPECT_EQ(error_of(R"({"departure": "07:00", "need_kwh": -1})"),
+            "the need must be above 0 and at most 200 kWh, not -1 kWh");
+  EXPECT_EQ(error_of(R"({"departure": "25:00", "need_kwh": 5})"),
+            "departure '25:00' is not a time of day");
+  EXPECT_EQ(error_of(R"({"departure": "soon", "need_kwh": 5})"),
+            "departure 'soon' is neither HH:MM nor ISO 8601 with an offset "
+            "(2026-03-02T07:00:00+01:00)");
+  EXPECT_EQ(error_of(R"({"departure": "07:00", "need_kwh": "5"})"), "need_kwh must be a number");
+  EXPECT_EQ(error_of(R"({"departure": "07:00", "need_kwh": 5, "need_pct": 5})"),
+            "give either need_kwh, or need_pct (with battery_kwh optionally): the body must be "
+            "{\"departure\": \"07:00\" or ISO 8601 with an offset, \"need_kwh\": 20} or "
+            "{\"departure\", \"need_pct\": 80, \"battery_kwh\": 60}");
+  EXPECT_EQ(error_of(R"({"departure": "07:00", "need_pct": 120})"),
+            "need_pct must be above 0 and at most 100");
+  EXPECT_EQ(error_of("[]").substr(0, 16), "the body must be");
+}
+
+}  // namespace
+}  // namespace kirchhoff::control

@@ -93,6 +93,12 @@ constexpr std::array kCatalogue{
               "The broker was unreachable for longer than the uplink keeps points: restore the "
               "connection (see No uplink). The dropped points are still in the local history; a "
               "larger server.mqtt.uplink_days bridges longer outages."},
+    // No manual entry: Kirchhoff's day-ahead sources (docs/control.md).
+    AlarmKind{"prices-missing", false, "warning", "Day-ahead prices missing",
+              "Check that control.tariff.prices_url answers (the log has a line per failed "
+              "fetch with the reason) or that the publisher sends to prices_topic; day-ahead "
+              "prices appear around 13:00 CET for the next day. Meanwhile the tariff's windows "
+              "and flat prices apply."},
 };
 
 // The grid phases' currents: over the main breaker's rating.

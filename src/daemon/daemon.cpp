@@ -27,6 +27,8 @@
 #include "daemon/live_diagnostics.hpp"
 #include "daemon/mqtt_link.hpp"
 #include "daemon/planning_service.hpp"
+#include "daemon/price_feed.hpp"
+#include "daemon/price_fetcher.hpp"
 #include "daemon/site_config.hpp"
 #include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
@@ -302,6 +304,58 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     mqtt_link = std::move(*link);
   }
+  // Day-ahead prices: the installation's file under what a URL or an MQTT
+  // topic delivers (docs/control.md); the control loop takes the merged
+  // series each cycle.
+  PriceFeed price_feed;
+  price_feed.set_file(installation_.control.tariff.prices, common::unix_ms_now() / 1000);
+  router.add(
+      "GET", "/api/v1/prices",
+      auth_api.guarded(auth::Role::kViewer, false,
+                       [&price_feed, &site_config](const api::HttpRequest&, const auth::Session&) {
+                         const std::int64_t now_s = common::unix_ms_now() / 1000;
+                         const auto inst = site_config.installation();
+                         return api::json_body(
+                             200, common::json_text(price_feed.to_json(inst->control.tariff, now_s,
+                                                                       local_utc_offset_s(now_s))));
+                       }));
+  std::unique_ptr<PriceFetcher> price_fetcher;
+  std::string fetching_url;
+  int fetching_refresh_min = 0;
+  // (Re)starts the price sources an installation names; an unchanged URL
+  // keeps its fetcher (and its schedule).
+  auto start_price_sources = [&](const model::Installation& inst) {
+    const model::TariffConfig& tariff = inst.control.tariff;
+    if (tariff.prices_url != fetching_url || tariff.prices_refresh_min != fetching_refresh_min) {
+      price_fetcher.reset();
+      fetching_url = tariff.prices_url;
+      fetching_refresh_min = tariff.prices_refresh_min;
+      if (!fetching_url.empty()) {
+        PriceFetcherOptions fetch;
+        fetch.url = fetching_url;
+        fetch.refresh = std::chrono::minutes(fetching_refresh_min);
+        fetch.http.local_only = options_.local_only;
+        price_fetcher = std::make_unique<PriceFetcher>(fetch, price_feed, log_);
+      }
+    }
+    if (mqtt_link) {
+      const std::string topic = tariff.prices_topic;
+      mqtt_link->set_price_topic(topic, [this, &price_feed, topic](const std::string& payload) {
+        const auto added =
+            price_feed.add_json(PriceSource::kMqtt, payload, "MQTT " + common::log_safe(topic, 200),
+                                common::unix_ms_now() / 1000);
+        if (!added) {
+          log_.warning("day-ahead prices not taken",
+                       {{"reason", common::log_safe(added.error().message, 300)}});
+        } else {
+          log_.info("day-ahead prices received", {{"topic", common::log_safe(topic, 200)}});
+        }
+      });
+    } else if (!tariff.prices_topic.empty()) {
+      log_.warning("day-ahead price topic ignored",
+                   {{"reason", "control.tariff.prices_topic needs server.mqtt"}});
+    }
+  };
   router.add("GET", "/api/v1/health", [this, started, &mqtt_link](const api::HttpRequest&) {
     const auto snap = latest();
     const double uptime_s =
@@ -390,6 +444,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // The HTTP thread starts once nothing can fail any more: a return after it
   // would destroy a joinable thread.
   std::thread http_thread([&io] { io.run(); });
+  start_price_sources(installation_);
   (void)(*history)->add_event({common::unix_ms_now(), "start", "", "kirchhoff started"});
   log_.info("started", {{"site", installation_.site.name},
                         {"data", data_dir->path()},
@@ -448,6 +503,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
     if (mqtt_link) {
       mqtt_link->set_installation(installation_);
     }
+    price_feed.set_file(installation_.control.tariff.prices, common::unix_ms_now() / 1000);
+    start_price_sources(installation_);
     const std::string what = "installation changed: " + installation_.site.name + ", " +
                              std::to_string(installation_.loads.size()) + " loads";
     (void)(*history)->add_event({common::unix_ms_now(), "config", change->user, what});
@@ -481,6 +538,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
         choices.set_ev_mode(ev->load, ev->mode);
       } else if (const auto* sg = std::get_if<control::SgReadyCommand>(&c.command)) {
         manager.set_sg_ready_manual(sg->state);
+      } else if (const auto* session = std::get_if<control::EvSessionCommand>(&c.command)) {
+        choices.set_ev_session(session->load, session->session);
       }
       const std::string what = control::describe(c.command);
       const char* kind =
@@ -505,7 +564,18 @@ int Daemon::run(const std::atomic<bool>& stop) {
     } else {
       measured = {};
     }
+    // The day-ahead prices as they stand: a new immutable series when a
+    // source delivered, taken whole (the fetcher and MQTT threads never
+    // touch this copy of the installation).
+    installation_.control.tariff.prices = price_feed.current();
     control::fill_input(installation_, measured, *site_devices, now_ms, cycle_s, clock, input);
+    // Declared sessions: energy charged since, and cleared when the car
+    // leaves or its departure passes (each an event).
+    for (const auto& gone : choices.update_sessions(input, now_ms / 1000, cycle_s)) {
+      const std::string what = "charger '" + gone.load + "' session cleared: " + gone.why;
+      (void)(*history)->add_event({now_ms, "command", "", what});
+      log_.info("session cleared", {{"load", gone.load}, {"why", gone.why}});
+    }
     choices.apply(input);
     source->declared_sessions(input);
     planning.on_cycle(input, installation_.control.tariff);
@@ -560,6 +630,10 @@ int Daemon::run(const std::atomic<bool>& stop) {
       auto link_checks = mqtt_link->alarms(common::unix_ms_now());
       checks.insert(checks.end(), link_checks.begin(), link_checks.end());
     }
+    const auto& tariff = installation_.control.tariff;
+    checks.push_back(price_feed.alarm(
+        !tariff.prices_url.empty() || (!tariff.prices_topic.empty() && mqtt_link != nullptr),
+        common::unix_ms_now() / 1000));
     record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : common::unix_ms_now()));
   };
 
@@ -672,6 +746,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
+  price_fetcher.reset();
   (void)(*history)->add_event({common::unix_ms_now(), "stop", "", "kirchhoff stopped"});
   if (mqtt_link) {
     mqtt_link->stop();

@@ -225,13 +225,24 @@ void MqttLink::on_message(const std::string& topic, const std::string& payload) 
     }
     return;
   }
+  {
+    std::lock_guard lock(prices_mutex_);
+    if (!price_topic_.empty() && topic == price_topic_) {
+      if (on_prices_) {
+        on_prices_(payload);
+      }
+      return;
+    }
+  }
   std::shared_ptr<const model::Installation> inst;
   {
     std::lock_guard lock(installation_mutex_);
     inst = installation_;
   }
   // Checked like the API's commands (read_only refuses them all).
-  auto command = mqtt::site::parse_command(topic, payload, *inst, topics_);
+  const std::int64_t now_s = common::unix_ms_now() / 1000;
+  auto command =
+      mqtt::site::parse_command(topic, payload, *inst, topics_, {now_s, local_utc_offset_s(now_s)});
   if (!command) {
     log_.warning("MQTT command refused", {{"topic", common::log_safe(topic, 200)},
                                           {"payload", common::log_safe(payload, 100)},
@@ -297,6 +308,26 @@ void MqttLink::set_installation(const model::Installation& installation) {
     installation_ = std::make_shared<const model::Installation>(installation);
   }
   installation_changed_ = true;
+}
+
+void MqttLink::set_price_topic(const std::string& topic,
+                               std::function<void(const std::string& payload)> on_prices) {
+  {
+    std::lock_guard lock(prices_mutex_);
+    if (topic == price_topic_) {
+      on_prices_ = std::move(on_prices);
+      return;
+    }
+    price_topic_ = topic;
+    on_prices_ = std::move(on_prices);
+  }
+  if (!topic.empty() && client_) {
+    if (auto subscribed = client_->subscribe(topic, 1); !subscribed) {
+      log_.warning(
+          "day-ahead price topic not subscribed",
+          {{"topic", common::log_safe(topic, 200)}, {"reason", subscribed.error().message}});
+    }
+  }
 }
 
 void MqttLink::stop() {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -64,6 +65,12 @@ class MqttLink {
   // A new installation in force: commands are checked against it, discovery
   // is sent anew and entities it no longer has are removed.
   void set_installation(const model::Installation& installation);
+  // Day-ahead prices (control.tariff.prices_topic): messages on `topic` go
+  // to `on_prices` on the network thread (it must return quickly). Another
+  // call replaces the topic (messages of the old one are ignored); an empty
+  // topic takes none. Thread-safe.
+  void set_price_topic(const std::string& topic,
+                       std::function<void(const std::string& payload)> on_prices);
   // Publishes "offline" and disconnects cleanly; the uplink stops.
   void stop();
 
@@ -94,6 +101,9 @@ class MqttLink {
   // The installation commands are checked against (network thread reads).
   mutable std::mutex installation_mutex_;
   std::shared_ptr<const model::Installation> installation_;
+  mutable std::mutex prices_mutex_;
+  std::string price_topic_;
+  std::function<void(const std::string&)> on_prices_;
   std::atomic<bool> resend_all_{false};  // connected anew, or Home Assistant restarted
   std::atomic<bool> installation_changed_{false};
   std::atomic<std::int64_t> disconnected_since_ms_{0};

@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ctime>
+
 #include "common/json_text.hpp"
+#include "common/time.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -25,6 +28,13 @@ api::HttpResponse queue_checked(SiteConfig& site, CommandQueue& queue, control::
 
 }  // namespace
 
+std::int64_t local_utc_offset_s(std::int64_t unix_s) {
+  const auto t = static_cast<std::time_t>(unix_s);
+  std::tm local{};
+  localtime_r(&t, &local);
+  return local.tm_gmtoff;
+}
+
 void CommandQueue::push(PersonCommand command) {
   std::lock_guard lock(mutex_);
   commands_.push_back(std::move(command));
@@ -37,11 +47,63 @@ std::vector<PersonCommand> CommandQueue::take() {
   return taken;
 }
 
+void PersonChoices::set_ev_session(const std::string& load,
+                                   std::optional<control::EvSession> session) {
+  if (session) {
+    sessions_[load] = {*session, false};
+  } else {
+    sessions_.erase(load);
+  }
+}
+
+std::optional<control::EvSession> PersonChoices::ev_session(const std::string& load) const {
+  const auto held = sessions_.find(load);
+  if (held == sessions_.end()) {
+    return std::nullopt;
+  }
+  return held->second.session;
+}
+
+std::vector<PersonChoices::ClearedSession> PersonChoices::update_sessions(
+    const control::ControlInput& input, std::int64_t now_unix_s, double cycle_s) {
+  std::vector<ClearedSession> cleared;
+  for (const auto& ev : input.evs) {
+    const auto it = sessions_.find(ev.name);
+    if (it == sessions_.end()) {
+      continue;
+    }
+    HeldSession& held = it->second;
+    if (now_unix_s >= held.session.departure_unix_s) {
+      cleared.push_back({ev.name, "departure passed"});
+      sessions_.erase(it);
+      continue;
+    }
+    // A charger that does not answer says nothing about the car.
+    if (!ev.present || !ev.responding) {
+      continue;
+    }
+    if (ev.plugged) {
+      held.seen_plugged = true;
+      if (ev.power_w > 0.0) {
+        held.session.delivered_wh += ev.power_w * cycle_s / 3600.0;
+      }
+    } else if (held.seen_plugged) {
+      cleared.push_back({ev.name, "unplugged"});
+      sessions_.erase(it);
+    }
+  }
+  return cleared;
+}
+
 void PersonChoices::apply(control::ControlInput& input) const {
   for (auto& ev : input.evs) {
     const auto chosen = ev_modes_.find(ev.name);
     if (chosen != ev_modes_.end()) {
       ev.mode = chosen->second;
+    }
+    const auto held = sessions_.find(ev.name);
+    if (held != sessions_.end()) {
+      ev.session = held->second.session;
     }
   }
 }
@@ -57,6 +119,10 @@ void PersonChoices::describe(const model::Installation& installation,
     c.plugged = ev.plugged;
     c.current_a = ev.current_a;
     c.power_w = ev.power_w;
+    if (ev.session) {
+      c.session = snapshot::ChargerValues::Session{ev.session->departure_unix_s,
+                                                   ev.session->need_wh, ev.session->delivered_wh};
+    }
     snap.chargers.push_back(std::move(c));
   }
   snap.heat_pumps.clear();
@@ -74,10 +140,12 @@ void PersonChoices::describe(const model::Installation& installation,
 }
 
 void PersonChoices::keep_only(const model::Installation& installation) {
-  std::erase_if(ev_modes_, [&](const auto& entry) {
+  const auto gone = [&](const auto& entry) {
     const model::Load* load = installation.find_load(entry.first);
     return load == nullptr || load->kind != model::LoadKind::kEv;
-  });
+  };
+  std::erase_if(ev_modes_, gone);
+  std::erase_if(sessions_, gone);
 }
 
 void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& site,
@@ -131,6 +199,38 @@ void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& sit
                          site, queue, control::EvModeCommand{load, *mode}, session.user,
                          {{"load", load}, {"mode", std::string(model::ev_mode_name(*mode))}});
                    }));
+  router.add(
+      "POST", "/api/v1/chargers/{load}/session",
+      auth.guarded(auth::Role::kOwner, true,
+                   [&site, &queue](const api::HttpRequest& r, const auth::Session& session) {
+                     const std::string& load = r.path_params.at(0);
+                     const auto inst = site.installation();
+                     const std::int64_t now_s = common::unix_ms_now() / 1000;
+                     const auto declared = control::parse_ev_session(
+                         r.body, {now_s, local_utc_offset_s(now_s)}, inst->control.ev.battery_kwh);
+                     if (!declared) {
+                       // An unknown charger is a 404 even with a bad body.
+                       if (auto valid = control::validate(
+                               control::EvSessionCommand{load, std::nullopt}, *inst);
+                           !valid && valid.error().kind == common::ErrorKind::kNotFound) {
+                         return api::json_error(404, valid.error().message);
+                       }
+                       return api::json_error(400, declared.error().message);
+                     }
+                     return queue_checked(
+                         site, queue, control::EvSessionCommand{load, *declared}, session.user,
+                         {{"load", load},
+                          {"departure", common::format_utc_time(declared->departure_unix_s * 1000)},
+                          {"need_kwh", declared->need_wh / 1000.0}});
+                   }));
+  router.add("DELETE", "/api/v1/chargers/{load}/session",
+             auth.guarded(auth::Role::kOwner, true,
+                          [&site, &queue](const api::HttpRequest& r, const auth::Session& session) {
+                            const std::string& load = r.path_params.at(0);
+                            return queue_checked(
+                                site, queue, control::EvSessionCommand{load, std::nullopt},
+                                session.user, {{"load", load}, {"session", nullptr}});
+                          }));
   router.add(
       "POST", "/api/v1/heat-pump/sg-ready",
       auth.guarded(

@@ -36,28 +36,55 @@ class CommandQueue {
 };
 
 // The charger modes people chose, by EV load name (the installation's
-// control.ev.mode for the others). Owned by the control loop.
+// control.ev.mode for the others), and the charge sessions they declared.
+// Owned by the control loop (not thread-safe).
 class PersonChoices {
  public:
   void set_ev_mode(const std::string& load, model::EvMode mode) { ev_modes_[load] = mode; }
-  // Lays the chosen modes over the energy manager's input.
+  // A declared session replaces the charger's earlier one; empty clears it.
+  void set_ev_session(const std::string& load, std::optional<control::EvSession> session);
+  std::optional<control::EvSession> ev_session(const std::string& load) const;
+
+  struct ClearedSession {
+    std::string load;
+    std::string why;  // "unplugged", "departure passed"
+  };
+  // Once per cycle, on the input as filled from the devices: adds the energy
+  // each charger with a session drew this cycle (power_w × cycle_s, charging
+  // only) and clears the sessions whose car was unplugged (plugged at some
+  // cycle since it was declared, and no longer) or whose departure has
+  // passed. Returns what was cleared, for the events.
+  std::vector<ClearedSession> update_sessions(const control::ControlInput& input,
+                                              std::int64_t now_unix_s, double cycle_s);
+  // Lays the chosen modes and sessions over the energy manager's input.
   void apply(control::ControlInput& input) const;
   // The chargers' modes and states, the heat pump's SG Ready state and the
   // battery's charge as they stand, into the snapshot.
   void describe(const model::Installation& installation, const control::ControlInput& input,
                 std::optional<int> sg_ready, bool sg_manual, snapshot::SiteSnapshot& snap) const;
-  // A new installation: modes of chargers it no longer has are forgotten.
+  // A new installation: modes and sessions of chargers it no longer has are
+  // forgotten.
   void keep_only(const model::Installation& installation);
 
  private:
+  struct HeldSession {
+    control::EvSession session;
+    bool seen_plugged = false;  // the car was plugged in at a cycle since
+  };
   std::map<std::string, model::EvMode> ev_modes_;
+  std::map<std::string, HeldSession> sessions_;
 };
 
+// The box's offset from UTC at an instant (local minus UTC, seconds).
+std::int64_t local_utc_offset_s(std::int64_t unix_s);
+
 // POST /api/v1/outputs/{module}/{output} {"on": bool}, POST
-// /api/v1/chargers/{load}/mode {"mode": "pv"} and POST
-// /api/v1/heat-pump/sg-ready {"state": 1-4 | "auto"} (owner). Checked with
-// control::validate against the installation in force, then queued; 202.
-// `site` and `queue` must outlive the router.
+// /api/v1/chargers/{load}/mode {"mode": "pv"}, POST and DELETE
+// /api/v1/chargers/{load}/session (control::parse_ev_session's body, judged
+// at the box's clock and local time) and POST /api/v1/heat-pump/sg-ready
+// {"state": 1-4 | "auto"} (owner). Checked with control::validate against the
+// installation in force, then queued; 202. `site` and `queue` must outlive
+// the router.
 void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& site,
                         CommandQueue& queue);
 

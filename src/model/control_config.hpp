@@ -48,6 +48,9 @@ struct EvConfig {
   double disable_w = 200.0;
   bool cheap_charging = true;  // charge at full power in "charge" tariff windows
   EvSharing sharing = EvSharing::kFair;
+  // A car's usable battery (kWh), for charge sessions declared in percent
+  // when the person does not say the size.
+  double battery_kwh = 60.0;
 };
 
 struct BatteryConfig {
@@ -139,6 +142,15 @@ struct TariffConfig {
   std::string prices_file;
   SourcePos prices_pos;
   std::shared_ptr<const PriceSeries> prices;
+  // Day-ahead prices the daemon fetches over HTTP(S) (`prices_url`, every
+  // `prices_refresh_min` minutes) or receives on the MQTT broker
+  // (`prices_topic`), as JSON (docs/control.md); empty: none. The daemon
+  // merges them with the file's into `prices` of its copy.
+  std::string prices_url;
+  SourcePos prices_url_pos;
+  int prices_refresh_min = 60;
+  std::string prices_topic;
+  SourcePos prices_topic_pos;
   std::optional<CapacityTariff> capacity;
 
   // The window in force at a minute of the day (the first that matches).

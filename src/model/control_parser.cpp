@@ -96,9 +96,9 @@ constexpr std::array<std::string_view, 9> kControlKeys = {"cycle_ms", "breaker_c
                                                           "ev",       "battery",       "heat_pump",
                                                           "relays",   "grid",          "tariff"};
 constexpr std::array<std::string_view, 4> kCircuitKeys = {"name", "breaker_a", "parent", "loads"};
-constexpr std::array<std::string_view, 9> kEvKeys = {
+constexpr std::array<std::string_view, 10> kEvKeys = {
     "mode",     "min_a",     "max_a",           "phase_switching", "enable_delay_s",
-    "enable_w", "disable_w", "disable_delay_s", "sharing"};
+    "enable_w", "disable_w", "disable_delay_s", "sharing",         "battery_kwh"};
 constexpr std::array<std::string_view, 2> kSharing = {"fair", "priority"};
 constexpr std::array<std::string_view, 4> kBatteryKeys = {"reserve_pct", "charge_to_pct",
                                                           "deadband_w", "direction_hold_s"};
@@ -112,8 +112,9 @@ constexpr std::array<std::string_view, 6> kGridKeys = {"export_limit_w", "export
                                                        "dimming",        "inverter_safe_pct"};
 constexpr std::array<std::string_view, 3> kSignalKeys = {"input", "limit_pct", "active"};
 constexpr std::array<std::string_view, 3> kDimmingKeys = {"input", "cap_w", "active"};
-constexpr std::array<std::string_view, 6> kTariffKeys = {
-    "import_per_kwh", "export_per_kwh", "currency", "windows", "prices", "capacity"};
+constexpr std::array<std::string_view, 9> kTariffKeys = {
+    "import_per_kwh", "export_per_kwh", "currency",           "windows",     "prices",
+    "capacity",       "prices_url",     "prices_refresh_min", "prices_topic"};
 constexpr std::array<std::string_view, 2> kCapacityKeys = {"eur_per_kw_month", "min_kw"};
 constexpr std::array<std::string_view, 5> kWindowKeys = {"from", "to", "import_per_kwh",
                                                          "export_per_kwh", "action"};
@@ -126,6 +127,45 @@ constexpr std::array<std::string_view, 3> kActions = {"none", "charge", "hold"};
 constexpr std::array<std::string_view, 3> kPhaseNames = {"L1", "L2", "L3"};
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Why a prices_url cannot be fetched, or "": http:// or https://, a host, no
+// white space or control characters.
+std::string price_url_problem(std::string_view url) {
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+  } else {
+    return "must start with http:// or https://";
+  }
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':' || rest.front() == '?') {
+    return "must name a host after the scheme";
+  }
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return "must not hold spaces or control characters";
+    }
+  }
+  if (url.size() > 2000) {
+    return "is longer than 2000 characters";
+  }
+  return {};
+}
+
+// Why a prices_topic cannot be subscribed to as one topic, or "".
+std::string price_topic_problem(std::string_view topic) {
+  if (topic.empty()) {
+    return "must name an MQTT topic";
+  }
+  if (topic.find_first_of("+#") != std::string_view::npos) {
+    return "must be one topic, without the wildcards + or #";
+  }
+  if (topic.find('\0') != std::string_view::npos || topic.size() > 1000) {
+    return "must be a topic name of at most 1000 characters without NUL";
+  }
+  return {};
+}
 
 class ControlParser {
  public:
@@ -311,6 +351,7 @@ class ControlParser {
     set(e, "disable_delay_s", "'ev'", 0, 3600, ev.disable_delay_s);
     set(e, "enable_w", "'ev'", -100000, 100000, ev.enable_w);
     set(e, "disable_w", "'ev'", -100000, 100000, ev.disable_w);
+    set(e, "battery_kwh", "'ev'", 1, 250, ev.battery_kwh);
   }
 
   void parse_relay(const YAML::Node& e, std::vector<RelayControlConfig>& out) {
@@ -465,6 +506,29 @@ class ControlParser {
         }
       }
     }
+    if (auto url = r_.child(t, "prices_url", "'tariff'", false)) {
+      if (auto value = r_.scalar(*url, "prices_url")) {
+        if (auto bad = price_url_problem(*value); !bad.empty()) {
+          r_.error(YamlReader::pos_of(*url), "prices_url of 'tariff' " + bad);
+        } else {
+          tariff.prices_url = *value;
+          tariff.prices_url_pos = YamlReader::pos_of(*url);
+        }
+      }
+    }
+    if (auto v = bounded(t, "prices_refresh_min", "'tariff'", 5, 1440)) {
+      tariff.prices_refresh_min = static_cast<int>(*v);
+    }
+    if (auto topic = r_.child(t, "prices_topic", "'tariff'", false)) {
+      if (auto value = r_.scalar(*topic, "prices_topic")) {
+        if (auto bad = price_topic_problem(*value); !bad.empty()) {
+          r_.error(YamlReader::pos_of(*topic), "prices_topic of 'tariff' " + bad);
+        } else {
+          tariff.prices_topic = *value;
+          tariff.prices_topic_pos = YamlReader::pos_of(*topic);
+        }
+      }
+    }
     if (auto cap = r_.child(t, "capacity", "'tariff'", false);
         cap && map(*cap, "'capacity'", kCapacityKeys)) {
       CapacityTariff capacity;
@@ -536,6 +600,10 @@ std::vector<Diagnostic> validate_control(const Installation& inst) {
   auto error = [&](int line, int column, std::string message) {
     out.push_back({{line, column}, Severity::kError, std::move(message)});
   };
+  if (!c.tariff.prices_topic.empty() && !inst.server.mqtt) {
+    error(c.tariff.prices_topic_pos.line, c.tariff.prices_topic_pos.column,
+          "prices_topic of 'tariff' needs an MQTT broker: add 'mqtt' to the 'server' section");
+  }
   auto find_module_io = [&](const std::string& module, int number,
                             bool output) -> std::optional<ModuleInputKind> {
     for (const auto& m : inst.modules) {

@@ -428,3 +428,55 @@ TEST(Loader, CapacityTariffIsValidated) {
 
 }  // namespace
 }  // namespace kirchhoff::model
+
+namespace kirchhoff::model {
+namespace {
+
+TEST(Loader, DayAheadSourcesAndBatterySize) {
+  auto ok = check_installation(
+      "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\n"
+      "server:\n  mqtt: {url: mqtt://127.0.0.1:1883}\n"
+      "control:\n  ev: {battery_kwh: 77}\n  tariff:\n"
+      "    prices_url: https://prices.example/day-ahead.json?token=abc\n"
+      "    prices_refresh_min: 30\n"
+      "    prices_topic: energy/day-ahead\n");
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_FALSE(ok.has_errors());
+  const auto& c = ok.installation->control;
+  EXPECT_EQ(c.tariff.prices_url, "https://prices.example/day-ahead.json?token=abc");
+  EXPECT_EQ(c.tariff.prices_refresh_min, 30);
+  EXPECT_EQ(c.tariff.prices_topic, "energy/day-ahead");
+  EXPECT_EQ(c.ev.battery_kwh, 77.0);
+  // Defaults.
+  auto plain = check_installation(kTariffBase + "    currency: EUR\n");
+  ASSERT_TRUE(plain.installation.has_value());
+  EXPECT_EQ(plain.installation->control.tariff.prices_refresh_min, 60);
+  EXPECT_EQ(plain.installation->control.ev.battery_kwh, 60.0);
+}
+
+TEST(Loader, DayAheadSourcesAreValidatedAtTheirKeys) {
+  auto scheme = check_installation(kTariffBase + "    prices_url: ftp://host/p.json\n");
+  const Diagnostic* d = find(scheme, "prices_url of 'tariff' must start with http:// or https://");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 5);
+  EXPECT_EQ(d->pos.column, 17);
+  auto host = check_installation(kTariffBase + "    prices_url: http:///p.json\n");
+  EXPECT_NE(find(host, "prices_url of 'tariff' must name a host after the scheme"), nullptr);
+  auto refresh = check_installation(kTariffBase + "    prices_refresh_min: 1\n");
+  EXPECT_NE(find(refresh, "prices_refresh_min in 'tariff' must be between 5 and 1440"), nullptr);
+  auto wildcard = check_installation(kTariffBase + "    prices_topic: energy/+\n");
+  EXPECT_NE(find(wildcard, "prices_topic of 'tariff' must be one topic, without the wildcards"),
+            nullptr);
+  // A topic needs the broker of server.mqtt.
+  auto no_broker = check_installation(kTariffBase + "    prices_topic: energy/day-ahead\n");
+  d = find(no_broker, "prices_topic of 'tariff' needs an MQTT broker");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 5);
+  auto battery = check_installation(
+      "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\n"
+      "control:\n  ev: {battery_kwh: 0}\n");
+  EXPECT_NE(find(battery, "battery_kwh in 'ev' must be between 1 and 250"), nullptr);
+}
+
+}  // namespace
+}  // namespace kirchhoff::model

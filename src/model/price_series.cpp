@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "common/text.hpp"
 #include "common/time.hpp"
@@ -176,31 +178,9 @@ common::Result<PriceSeries> PriceSeries::parse(std::string_view text, const std:
       }
       (k == 1 ? point.import_per_kwh : point.export_per_kwh) = *value;
     }
-    if (!series.starts_.empty()) {
-      const std::int64_t diff = *unix_s - series.starts_.back();
-      if (diff == 0) {
-        return fail(line_no, columns[0], "duplicate start " + shown(fields[0]));
-      }
-      if (diff < 0) {
-        return fail(line_no, columns[0],
-                    "out of order: " + shown(fields[0]) + " is before the previous row's start");
-      }
-      if (series.starts_.size() == 1) {
-        if (diff != 900 && diff != 3600) {
-          return fail(
-              line_no, columns[0],
-              "step not 15 or 60 minutes: " + std::to_string(diff) + " s after the previous row");
-        }
-        series.step_s_ = diff;
-      } else if (diff % series.step_s_ != 0) {
-        return fail(line_no, columns[0],
-                    "step not " + std::to_string(series.step_s_ / 60) +
-                        " minutes as in the rest of the file: " + std::to_string(diff) +
-                        " s after the previous row");
-      }
+    if (auto why = series.append(*unix_s, point); !why.empty()) {
+      return fail(line_no, columns[0], why + " (start " + shown(fields[0]) + ")");
     }
-    series.starts_.push_back(*unix_s);
-    series.prices_.push_back(point);
   }
   if (!header) {
     return fail(line_no == 0 ? 1 : line_no, 1,
@@ -210,6 +190,141 @@ common::Result<PriceSeries> PriceSeries::parse(std::string_view text, const std:
     return fail(line_no, 1, "no prices: the file has a header but no rows");
   }
   return series;
+}
+
+std::string PriceSeries::append(std::int64_t unix_s, const PricePoint& point) {
+  if (!starts_.empty()) {
+    const std::int64_t diff = unix_s - starts_.back();
+    if (diff == 0) {
+      return "duplicate start";
+    }
+    if (diff < 0) {
+      return "out of order: before the previous row's start";
+    }
+    if (starts_.size() == 1) {
+      if (diff != 900 && diff != 3600) {
+        return "step not 15 or 60 minutes: " + std::to_string(diff) + " s after the previous row";
+      }
+      step_s_ = diff;
+    } else if (diff % step_s_ != 0) {
+      return "step not " + std::to_string(step_s_ / 60) +
+             " minutes as in the rest: " + std::to_string(diff) + " s after the previous row";
+    }
+  }
+  starts_.push_back(unix_s);
+  prices_.push_back(point);
+  return {};
+}
+
+common::Result<PriceSeries> PriceSeries::parse_json(std::string_view text,
+                                                    const std::string& label) {
+  using nlohmann::json;
+  auto fail = [&](const std::string& place, const std::string& reason) {
+    return common::make_error(common::ErrorKind::kInvalidArgument,
+                              label + ": " + (place.empty() ? "" : place + ": ") + reason);
+  };
+  if (text.size() > kMaxBytes) {
+    return fail("", "the price list is larger than 16 MiB");
+  }
+  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) {
+    return fail("", "not JSON");
+  }
+  const json* list = &doc;
+  std::string base = "prices";
+  if (doc.is_object()) {
+    const auto it = doc.find("prices");
+    if (it == doc.end()) {
+      return fail("", "expected an array of prices or an object with \"prices\"");
+    }
+    list = &*it;
+  }
+  if (!list->is_array()) {
+    return fail(doc.is_object() ? "prices" : "",
+                "expected an array of {\"start\", \"import_eur_per_kwh\", "
+                "\"export_eur_per_kwh\"}");
+  }
+  if (list->empty()) {
+    return fail("prices", "no prices: the list is empty");
+  }
+  PriceSeries series;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& entry = (*list)[i];
+    const std::string place = base + "[" + std::to_string(i) + "]";
+    if (!entry.is_object()) {
+      return fail(place, "expected an object with start, import_eur_per_kwh, export_eur_per_kwh");
+    }
+    const auto start = entry.find("start");
+    if (start == entry.end() || !start->is_string()) {
+      return fail(place + ".start", "missing, or not a string");
+    }
+    const auto& start_text = start->get_ref<const std::string&>();
+    const auto unix_s = parse_iso8601_with_offset(start_text);
+    if (!unix_s) {
+      return fail(place + ".start",
+                  "bad time " + shown(start_text) +
+                      ": expected ISO 8601 with an offset, e.g. 2026-03-01T00:00:00+01:00");
+    }
+    PricePoint point;
+    for (const char* key : {"import_eur_per_kwh", "export_eur_per_kwh"}) {
+      const auto value = entry.find(key);
+      if (value == entry.end() || !value->is_number()) {
+        return fail(place + "." + key, "missing, or not a number");
+      }
+      const double v = value->get<double>();
+      if (!std::isfinite(v) || std::abs(v) > kPriceLimit) {
+        return fail(place + "." + key, "price out of range " + shown(value->dump()) +
+                                           ": expected EUR per kWh between -10 and 10");
+      }
+      (key[0] == 'i' ? point.import_per_kwh : point.export_per_kwh) = v;
+    }
+    if (auto why = series.append(*unix_s, point); !why.empty()) {
+      return fail(place + ".start", why + " (start " + shown(start_text) + ")");
+    }
+  }
+  return series;
+}
+
+PriceSeries PriceSeries::merge(const PriceSeries& older, const PriceSeries& newer,
+                               std::int64_t keep_from_unix_s) {
+  const std::int64_t step = older.empty()   ? newer.step_s_
+                            : newer.empty() ? older.step_s_
+                                            : std::min(older.step_s_, newer.step_s_);
+  auto floor_mod = [](std::int64_t a, std::int64_t m) { return ((a % m) + m) % m; };
+  std::map<std::int64_t, PricePoint> rows;
+  auto lay = [&](const PriceSeries& s) {
+    for (std::size_t i = 0; i < s.starts_.size(); ++i) {
+      for (std::int64_t at = s.starts_[i]; at < s.starts_[i] + s.step_s_; at += step) {
+        if (at + step > keep_from_unix_s) {
+          rows[at] = s.prices_[i];
+        }
+      }
+    }
+  };
+  lay(older);
+  if (!older.empty() && !newer.empty() &&
+      floor_mod(older.starts_.front() - newer.starts_.front(), step) != 0) {
+    rows.clear();  // two grids that cannot share rows: the newer one replaces
+  }
+  lay(newer);
+  PriceSeries out;
+  out.step_s_ = step;
+  for (const auto& [at, point] : rows) {
+    out.starts_.push_back(at);
+    out.prices_.push_back(point);
+  }
+  return out;
+}
+
+std::vector<PriceSeries::Row> PriceSeries::rows(std::int64_t from_unix_s,
+                                                std::int64_t to_unix_s) const {
+  std::vector<Row> out;
+  auto it = std::upper_bound(starts_.begin(), starts_.end(), from_unix_s - step_s_);
+  for (; it != starts_.end() && *it < to_unix_s; ++it) {
+    const auto i = static_cast<std::size_t>(it - starts_.begin());
+    out.push_back({starts_[i], prices_[i]});
+  }
+  return out;
 }
 
 common::Result<PriceSeries> PriceSeries::load(const std::string& path) {

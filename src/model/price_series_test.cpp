@@ -125,3 +125,116 @@ TEST(PriceSeries, ErrorsNameLineColumnAndReason) {
 
 }  // namespace
 }  // namespace kirchhoff::model
+
+namespace kirchhoff::model {
+namespace {
+
+// Day-ahead JSON: the object form with a negative hour; instants from
+// kMarch1Utc (2026-03-01T00:00Z, worked out above).
+TEST(PriceSeriesJson, ObjectFormWithANegativeHour) {
+  const auto series = PriceSeries::parse_json(
+      R"({"prices": [
+        {"start": "2026-03-01T01:00:00+01:00", "import_eur_per_kwh": 0.25, "export_eur_per_kwh": 0.05, "area": "BE"},
+        {"start": "2026-03-01T02:00:00+01:00", "import_eur_per_kwh": -0.1, "export_eur_per_kwh": -0.2}
+      ]})",
+      "http://host/p.json");
+  ASSERT_TRUE(series.ok()) << series.error().message;
+  EXPECT_EQ(series->size(), 2u);
+  EXPECT_EQ(series->step_s(), 3600);
+  EXPECT_EQ(series->first_unix_s(), kMarch1Utc);
+  EXPECT_DOUBLE_EQ(series->price_at(kMarch1Utc + 3599)->import_per_kwh, 0.25);
+  EXPECT_DOUBLE_EQ(series->price_at(kMarch1Utc + 3600)->export_per_kwh, -0.2);
+  EXPECT_FALSE(series->price_at(kMarch1Utc + 7200).has_value());
+}
+
+TEST(PriceSeriesJson, ArrayFormInQuarterHours) {
+  const auto series = PriceSeries::parse_json(
+      R"([{"start": "2026-03-01T00:00Z", "import_eur_per_kwh": 1, "export_eur_per_kwh": 0},
+          {"start": "2026-03-01T00:15Z", "import_eur_per_kwh": 2, "export_eur_per_kwh": 0}])",
+      "t");
+  ASSERT_TRUE(series.ok()) << series.error().message;
+  EXPECT_EQ(series->step_s(), 900);
+  EXPECT_DOUBLE_EQ(series->price_at(kMarch1Utc + 900)->import_per_kwh, 2.0);
+}
+
+TEST(PriceSeriesJson, ErrorsNameThePlace) {
+  auto error_of = [](const std::string& text) {
+    const auto series = PriceSeries::parse_json(text, "src");
+    return series.ok() ? std::string("ok") : series.error().message;
+  };
+  EXPECT_EQ(error_of("{"), "src: not JSON");
+  EXPECT_EQ(error_of("{\"data\": []}"),
+            "src: expected an array of prices or an object with \"prices\"");
+  EXPECT_EQ(error_of("[]"), "src: prices: no prices: the list is empty");
+  EXPECT_EQ(error_of("[1]"),
+            "src: prices[0]: expected an object with start, import_eur_per_kwh, "
+            "export_eur_per_kwh");
+  EXPECT_THAT(error_of(R"([{"start": "2026-13-01T00:00Z", "import_eur_per_kwh": 0,
+                            "export_eur_per_kwh": 0}])"),
+              HasSubstr("src: prices[0].start: bad time '2026-13-01T00:00Z'"));
+  EXPECT_EQ(error_of(R"([{"start": "2026-03-01T00:00Z", "import_eur_per_kwh": "0.1",
+                         "export_eur_per_kwh": 0}])"),
+            "src: prices[0].import_eur_per_kwh: missing, or not a number");
+  EXPECT_THAT(error_of(R"([{"start": "2026-03-01T00:00Z", "import_eur_per_kwh": 0,
+                           "export_eur_per_kwh": 11}])"),
+              HasSubstr("src: prices[0].export_eur_per_kwh: price out of range"));
+  EXPECT_THAT(
+      error_of(R"([{"start": "2026-03-01T00:00Z", "import_eur_per_kwh": 0, "export_eur_per_kwh": 0},
+                           {"start": "2026-03-01T00:30Z", "import_eur_per_kwh": 0, "export_eur_per_kwh": 0}])"),
+      HasSubstr("src: prices[1].start: step not 15 or 60 minutes: 1800 s"));
+  EXPECT_THAT(
+      error_of(R"([{"start": "2026-03-01T01:00Z", "import_eur_per_kwh": 0, "export_eur_per_kwh": 0},
+                           {"start": "2026-03-01T00:00Z", "import_eur_per_kwh": 0, "export_eur_per_kwh": 0}])"),
+      HasSubstr("src: prices[1].start: out of order"));
+}
+
+PriceSeries json_series(const std::string& text) {
+  auto series = PriceSeries::parse_json(text, "t");
+  EXPECT_TRUE(series.ok()) << series.error().message;
+  return series.ok() ? std::move(*series) : PriceSeries{};
+}
+
+// An hourly day (00:00-02:00 at 0.10, 0.20) with newer quarter hours over
+// 01:00-01:30 (0.50, 0.60): the merged series is in quarter hours, the newer
+// prices win where they exist and the hour holds for its other quarters.
+TEST(PriceSeriesJson, MergeNewerWinsInQuarterHours) {
+  const auto older = json_series(R"([
+      {"start": "2026-03-01T00:00Z", "import_eur_per_kwh": 0.1, "export_eur_per_kwh": 0.01},
+      {"start": "2026-03-01T01:00Z", "import_eur_per_kwh": 0.2, "export_eur_per_kwh": 0.02}])");
+  const auto newer = json_series(R"([
+      {"start": "2026-03-01T01:00Z", "import_eur_per_kwh": 0.5, "export_eur_per_kwh": 0.05},
+      {"start": "2026-03-01T01:15Z", "import_eur_per_kwh": 0.6, "export_eur_per_kwh": 0.06}])");
+  const auto merged = PriceSeries::merge(older, newer, 0);
+  EXPECT_EQ(merged.step_s(), 900);
+  EXPECT_EQ(merged.size(), 8u);  // two hours of quarters
+  EXPECT_DOUBLE_EQ(merged.price_at(kMarch1Utc + 2700)->import_per_kwh, 0.1);
+  EXPECT_DOUBLE_EQ(merged.price_at(kMarch1Utc + 3600)->import_per_kwh, 0.5);
+  EXPECT_DOUBLE_EQ(merged.price_at(kMarch1Utc + 4500)->import_per_kwh, 0.6);
+  EXPECT_DOUBLE_EQ(merged.price_at(kMarch1Utc + 5400)->import_per_kwh, 0.2);
+  EXPECT_FALSE(merged.price_at(kMarch1Utc + 7200).has_value());
+  // Rows ending at or before 01:00 are dropped.
+  const auto pruned = PriceSeries::merge(older, newer, kMarch1Utc + 3600);
+  EXPECT_EQ(pruned.first_unix_s(), kMarch1Utc + 3600);
+  // rows() lists the steps overlapping a range.
+  const auto rows = merged.rows(kMarch1Utc + 3700, kMarch1Utc + 4600);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].start_unix_s, kMarch1Utc + 3600);
+  EXPECT_EQ(rows[1].start_unix_s, kMarch1Utc + 4500);
+  // Merging into nothing keeps the series as it is.
+  const auto alone = PriceSeries::merge(PriceSeries{}, older, 0);
+  EXPECT_EQ(alone.step_s(), 3600);
+  EXPECT_EQ(alone.size(), 2u);
+}
+
+TEST(PriceSeriesJson, MisalignedGridsTheNewerReplaces) {
+  const auto older = json_series(R"([
+      {"start": "2026-03-01T00:00Z", "import_eur_per_kwh": 0.1, "export_eur_per_kwh": 0}])");
+  const auto newer = json_series(R"([
+      {"start": "2026-03-01T00:10Z", "import_eur_per_kwh": 0.3, "export_eur_per_kwh": 0}])");
+  const auto merged = PriceSeries::merge(older, newer, 0);
+  EXPECT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged.first_unix_s(), kMarch1Utc + 600);
+}
+
+}  // namespace
+}  // namespace kirchhoff::model

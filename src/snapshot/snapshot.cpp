@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common/time.hpp"
+
 namespace kirchhoff::snapshot {
 
 namespace {
@@ -88,11 +90,18 @@ nlohmann::json to_json(const SiteSnapshot& s) {
   out["alarms"] = alarms_to_json(s.alarms);
   json chargers = json::array();
   for (const auto& c : s.chargers) {
-    chargers.push_back({{"load", c.load},
-                        {"mode", c.mode},
-                        {"plugged", c.plugged},
-                        {"current_a", c.current_a},
-                        {"power_w", c.power_w}});
+    chargers.push_back(
+        {{"load", c.load},
+         {"mode", c.mode},
+         {"plugged", c.plugged},
+         {"current_a", c.current_a},
+         {"power_w", c.power_w},
+         {"session",
+          c.session
+              ? json{{"departure", common::format_utc_time(c.session->departure_unix_s * 1000)},
+                     {"need_kwh", c.session->need_wh / 1000.0},
+                     {"delivered_kwh", std::round(c.session->delivered_wh) / 1000.0}}
+              : json(nullptr)}});
   }
   out["chargers"] = chargers;
   json heat_pumps = json::array();

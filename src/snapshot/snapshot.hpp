@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,14 @@ struct ChargerValues {
   bool plugged = false;
   double current_a = 0.0;  // per phase now
   double power_w = 0.0;
+  // A person's declared charge session: JSON "session": {"departure" (ISO
+  // 8601 UTC), "need_kwh", "delivered_kwh"}, or null.
+  struct Session {
+    std::int64_t departure_unix_s = 0;
+    double need_wh = 0.0;
+    double delivered_wh = 0.0;
+  };
+  std::optional<Session> session;
 };
 
 // The heat pump's SG Ready state (1 blocked, 2 normal, 3 recommended, 4

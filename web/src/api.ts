@@ -32,8 +32,24 @@ export interface Snapshot {
   inputs: { module: string; input: number; name: string; kind: string; total?: number; unit?: string; closed?: boolean }[];
   outputs: { module: string; output: number; name: string; energised: boolean }[];
   control: { controller: string; reason: string; alarm?: boolean }[];
+  chargers?: Charger[];
   alarms?: Alarm[];
   devices?: DeviceValues[];
+}
+
+// A charger the energy manager steers, with the session a person declared.
+export interface ChargeSession {
+  departure: string; // ISO 8601 UTC
+  need_kwh: number;
+  delivered_kwh: number;
+}
+export interface Charger {
+  load: string;
+  mode: string;
+  plugged: boolean;
+  current_a: number;
+  power_w: number;
+  session?: ChargeSession | null;
 }
 
 // A real device (P1, SunSpec, Modbus) as the daemon's poller last saw it.
@@ -157,6 +173,13 @@ export const history = (series: string, fromS: number, toS: number) =>
 
 export const switchOutput = (module: string, output: number, on: boolean) =>
   call<{ status: string }>("POST", `/api/v1/outputs/${encodeURIComponent(module)}/${output}`, { on });
+
+// "Ready by": HH:MM (the next such local time) with kWh, or a share of the battery.
+export type SessionRequest = { departure: string; need_kwh: number } | { departure: string; need_pct: number };
+export const declareSession = (load: string, request: SessionRequest) =>
+  call<{ status: string }>("POST", `/api/v1/chargers/${encodeURIComponent(load)}/session`, request);
+export const clearSession = (load: string) =>
+  call<{ status: string }>("DELETE", `/api/v1/chargers/${encodeURIComponent(load)}/session`);
 
 export const events = () =>
   call<{ t_ms: number; kind: string; user: string; message: string }[]>("GET", "/api/v1/events?limit=5");

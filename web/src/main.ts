@@ -10,6 +10,7 @@ import { EnergyCard } from "./energy";
 import { HistoryCard } from "./history";
 import { setupPlan } from "./plan";
 import { Trend } from "./trend";
+import { ChargersCard } from "./chargers";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const energyCard = new EnergyCard(
@@ -19,6 +20,11 @@ const energyCard = new EnergyCard(
   $("meter-chart"),
   $<HTMLAnchorElement>("meter-csv"),
   document.querySelectorAll<HTMLButtonElement>("button[data-energy]"),
+);
+
+// Chargers and their declared sessions; a change shows in the events soon.
+const chargersCard = new ChargersCard($("chargers-card"), $<HTMLUListElement>("chargers"), () =>
+  window.setTimeout(() => void showEvents(), 1500),
 );
 
 let timer: number | undefined;
@@ -136,6 +142,7 @@ function render(snapshot: Snapshot): void {
     items.push(li);
   }
   io.replaceChildren(...items);
+  chargersCard.show(snapshot.chargers ?? [], role === "owner" || role === "installer");
   showDevices(snapshot.devices ?? []);
   const decisions = snapshot.control.map((d) => {
     const li = document.createElement("li");

@@ -202,6 +202,64 @@ test("an installer edits the installation and sees the checker's messages at the
   });
 });
 
+// The Chargers card: an owner declares "ready by 07:00 with 20 kWh" with the
+// form, sees the session and the event, a refused need shows its error, and
+// Clear removes it.
+test("an owner declares a charge session with the Ready by form", async () => {
+  await withDashboard({ width: 1200, height: 900 }, async (page, { url, password }) => {
+    await page.fill("input[name=username]", "owner");
+    await page.fill("input[name=password]", password);
+    await page.click("button[type=submit]");
+    const form = "#chargers form.ready-by[data-load='EV charger']";
+    await page.waitForSelector(form);
+    assert.match(await page.textContent("#chargers li[data-charger='EV charger'] .charger-session"), /No session declared/);
+    await page.fill(`${form} input[name=departure]`, "07:00");
+    await page.fill(`${form} input[name=amount]`, "20");
+    await page.selectOption(`${form} select[name=unit]`, "kwh");
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForFunction(
+      () => /Ready by .*: 20\.0 kWh/.test(document.querySelector("#chargers .charger-session")?.textContent ?? ""),
+      null,
+      { timeout: 5000 },
+    );
+    await page.waitForFunction(
+      () => document.getElementById("events")?.textContent?.includes("charger 'EV charger' session 20 kWh by"),
+      null,
+      { timeout: 5000 },
+    );
+    // 80 % of the default 60 kWh battery (control.ev.battery_kwh) is 48 kWh.
+    await page.fill(`${form} input[name=amount]`, "80");
+    await page.selectOption(`${form} select[name=unit]`, "pct");
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForFunction(
+      () => /: 48\.0 kWh/.test(document.querySelector("#chargers .charger-session")?.textContent ?? ""),
+      null,
+      { timeout: 5000 },
+    );
+    // A need over 200 kWh: the daemon's 400 message under the form.
+    await page.fill(`${form} input[name=amount]`, "500");
+    await page.selectOption(`${form} select[name=unit]`, "kwh");
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForFunction(
+      () => /at most 200 kWh/.test(document.querySelector("#chargers .form-error")?.textContent ?? ""),
+      null,
+      { timeout: 5000 },
+    );
+    await page.click("#chargers button.clear-session");
+    await page.waitForFunction(
+      () => /No session declared/.test(document.querySelector("#chargers .charger-session")?.textContent ?? ""),
+      null,
+      { timeout: 5000 },
+    );
+    assert.equal(await page.isVisible("#chargers button.clear-session"), false);
+    await page.screenshot({ path: join(artifacts, "dashboard-chargers.png"), fullPage: true });
+    // The session routes are an owner's: the API refuses a viewer (the
+    // matrix in tests/auth_matrix.py covers every role).
+    const live = await page.request.get(`${url}api/v1/live`);
+    assert.equal(live.status(), 200);
+  });
+});
+
 test("an owner does not see the installation editor", async () => {
   await withDashboard({ width: 1280, height: 720 }, async (page, { url, password }) => {
     await page.fill("input[name=username]", "owner");

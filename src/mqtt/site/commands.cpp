@@ -84,7 +84,8 @@ int parse_sg_ready(std::string_view payload) {
 
 common::Result<control::Command> parse_command(std::string_view topic, std::string_view payload,
                                                const model::Installation& installation,
-                                               const TopicConfig& config) {
+                                               const TopicConfig& config,
+                                               const control::CommandTime& at) {
   const std::string where = common::log_safe(topic, kMaxLoggedTopic) + ": ";
   const std::string quoted = "payload '" + common::log_safe(payload, kMaxLoggedPayload) + "'";
   auto fail = [&](common::ErrorKind kind, const std::string& why) -> common::Error {
@@ -125,6 +126,20 @@ common::Result<control::Command> parse_command(std::string_view topic, std::stri
                   quoted + " is not an EV mode (off, now, min+pv or pv)");
     }
     command = control::EvModeCommand{load, *mode};
+  } else if (parts.size() == 4 && parts[0] == "ev" && parts[2] == "session" && parts[3] == "set") {
+    const std::string load = ids.load_named(parts[1]);
+    if (load.empty()) {
+      return fail(common::ErrorKind::kNotFound, "unknown EV load " + common::log_safe(parts[1]));
+    }
+    if (value.empty()) {
+      command = control::EvSessionCommand{load, std::nullopt};
+    } else {
+      auto session = control::parse_ev_session(value, at, installation.control.ev.battery_kwh);
+      if (!session) {
+        return fail(common::ErrorKind::kInvalidArgument, session.error().message);
+      }
+      command = control::EvSessionCommand{load, *session};
+    }
   } else if (parts.size() == 3 && parts[0] == "heat_pump" && parts[1] == "sg_ready" &&
              parts[2] == "set") {
     const int state = parse_sg_ready(value);
@@ -149,7 +164,7 @@ std::vector<std::string> command_filters(const TopicConfig& config) {
     return {};
   }
   return {config.prefix + "/relay/+/+/set", config.prefix + "/ev/+/mode/set",
-          config.prefix + "/heat_pump/sg_ready/set"};
+          config.prefix + "/ev/+/session/set", config.prefix + "/heat_pump/sg_ready/set"};
 }
 
 }  // namespace kirchhoff::mqtt::site

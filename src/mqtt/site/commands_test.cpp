@@ -110,10 +110,34 @@ TEST(MqttSiteCommands, ReadOnlyRefusesEverythingAndSubscribesToNothing) {
 }
 
 TEST(MqttSiteCommands, FiltersCoverTheCommandTopics) {
-  EXPECT_EQ(
-      command_filters(home()),
-      (std::vector<std::string>{"kirchhoff/home/relay/+/+/set", "kirchhoff/home/ev/+/mode/set",
-                                "kirchhoff/home/heat_pump/sg_ready/set"}));
+  EXPECT_EQ(command_filters(home()),
+            (std::vector<std::string>{
+                "kirchhoff/home/relay/+/+/set", "kirchhoff/home/ev/+/mode/set",
+                "kirchhoff/home/ev/+/session/set", "kirchhoff/home/heat_pump/sg_ready/set"}));
+}
+
+// Sessions: the API's JSON, judged at the time of arrival; empty clears.
+// 2026-03-01T00:00:00Z = 1772323200; with a +01:00 offset it is 01:00 local,
+// so "07:00" is 2026-03-01T06:00:00Z.
+TEST(MqttSiteCommands, SessionsSetAndClear) {
+  const control::CommandTime at{1772323200, 3600};
+  const auto inst = testing::test_site();
+  EXPECT_EQ(outcome(parse_command("kirchhoff/home/ev/car/session/set",
+                                  R"({"departure": "07:00", "need_kwh": 20})", inst, home(), at)),
+            "charger 'Car' session 20 kWh by 2026-03-01T06:00:00Z");
+  // 80 % of the default 60 kWh battery (control.ev.battery_kwh) = 48 kWh.
+  EXPECT_EQ(outcome(parse_command("kirchhoff/home/ev/car/session/set",
+                                  R"({"departure": "2026-03-02T07:00:00+01:00", "need_pct": 80})",
+                                  inst, home(), at)),
+            "charger 'Car' session 48 kWh by 2026-03-02T06:00:00Z");
+  EXPECT_EQ(outcome(parse_command("kirchhoff/home/ev/car/session/set", "", inst, home(), at)),
+            "charger 'Car' session cleared");
+  EXPECT_EQ(outcome(parse_command("kirchhoff/home/ev/car/session/set",
+                                  R"({"departure": "07:00", "need_kwh": 0})", inst, home(), at)),
+            "error: kirchhoff/home/ev/car/session/set: the need must be above 0 and at most 200 "
+            "kWh, not 0 kWh");
+  EXPECT_EQ(outcome(parse_command("kirchhoff/home/ev/bike/session/set", "", inst, home(), at)),
+            "error: kirchhoff/home/ev/bike/session/set: unknown EV load bike");
 }
 
 TEST(MqttSiteCommands, HostilePayloadsAreCutInMessages) {

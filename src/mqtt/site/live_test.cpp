@@ -45,7 +45,7 @@ snapshot::SiteSnapshot snapshot_of_home() {
   s.inputs.push_back({"P1 meter", 1, "Gas", "m3", true, 0, 2345.678, false});
   s.outputs.push_back({"out1", 1, "Boiler", true});
   s.outputs.push_back({"out1", 2, "Pool pump", false});
-  s.chargers.push_back({"Car", "pv", true, 8.0, 5520.0});
+  s.chargers.push_back({"Car", "pv", true, 8.0, 5520.0, std::nullopt});
   s.batteries.push_back({"Battery", 55.56, -1500.0});
   s.heat_pumps.push_back({"Heat pump", 3, false});
   s.control.push_back({"overload", "car limited to 10.0 A", false});
