@@ -99,6 +99,13 @@ constexpr std::array kCatalogue{
               "fetch with the reason) or that the publisher sends to prices_topic; day-ahead "
               "prices appear around 13:00 CET for the next day. Meanwhile the tariff's windows "
               "and flat prices apply."},
+    // No manual entry: Kirchhoff's planner (docs/planner.md).
+    AlarmKind{"plan-failed", false, "warning", "No plan in force",
+              "The planner's last solve failed and no earlier plan covers the time: the energy "
+              "manager's rules run the site (cars with a ready-by time charge by their mode). "
+              "GET /api/v1/plan gives the solver's reason; check the battery's and chargers' "
+              "read-backs and the installation's control section. Each quarter hour it tries "
+              "again."},
 };
 
 // The grid phases' currents: over the main breaker's rating.

@@ -634,6 +634,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     checks.push_back(price_feed.alarm(
         !tariff.prices_url.empty() || (!tariff.prices_topic.empty() && mqtt_link != nullptr),
         common::unix_ms_now() / 1000));
+    checks.push_back(planning.alarm(common::unix_ms_now() / 1000));
     record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : common::unix_ms_now()));
   };
 

@@ -342,6 +342,18 @@ nlohmann::json PlanningService::json() const {
   return out;
 }
 
+AlarmCheck PlanningService::alarm(std::int64_t now_unix_s) const {
+  std::lock_guard lock(mutex_);
+  const planner::Plan* plan = outcome_.plan.get();
+  const bool covered =
+      plan != nullptr && now_unix_s >= plan->start_unix_s &&
+      now_unix_s <
+          plan->start_unix_s + static_cast<std::int64_t>(plan->slots.size()) * plan->slot_s;
+  const bool active = !last_error_.empty() && !covered;
+  return AlarmCheck{"plan-failed", active,
+                    active ? "no plan in force: " + last_error_ : std::string()};
+}
+
 std::optional<std::string> PlanningService::take_day_report() {
   std::lock_guard lock(mutex_);
   // Every day but the newest is finished.

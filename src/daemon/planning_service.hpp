@@ -25,6 +25,7 @@
 
 #include "common/time.hpp"
 #include "control/input.hpp"
+#include "daemon/alarms.hpp"
 #include "forecast/forecast.hpp"
 #include "model/installation.hpp"
 #include "planner/planner.hpp"
@@ -59,6 +60,9 @@ class PlanningService {
   // GET /api/v1/plan: the plan in force with its prices, forecasts and the
   // cars' expected finish, and the last day's measured quarter hours.
   nlohmann::json json() const;
+
+  // The plan-failed alarm: the last solve failed and no plan covers now.
+  AlarmCheck alarm(std::int64_t now_unix_s) const;
 
   // Once per finished local day: "forecast error on <day>: ..." for the
   // event history; empty otherwise.
