@@ -68,7 +68,8 @@ TEST(AlarmCatalogue, EveryFamilyWithItsSeverity) {
       {"voltage-", true, "minor"},         {"ct-overrange-", true, "major"},
       {"wiring-", true, "major"},          {"module-", true, "major"},
       {"device-", true, "major"},          {"mqtt-offline", false, "minor"},
-      {"uplink-dropped", false, "major"},  {"prices-missing", false, "warning"}};
+      {"uplink-dropped", false, "major"},  {"prices-missing", false, "warning"},
+      {"plan-failed", false, "warning"}};
   const auto catalogue = alarm_catalogue();
   ASSERT_EQ(catalogue.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
