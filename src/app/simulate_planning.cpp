@@ -178,6 +178,7 @@ void PlanningRun::replan(control::ControlInput& input, double month_peak_w) {
     }
   }
   job.start_unix_s = planned_slot_ + kSlotS;
+  job.predicted = true;
   job.input.now_ms = job.start_unix_s * 1000;
   pending_ = std::async(std::launch::async,
                         [this, j = std::move(job)]() mutable { return work(std::move(j)); });
@@ -209,7 +210,9 @@ planner::Plan PlanningRun::work(Job job) {
   }
   const planner::PlanProblem problem =
       planner::site_problem(installation_, job.input, start, outlook, job.month_peak_w);
-  return planner_.solve(problem);
+  planner::Plan plan = planner_.solve(problem);
+  plan.predicted_start = job.predicted;
+  return plan;
 }
 
 void PlanningRun::finish() {

@@ -90,6 +90,7 @@ class PlanningRun {
     double month_peak_w = 0.0;
     std::int64_t start_unix_s = 0;
     std::vector<std::array<double, 3>> observed;  // finished slots: start, load W, PV W
+    bool predicted = false;                       // the input is the state expected at start_unix_s
   };
   void replan(control::ControlInput& input, double month_peak_w);
   // Learns from the job's slots, forecasts and solves. Touches only the

@@ -46,8 +46,11 @@ Request PlanFollower::decide(const ControlInput& input) {
       plan.start_unix_s * 1000 + (input.now_ms - plan.start_unix_s * 1000) / slot_ms * slot_ms;
   if (slot_start_ms != slot_start_ms_) {
     // What a car did not get in the last slot (a higher controller held it
-    // back) is still owed under the same plan; a new plan has counted it.
-    const bool same_plan = input.plan.get() == last_plan_;
+    // back) is still owed under the same plan, or under a new one made from
+    // the state the last slot was expected to end in; a plan made from the
+    // measured state has counted it.
+    const bool same_plan =
+        input.plan.get() == last_plan_ || (input.plan && input.plan->predicted_start);
     owed_wh_.resize(input.evs.size(), 0.0);
     for (std::size_t k = 0; k < owed_wh_.size(); ++k) {
       owed_wh_[k] = same_plan && k < slot_target_wh_.size()

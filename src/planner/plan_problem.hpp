@@ -102,6 +102,10 @@ struct Plan {
   // Per car: the plan has an energy need for it (a car declared after the
   // plan was made is not in it: the rules charge it until the next plan).
   std::vector<bool> car_planned;
+  // Made from the state its start was expected to have (simulate makes each
+  // plan a quarter hour ahead): what a car did not get in the quarter hour
+  // before it is still owed under this plan.
+  bool predicted_start = false;
   double objective = 0.0;  // cost of the plan in the model (currency)
   double solve_ms = 0.0;
   int iterations = 0;

@@ -55,7 +55,12 @@ PlanProblem site_problem(const model::Installation& installation, const control:
       }
       const double start = static_cast<double>(start_unix_s);
       const double from = std::max(now_s, start);
-      const double to = std::min(static_cast<double>(s.departure_unix_s), horizon_end);
+      // The plan aims to be done a margin before the departure (when the
+      // stay allows it): a quarter hour held back by a higher controller
+      // then still has time to be made up.
+      const double departure = static_cast<double>(s.departure_unix_s);
+      const double margin_s = std::min(settings.deadline_margin_s, (departure - from) / 4.0);
+      const double to = std::min(departure - std::max(0.0, margin_s), horizon_end);
       if (to > from && car.max_w > 0.0) {
         EnergyNeed need;
         need.first_slot = static_cast<int>(std::floor((from - start) / slot_s));
@@ -65,7 +70,7 @@ PlanProblem site_problem(const model::Installation& installation, const control:
         // A departure after the horizon: the horizon must do what the time
         // after it cannot, at full power.
         const double after_h =
-            std::max(0.0, static_cast<double>(s.departure_unix_s) - horizon_end) / 3600.0;
+            std::max(0.0, departure - std::max(0.0, margin_s) - horizon_end) / 3600.0;
         need.need_wh = std::max(0.0, s.remaining_wh() - car.max_w * after_h);
         if (need.need_wh > 0.0) {
           car.needs.push_back(need);
@@ -80,8 +85,9 @@ PlanProblem site_problem(const model::Installation& installation, const control:
   // A peak limit (peak shaving, docs/control.md) holds the 15-minute import
   // under it, or under the month's peak when that is already higher.
   if (config.grid.peak_limit_kw) {
-    p.import_max_w =
-        std::min(p.import_max_w, std::max(*config.grid.peak_limit_kw * 1000.0, month_peak_w));
+    p.import_max_w = std::min(
+        p.import_max_w,
+        std::max(settings.peak_limit_use * *config.grid.peak_limit_kw * 1000.0, month_peak_w));
   }
   const double export_limit = control::ExportLimitation::limit_w(config, now.inverter.panel_peak_w);
   p.export_max_w = export_limit >= 0.0 ? export_limit : 1e9;

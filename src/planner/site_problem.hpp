@@ -29,6 +29,12 @@ struct PlanningSettings {
   // most likely displace import after the horizon, but not surely.
   double terminal_share = 0.8;
   double breaker_use = 0.9;  // the plan stays within this share of the main breaker
+  // ... and of a peak limit: the quarter hour's load varies within it and
+  // peak shaving holds the car back when the mean would go over.
+  double peak_limit_use = 0.95;
+  // A car's plan ends this long before its departure (at most a quarter of
+  // its stay), so that a shortfall can still be made up.
+  double deadline_margin_s = 900.0;
 };
 
 // `start_unix_s` is the first slot's start; `now` the energy manager's input
