@@ -6,7 +6,8 @@
    with the garden lights renamed "Patio lights": both stay off. The daemon
    restarts on the same data directory: both are still off, cycles later
    too. GET /api/v1/events?kind=relay shows each change: the owner's two
-   switches and the restores, with the user and the reason.
+   switches and the restores, with the user and the reason. A saved
+   installation that cannot run does not lose the choices.
 2. The dashboard's files: the binary placed in <tmp>/bin without a
    <tmp>/share serves none, says so in its log (naming where it looked) and
    on /api/v1/health ("dashboard": "none"); with
@@ -40,7 +41,7 @@ def wait_for(what, condition, timeout=20.0):
 class Daemon:
     """`kirchhoff run` on a data directory and a free loopback port."""
 
-    def __init__(self, binary, work, name, data, extra=()):
+    def __init__(self, binary, work, name, data, extra=(), wait_snapshot=True):
         self.out_path = os.path.join(work, name + ".terminal")
         self.err_path = os.path.join(work, name + ".log")
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
@@ -50,7 +51,8 @@ class Daemon:
         port = wait_for("the daemon to start", lambda: re.search(
             r"msg=started .*listen=127\.0\.0\.1:(\d+)", self.log()), timeout=15)
         self.base = f"http://127.0.0.1:{port.group(1)}"
-        wait_for("the first snapshot", lambda: 'msg="first snapshot"' in self.log(), timeout=15)
+        if wait_snapshot:
+            wait_for("the first snapshot", lambda: 'msg="first snapshot"' in self.log(), timeout=15)
 
     def log(self):
         return open(self.err_path).read()
@@ -162,6 +164,15 @@ def relay_memory(binary, source, work):
         print("ok: every relay change is an event with its user and reason")
     finally:
         second.stop()
+    # A saved installation that cannot run starts the daemon with nothing to
+    # switch; people's choices wait in the file for a valid one.
+    with open(os.path.join(data, "installation.yaml"), "a") as f:
+        f.write("\nsite: [this is not an installation\n")
+    third = Daemon(binary, work, "third", data, wait_snapshot=False)
+    wait_for("the installation alarm", lambda: "the saved installation cannot run" in third.log())
+    third.stop()
+    assert json.load(open(os.path.join(data, "relays.json"))) == saved, "choices lost"
+    print("ok: a broken installation keeps the choices for later")
 
 
 def dashboard(binary, work):

@@ -478,6 +478,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
   };
   auto restore_relays = [&](const std::string& when) {
+    // An installation that cannot run has no outputs: its emptiness must
+    // not make people's choices go.
+    if (!installation_error.empty()) {
+      return;
+    }
     const auto kept = relay_memory.keep_only(installation_);
     for (const auto& gone : kept.dropped) {
       log_.warning("relay choice dropped",
