@@ -4,6 +4,7 @@
 #include "daemon/history_writer.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>

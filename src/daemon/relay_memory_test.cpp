@@ -4,6 +4,7 @@
 #include "daemon/relay_memory.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
