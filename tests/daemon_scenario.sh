@@ -80,7 +80,7 @@ check "an owner may" grep -q '^202 ' <<<"$(api POST /api/v1/outputs/out1/2 '{"on
 check "a bad body is refused" grep -q '^400 ' <<<"$(api POST /api/v1/outputs/out1/2 '{"on":"no"}' "$token")"
 check "an unknown output is 404" grep -q '^404 ' <<<"$(api POST /api/v1/outputs/out1/7 '{"on":true}' "$token")"
 check "the switch shows in live values" eventually '"energised":false,"module":"out1","name":"Garden lights","output":2' api GET /api/v1/live "" "$token"
-check "and as an event" grep -q 'out1/2 switched off' <<<"$(api GET /api/v1/events "" "$token")"
+check "and as an event" grep -q "out1/2 'Garden lights' switched off: owner's choice" <<<"$(api GET /api/v1/events "" "$token")"
 # The boiler relay is managed by the energy manager (use: shed, so it runs
 # unless the breaker needs it off); a person's switch holds over it.
 check "an owner switches the managed boiler off" grep -q '^202 ' <<<"$(api POST /api/v1/outputs/out1/1 '{"on":false}' "$token")"
@@ -187,7 +187,8 @@ assert all(b >= a for a, b in zip(v, v[1:])), v
 done
 events=$("$bin" history events --data "$work/data")
 check "start and stop of both runs are events" test "$(grep -c ',start,,' <<<"$events")" -eq 2 -a "$(grep -c ',stop,,' <<<"$events")" -eq 2
-check "the relay switch is an event with its user" grep -q ',relay,owner,"out1/2 switched off"' <<<"$events"
+check "the relay switch is an event with its user" grep -q ",relay,owner,\"out1/2 'Garden lights' switched off: owner's choice, held until switched again\"" <<<"$events"
+check "and its restore at the next start" grep -q ",relay,,\"out1/2 'Garden lights' switched off: owner's choice restored at start\"" <<<"$events"
 check "the installation change is an event with its user" grep -q ',config,installer,"installation changed' <<<"$events"
 
 # HTTPS with a self-signed certificate, and the local-only setting.

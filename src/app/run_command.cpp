@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "app/cli.hpp"
 #include "app/demo_installation.hpp"
@@ -41,15 +44,39 @@ std::string default_data_dir() {
   return "kirchhoff-data";
 }
 
-// The dashboard beside the binary: <build>/../web/dist for a build tree.
-std::string default_web_root() {
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) {
-    return {};
+// The dashboard's built files, in this order: --web DIR; beside an installed
+// binary (<prefix>/bin/kirchhoff → <prefix>/share/kirchhoff/web, where `make
+// install` and the package put them); in the source tree of a build
+// directory (<source>/build/kirchhoff → <source>/web/dist, `make web`). The
+// first that has an index.html wins; `looked` lists every place tried.
+struct WebRoot {
+  std::string root;  // empty: no dashboard
+  std::vector<std::string> looked;
+};
+
+WebRoot find_web_root(const std::optional<std::string>& option) {
+  WebRoot found;
+  std::vector<std::filesystem::path> candidates;
+  if (option) {
+    candidates.emplace_back(*option);
+  } else {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+      const auto prefix = exe.parent_path().parent_path();
+      candidates.push_back(prefix / "share" / "kirchhoff" / "web");
+      candidates.push_back(prefix / "web" / "dist");
+    }
   }
-  const auto dist = exe.parent_path().parent_path() / "web" / "dist";
-  return std::filesystem::exists(dist / "index.html", ec) ? dist.string() : std::string();
+  for (const auto& dir : candidates) {
+    std::error_code ec;
+    const auto normal = dir.lexically_normal();
+    found.looked.push_back(normal.string());
+    if (found.root.empty() && std::filesystem::exists(normal / "index.html", ec)) {
+      found.root = normal.string();
+    }
+  }
+  return found;
 }
 
 // Many clients (and later many devices) need descriptors; systemd's default
@@ -158,13 +185,8 @@ int run_command(const CommandContext& ctx) {
   daemon_options.cycle_ms = *cycle_ms;
   daemon_options.process_start = g_process_start;
   daemon_options.demo = !options->get("config");
-  daemon_options.web_root = options->get("web").value_or(default_web_root());
-  if (!daemon_options.web_root.empty() &&
-      !std::filesystem::exists(daemon_options.web_root + "/index.html")) {
-    ctx.err << "kirchhoff run: no dashboard in " << daemon_options.web_root
-            << " (build it with 'make web'); serving the API only\n";
-    daemon_options.web_root.clear();
-  }
+  const WebRoot web = find_web_root(options->get("web"));
+  daemon_options.web_root = web.root;
   daemon_options.terminal = &ctx.out;
   // The drivers of real devices: one registration per driver folder.
   static const devices::DriverRegistry drivers = [] {
@@ -218,6 +240,15 @@ int run_command(const CommandContext& ctx) {
   sigaction(SIGTERM, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit(log);
+  if (web.root.empty()) {
+    std::string looked;
+    for (const auto& place : web.looked) {
+      looked += (looked.empty() ? "" : ", ") + place;
+    }
+    log.warning("no dashboard: serving the API only",
+                {{"looked_in", looked.empty() ? "nowhere (the binary's place is unknown)" : looked},
+                 {"hint", "build it with 'make web', or pass --web DIR"}});
+  }
   daemon::Daemon daemon(*installation, daemon_options, log);
   return daemon.run(g_stop_requested);
 }

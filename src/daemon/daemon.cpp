@@ -29,6 +29,7 @@
 #include "daemon/planning_service.hpp"
 #include "daemon/price_feed.hpp"
 #include "daemon/price_fetcher.hpp"
+#include "daemon/relay_memory.hpp"
 #include "daemon/site_config.hpp"
 #include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
@@ -364,7 +365,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
                            {"version", "0.1.0"},
                            {"local_only", options_.local_only},
                            {"tls", !options_.tls_certificate.empty()},
-                           {"uptime_s", std::round(uptime_s * 10) / 10}};
+                           {"uptime_s", std::round(uptime_s * 10) / 10},
+                           {"dashboard", options_.web_root.empty() ? "none" : options_.web_root}};
     if (snap) {
       body["snapshot_age_ms"] = common::unix_ms_now() - snap->unix_ms;
     }
@@ -463,6 +465,37 @@ int Daemon::run(const std::atomic<bool>& stop) {
   std::int64_t failures = 0;
   control::EnergyManager manager = control::make_default_manager(installation_);
   PersonChoices choices;
+  // People's relay choices, kept in the data directory and restored onto
+  // each new source (docs/daemon.md, "Relay choices that last").
+  RelayMemory relay_memory(data_dir->file("relays.json"));
+  if (auto loaded = relay_memory.load(); !loaded) {
+    log_.warning("relay choices not restored", {{"reason", loaded.error().message}});
+  }
+  auto record_relay_events = [&](const std::vector<RelayEvent>& events) {
+    for (const auto& e : events) {
+      (void)(*history)->add_event({common::unix_ms_now(), "relay", e.user, e.message});
+      log_.info("relay", {{"what", e.message}, {"user", e.user}});
+    }
+  };
+  auto restore_relays = [&](const std::string& when) {
+    // An installation that cannot run has no outputs: its emptiness must
+    // not make people's choices go.
+    if (!installation_error.empty()) {
+      return;
+    }
+    const auto kept = relay_memory.keep_only(installation_);
+    for (const auto& gone : kept.dropped) {
+      log_.warning("relay choice dropped",
+                   {{"relay", gone.module + "/" + std::to_string(gone.output)},
+                    {"name", gone.name},
+                    {"reason", "the installation has no such output any more"}});
+    }
+    if (!kept.saved) {
+      log_.warning("relay choices not saved", {{"reason", kept.saved.error().message}});
+    }
+    record_relay_events(relay_memory.restore(source->devices(), manager, when));
+  };
+  restore_relays("at start");
   std::optional<int> sg_ready_now;  // the SG Ready state set this cycle
   control::SiteMeasurements measured;
   control::ControlInput input;
@@ -499,6 +532,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     registers = std::move(new_registers);
     manager = control::make_default_manager(installation_);
     choices.keep_only(installation_);
+    restore_relays("after the installation changed");
     planning.set_installation(installation_);
     if (mqtt_link) {
       mqtt_link->set_installation(installation_);
@@ -530,10 +564,23 @@ int Daemon::run(const std::atomic<bool>& stop) {
           continue;
         }
         relay->set_energised(relay_command->on);
-        // A managed relay keeps the person's choice until they switch it again.
+        // A managed relay keeps the person's choice until they switch it
+        // again, and so does every relay across restarts and edits.
         if (auto index = manager.relay_index(relay_command->module, relay_command->output)) {
           manager.set_manual(*index, relay_command->on);
         }
+        const std::string name =
+            output_name(installation_, relay_command->module, relay_command->output).value_or("");
+        if (auto saved = relay_memory.record({relay_command->module, relay_command->output, name,
+                                              relay_command->on, c.user, common::unix_ms_now()});
+            !saved) {
+          log_.warning("relay choice not saved", {{"reason", saved.error().message}});
+        }
+        record_relay_events({{c.user, relay_event_text(relay_command->module, relay_command->output,
+                                                       name, relay_command->on,
+                                                       c.user + "'s choice, held until switched "
+                                                                "again")}});
+        continue;
       } else if (const auto* ev = std::get_if<control::EvModeCommand>(&c.command)) {
         choices.set_ev_mode(ev->load, ev->mode);
       } else if (const auto* sg = std::get_if<control::SgReadyCommand>(&c.command)) {
@@ -542,9 +589,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
         choices.set_ev_session(session->load, session->session);
       }
       const std::string what = control::describe(c.command);
-      const char* kind =
-          std::holds_alternative<control::RelayCommand>(c.command) ? "relay" : "command";
-      (void)(*history)->add_event({common::unix_ms_now(), kind, c.user, what});
+      (void)(*history)->add_event({common::unix_ms_now(), "command", c.user, what});
       log_.info("command", {{"what", what}, {"user", c.user}});
     }
   };
@@ -584,7 +629,15 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     const control::ControlResult result = manager.cycle(input);
     sg_ready_now = result.setpoints.sg_ready;
+    std::vector<std::optional<bool>> relays_were;
+    for (const auto& r : installation_.control.relays) {
+      const devices::Relay* relay = site_devices->relay(r.module, r.number);
+      relays_were.push_back(relay != nullptr ? std::optional<bool>(relay->energised())
+                                             : std::nullopt);
+    }
     control::apply(installation_, *site_devices, result.setpoints);
+    record_relay_events(
+        manager_relay_events(installation_, relays_were, result, relay_memory.choices()));
     for (const auto& d : result.decisions) {
       decisions.push_back({d.controller, d.reason, d.alarm});
     }

@@ -28,7 +28,34 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
         return r->error();
       }
     }
-    writer.loads_.push_back({*p, *q, *imp, *exp, load.name});
+    LoadSeries series{*p, *q, *imp, *exp, load.name, {}};
+    // Per phase, for the overloads and imbalances of a month ago: current
+    // to 10 mA and the power factor to 0.001; P and Q only where they add
+    // to the load's own (a load on one phase is its phase).
+    const bool several = load.channels.size() > 1;
+    for (const auto& channel : load.channels) {
+      const std::string at = base + std::string(model::phase_name(channel.phase)) + "/";
+      PhaseSeries ph;
+      ph.phase = channel.phase;
+      auto i = make(at + "i_a", SeriesKind::kGauge, 0.01);
+      auto pf = make(at + "pf", SeriesKind::kGauge, 0.001);
+      if (!i || !pf) {
+        return !i ? i.error() : pf.error();
+      }
+      ph.i = *i;
+      ph.pf = *pf;
+      if (several) {
+        auto pp = make(at + "p_w", SeriesKind::kGauge, 0.1);
+        auto pq = make(at + "q_var", SeriesKind::kGauge, 0.1);
+        if (!pp || !pq) {
+          return !pp ? pp.error() : pq.error();
+        }
+        ph.p = *pp;
+        ph.q = *pq;
+      }
+      series.phases.push_back(ph);
+    }
+    writer.loads_.push_back(std::move(series));
   }
   const int phases = model::topology_info(inst.site.topology).has_neutral
                          ? model::topology_info(inst.site.topology).phase_count
@@ -39,6 +66,15 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
       return v.error();
     }
     writer.voltages_.push_back(*v);
+  }
+  if (model::topology_info(inst.site.topology).phase_count > 1) {
+    for (int p = 0; p < phases; ++p) {
+      auto v = make("voltage/L" + std::to_string(p + 1) + "/v_ll", SeriesKind::kGauge, 0.01);
+      if (!v) {
+        return v.error();
+      }
+      writer.line_voltages_.push_back(*v);
+    }
   }
   auto f = make("site/frequency_hz", SeriesKind::kGauge, 0.001);
   if (!f) {
@@ -107,9 +143,31 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
         return s;
       }
     }
+    for (const auto& ph : loads_[l].phases) {
+      for (const auto& measured : values.phases) {
+        if (measured.phase != ph.phase) {
+          continue;
+        }
+        for (auto [id, v] : {std::pair{ph.i, measured.i_a}, std::pair{ph.pf, measured.pf},
+                             std::pair{ph.p, measured.p_w}, std::pair{ph.q, measured.q_var}}) {
+          if (id < 0) {
+            continue;
+          }
+          if (auto s = put(id, v); !s) {
+            return s;
+          }
+        }
+        break;
+      }
+    }
   }
   for (std::size_t p = 0; p < voltages_.size() && p < snap.voltages.size(); ++p) {
     if (auto s = put(voltages_[p], snap.voltages[p].v_ln); !s) {
+      return s;
+    }
+  }
+  for (std::size_t p = 0; p < line_voltages_.size() && p < snap.voltages.size(); ++p) {
+    if (auto s = put(line_voltages_[p], snap.voltages[p].v_ll); !s) {
       return s;
     }
   }

@@ -2,7 +2,12 @@
 // registers from it at start. Series keys:
 //   load/<name>/p_w, load/<name>/q_var                 (gauges, 0.1 W / var)
 //   load/<name>/energy_import_wh, .../energy_export_wh (counters, 1 mWh)
+//   load/<name>/<L1..L3>/i_a, .../pf                   (per phase: 0.01 A, 0.001)
+//   load/<name>/<L1..L3>/p_w, .../q_var                (per phase of a load on two or
+//                                                       three phases: 0.1 W / var; a
+//                                                       one-phase load's are its own)
 //   voltage/<L1..L3>/v_ln, site/frequency_hz           (0.01 V, 1 mHz)
+//   voltage/<L1..L3>/v_ll                              (0.01 V; sites with 2 or 3 phases)
 //   input/<module>/<n>/total                           (pulse totals, in their unit)
 #pragma once
 
@@ -39,14 +44,22 @@ class HistoryWriter {
   const std::vector<Point>& last_points() const { return points_; }
 
  private:
+  // A load's phase, matched by phase in the snapshot; p and q are -1 for a
+  // load on one phase (its own P and Q say it).
+  struct PhaseSeries {
+    model::Phase phase = model::Phase::kL1;
+    int i = 0, pf = 0, p = -1, q = -1;
+  };
   struct LoadSeries {
     int p = 0, q = 0, imp = 0, exp = 0;
     std::string name;
+    std::vector<PhaseSeries> phases;
   };
   explicit HistoryWriter(store::Store& store) : store_(&store) {}
   store::Store* store_;
   std::vector<LoadSeries> loads_;
   std::vector<int> voltages_;
+  std::vector<int> line_voltages_;  // v_ll per phase; empty on a one-phase site
   int frequency_ = 0;
   std::vector<int> inputs_;
   // The (module or device, input number) each of inputs_ records.

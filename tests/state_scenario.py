@@ -1,0 +1,230 @@
+"""State that outlives restarts and edits, with the real daemon (docs/daemon.md).
+
+1. Relay choices: an owner switches the garden lights (a plain relay) and the
+   boiler (a relay the energy manager manages: a shed relay, which it would
+   switch back on) off. An installer saves the installation unchanged, then
+   with the garden lights renamed "Patio lights": both stay off. The daemon
+   restarts on the same data directory: both are still off, cycles later
+   too. GET /api/v1/events?kind=relay shows each change: the owner's two
+   switches and the restores, with the user and the reason. A saved
+   installation that cannot run does not lose the choices.
+2. The dashboard's files: the binary placed in <tmp>/bin without a
+   <tmp>/share serves none, says so in its log (naming where it looked) and
+   on /api/v1/health ("dashboard": "none"); with
+   <tmp>/share/kirchhoff/web/index.html it serves that file at /.
+
+usage: state_scenario.py KIRCHHOFF_BINARY SOURCE_DIR
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def wait_for(what, condition, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Daemon:
+    """`kirchhoff run` on a data directory and a free loopback port."""
+
+    def __init__(self, binary, work, name, data, extra=(), wait_snapshot=True):
+        self.out_path = os.path.join(work, name + ".terminal")
+        self.err_path = os.path.join(work, name + ".log")
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.process = subprocess.Popen(
+                [binary, "run", "--data", data, "--listen", "127.0.0.1:0", "--cycle-ms", "100", *extra],
+                stdout=out, stderr=err)
+        port = wait_for("the daemon to start", lambda: re.search(
+            r"msg=started .*listen=127\.0\.0\.1:(\d+)", self.log()), timeout=15)
+        self.base = f"http://127.0.0.1:{port.group(1)}"
+        if wait_snapshot:
+            wait_for("the first snapshot", lambda: 'msg="first snapshot"' in self.log(), timeout=15)
+
+    def log(self):
+        return open(self.err_path).read()
+
+    def terminal(self):
+        return open(self.out_path).read()
+
+    def call(self, method, path, body=None, token=None, content_type="application/json"):
+        headers = {"Content-Type": content_type}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        req = urllib.request.Request(self.base + path, method=method, headers=headers,
+                                     data=body.encode() if body is not None else None)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def login(self, user, password):
+        status, body = self.call("POST", "/api/v1/login",
+                                 json.dumps({"username": user, "password": password}))
+        assert status == 200, (status, body)
+        return json.loads(body)["token"]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=10)
+        assert self.process.returncode == 0, f"exit {self.process.returncode}: {self.log()[-2000:]}"
+
+
+def outputs(daemon, token):
+    status, body = daemon.call("GET", "/api/v1/live", token=token)
+    if status != 200:
+        return {}
+    return {(o["module"], o["output"]): (o["name"], o["energised"]) for o in json.loads(body)["outputs"]}
+
+
+def relays_off(daemon, token, garden_name):
+    out = outputs(daemon, token)
+    return out.get(("out1", 1)) == ("Boiler", False) and out.get(("out1", 2)) == (garden_name, False)
+
+
+def stays_off(daemon, token, garden_name, what):
+    wait_for(what, lambda: relays_off(daemon, token, garden_name), timeout=10)
+    # Ten cycles more, in which the energy manager would switch the shed
+    # boiler back on and a fresh source would have both relays energised.
+    time.sleep(1.0)
+    assert relays_off(daemon, token, garden_name), f"{what}, later: {outputs(daemon, token)}"
+    print("ok:", what)
+
+
+def relay_memory(binary, source, work):
+    data = os.path.join(work, "data")
+    demo = open(os.path.join(source, "examples/demo.yaml")).read()
+    renamed = demo.replace("2: {name: Garden lights", "2: {name: Patio lights")
+    assert renamed != demo
+    first = Daemon(binary, work, "first", data)
+    try:
+        passwords = dict(re.findall(r"^  (installer|owner|viewer) / ([0-9a-f]+)$", first.terminal(), re.M))
+        owner = first.login("owner", passwords["owner"])
+        installer = first.login("installer", passwords["installer"])
+        assert outputs(first, owner)[("out1", 2)] == ("Garden lights", True), outputs(first, owner)
+        for output in (2, 1):
+            status, body = first.call("POST", f"/api/v1/outputs/out1/{output}", '{"on":false}', owner)
+            assert status == 202, (status, body)
+        stays_off(first, owner, "Garden lights", "both relays off as the owner chose")
+        assert os.path.exists(os.path.join(data, "relays.json"))
+
+        status, body = first.call("PUT", "/api/v1/installation", demo, installer, "application/yaml")
+        assert status == 202, (status, body)
+        wait_for("the installation applied", lambda: 'msg="installation applied"' in first.log())
+        stays_off(first, owner, "Garden lights", "off after the installation was saved again")
+
+        status, body = first.call("PUT", "/api/v1/installation", renamed, installer, "application/yaml")
+        assert status == 202, (status, body)
+        wait_for("the renamed installation applied",
+                 lambda: first.log().count('msg="installation applied"') == 2)
+        stays_off(first, owner, "Patio lights", "off after the garden lights were renamed")
+    finally:
+        first.stop()
+    saved = json.load(open(os.path.join(data, "relays.json")))
+    assert {(r["module"], r["output"], r["name"], r["on"], r["user"]) for r in saved["relays"]} == {
+        ("out1", 1, "Boiler", False, "owner"), ("out1", 2, "Patio lights", False, "owner")}, saved
+
+    second = Daemon(binary, work, "second", data)
+    try:
+        owner = second.login("owner", passwords["owner"])
+        stays_off(second, owner, "Patio lights", "off after a restart")
+        status, body = second.call("GET", "/api/v1/events?kind=relay&limit=100", token=owner)
+        assert status == 200, (status, body)
+        events = [(e["user"], e["message"]) for e in reversed(json.loads(body))]  # oldest first
+        print("relay events:", *events, sep="\n  ")
+        expected = [
+            ("owner", "out1/2 'Garden lights' switched off: owner's choice, held until switched again"),
+            ("owner", "out1/1 'Boiler' switched off: owner's choice, held until switched again"),
+            # Each new source starts with its relays energised; the choices are put back.
+            ("", "out1/2 'Garden lights' switched off: owner's choice restored after the installation changed"),
+            ("", "out1/1 'Boiler' switched off: owner's choice restored after the installation changed"),
+            ("", "out1/2 'Patio lights' switched off: owner's choice restored after the installation changed"),
+            ("", "out1/1 'Boiler' switched off: owner's choice restored after the installation changed"),
+            ("", "out1/2 'Patio lights' switched off: owner's choice restored at start"),
+            ("", "out1/1 'Boiler' switched off: owner's choice restored at start"),
+        ]
+        # The first start's restore found no choices; nothing else switched
+        # these relays (the manager holds the boiler at the owner's choice).
+        assert events == expected, events
+        print("ok: every relay change is an event with its user and reason")
+    finally:
+        second.stop()
+    # A saved installation that cannot run starts the daemon with nothing to
+    # switch; people's choices wait in the file for a valid one.
+    with open(os.path.join(data, "installation.yaml"), "a") as f:
+        f.write("\nsite: [this is not an installation\n")
+    third = Daemon(binary, work, "third", data, wait_snapshot=False)
+    wait_for("the installation alarm", lambda: "the saved installation cannot run" in third.log())
+    third.stop()
+    assert json.load(open(os.path.join(data, "relays.json"))) == saved, "choices lost"
+    print("ok: a broken installation keeps the choices for later")
+
+
+def dashboard(binary, work):
+    # Beside the build's binary, so a hard link works (same file system); a
+    # copy where it does not.
+    place = tempfile.mkdtemp(prefix="kirchhoff-installed-", dir=os.path.dirname(os.path.abspath(binary)))
+    try:
+        os.makedirs(os.path.join(place, "bin"))
+        installed = os.path.join(place, "bin", "kirchhoff")
+        try:
+            os.link(binary, installed)
+        except OSError:
+            shutil.copy2(binary, installed)
+        bare = Daemon(installed, work, "bare", os.path.join(work, "bare-data"))
+        try:
+            status, body = bare.call("GET", "/api/v1/health")
+            assert status == 200 and json.loads(body)["dashboard"] == "none", (status, body)
+            warning = next(line for line in bare.log().splitlines() if "no dashboard" in line)
+            assert "level=warning" in warning and os.path.join(place, "share/kirchhoff/web") in warning, warning
+            assert bare.call("GET", "/")[0] == 404
+        finally:
+            bare.stop()
+        print("ok: no dashboard: said at start and on /health")
+
+        web = os.path.join(place, "share", "kirchhoff", "web")
+        os.makedirs(web)
+        with open(os.path.join(web, "index.html"), "w") as f:
+            f.write("<!doctype html><title>Kirchhoff</title><p>installed dashboard</p>\n")
+        served = Daemon(installed, work, "served", os.path.join(work, "served-data"))
+        try:
+            status, body = served.call("GET", "/api/v1/health")
+            assert status == 200 and json.loads(body)["dashboard"] == web, (status, body)
+            status, body = served.call("GET", "/")
+            assert status == 200 and "installed dashboard" in body, (status, body)
+            assert "no dashboard" not in served.log()
+        finally:
+            served.stop()
+        print("ok: the dashboard beside an installed binary is served")
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+def main():
+    binary, source = sys.argv[1], sys.argv[2]
+    work = tempfile.mkdtemp(prefix="kirchhoff-state-")
+    try:
+        relay_memory(binary, source, work)
+        dashboard(binary, work)
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
