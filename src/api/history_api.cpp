@@ -75,9 +75,7 @@ nlohmann::json usage_report(const store::StorageUsage& usage, const UsageContext
       return "forever";
     }
     const std::int64_t days = ms / 86'400'000;
-    return days % 365 == 0 ? std::to_string(days / 365) + "y"
-           : days % 7 == 0 ? std::to_string(days / 7) + "w"
-                           : std::to_string(days) + "d";
+    return days % 365 == 0 ? std::to_string(days / 365) + "y" : std::to_string(days) + "d";
   };
   nlohmann::json levels = nlohmann::json::array();
   double per_year_total = 0.0;
