@@ -34,6 +34,7 @@ EXPECTED = {
     ("GET", "/api/v1/stream"): "viewer",
     ("GET", "/api/v1/history"): "viewer",
     ("GET", "/api/v1/history/series"): "viewer",
+    ("GET", "/api/v1/history/usage"): "viewer",
     ("GET", "/api/v1/events"): "viewer",
     ("GET", "/api/v1/alarms"): "viewer",
     ("GET", "/api/v1/plan"): "viewer",

@@ -56,6 +56,7 @@ fi
 hist=$(mktemp -d)
 if "$bin" simulate --config examples/demo.yaml --days 1 --seed 5 --data "$hist/data" >"$hist/kpi.json" 2>/dev/null &&
   energy=$("$bin" history energy --data "$hist/data" --series load/Grid/energy_import_wh --from 2026-01-01 --to 2026-01-02) &&
+  "$bin" history stats --data "$hist/data" | grep -q '^1m,forever,' &&
   peak=$("$bin" history peak --data "$hist/data" --series load/Grid/p_w --month 2026-01 | cut -d, -f2) &&
   python3 -c "
 import json, sys

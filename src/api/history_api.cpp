@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/json_text.hpp"
@@ -58,9 +59,84 @@ void HistoryApi::add_routes(Router& router) {
       auth_.guarded(auth::Role::kViewer, false,
                     [this](const HttpRequest& r, const auth::Session&) { return series(r); }));
   router.add(
+      "GET", "/api/v1/history/usage",
+      auth_.guarded(auth::Role::kViewer, false,
+                    [this](const HttpRequest& r, const auth::Session&) { return usage(r); }));
+  router.add(
       "GET", "/api/v1/events",
       auth_.guarded(auth::Role::kViewer, false,
                     [this](const HttpRequest& r, const auth::Session&) { return events(r); }));
+}
+
+nlohmann::json usage_report(const store::StorageUsage& usage, const UsageContext& context) {
+  constexpr double kYearMs = 365.0 * 86'400'000;
+  auto retention_text = [](std::int64_t ms) -> std::string {
+    if (ms <= 0) {
+      return "forever";
+    }
+    const std::int64_t days = ms / 86'400'000;
+    return days % 365 == 0 ? std::to_string(days / 365) + "y" : std::to_string(days) + "d";
+  };
+  nlohmann::json levels = nlohmann::json::array();
+  double per_year_total = 0.0;
+  double settled_total = 0.0;
+  for (std::size_t i = 0; i < usage.levels.size(); ++i) {
+    const store::LevelUsage& level = usage.levels[i];
+    const std::int64_t retention_ms =
+        i == 0 ? context.raw_retention_ms : context.rollup_retention_ms[i - 1];
+    // The growth rate seen so far: bytes over the span the level covers
+    // (plus one bucket, so a single bucket counts as its own length).
+    const double span_ms =
+        level.rows > 0 ? static_cast<double>(level.newest_ms - level.oldest_ms + level.level_ms)
+                       : 0.0;
+    const double per_year =
+        span_ms > 0.0 ? static_cast<double>(level.bytes) * kYearMs / span_ms : 0.0;
+    const double at_retention =
+        retention_ms > 0 ? per_year * static_cast<double>(retention_ms) / kYearMs : per_year;
+    // Kept for a while, a level settles at its retention's worth; kept
+    // forever, it grows by its year's worth every year.
+    if (retention_ms > 0) {
+      settled_total += at_retention;
+    } else {
+      per_year_total += per_year;
+    }
+    levels.push_back({{"level", level.level},
+                      {"rows", level.rows},
+                      {"points", level.points},
+                      {"bytes", level.bytes},
+                      {"oldest_ms", level.oldest_ms},
+                      {"newest_ms", level.newest_ms},
+                      {"bytes_per_point", std::round(level.bytes_per_point * 1000) / 1000},
+                      {"retention", retention_text(retention_ms)},
+                      {"bytes_per_year", std::llround(per_year)},
+                      {"bytes_at_retention", std::llround(at_retention)}});
+  }
+  nlohmann::json report = {{"levels", levels},
+                           {"file_bytes", usage.file_bytes},
+                           {"reusable_bytes", usage.reusable_bytes},
+                           {"settled_bytes", std::llround(settled_total)},
+                           {"growth_bytes_per_year", std::llround(per_year_total)}};
+  if (context.free_bytes >= 0) {
+    report["free_bytes"] = context.free_bytes;
+    report["total_bytes"] = context.total_bytes;
+  }
+  if (context.min_free_bytes >= 0) {
+    report["min_free_bytes"] = context.min_free_bytes;
+  }
+  return report;
+}
+
+HttpResponse HistoryApi::usage(const HttpRequest&) {
+  auto store = open();
+  if (!store) {
+    return json_error(503, store.error().message);
+  }
+  auto usage = (*store)->usage();
+  if (!usage) {
+    return json_error(500, usage.error().message);
+  }
+  const UsageContext context = usage_context_ ? usage_context_() : UsageContext{};
+  return json_body(200, usage_report(*usage, context).dump());
 }
 
 common::Result<store::Store*> HistoryApi::open() {

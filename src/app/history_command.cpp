@@ -10,8 +10,11 @@
 #include <cstdio>
 #include <ostream>
 
+#include "api/history_api.hpp"
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "daemon/history_guard.hpp"
+#include "model/loader.hpp"
 #include "store/store.hpp"
 
 namespace kirchhoff::app {
@@ -32,6 +35,56 @@ std::string number(double v) {
   char buffer[40];
   std::snprintf(buffer, sizeof buffer, "%.10g", v);
   return buffer;
+}
+
+std::string megabytes(double bytes) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.2f MB", bytes / 1e6);
+  return buffer;
+}
+
+// Per level, with the retention of the data directory's saved installation
+// (else the defaults) and the file system's free space
+// (docs/storage-faults.md).
+common::Status print_usage(std::ostream& out, store::Store& store, const std::string& data_dir) {
+  auto usage = store.usage();
+  if (!usage) {
+    return usage.error();
+  }
+  model::ServerConfig::History settings;
+  std::string source = "the defaults";
+  if (auto saved = model::load_installation_file(data_dir + "/installation.yaml")) {
+    settings = saved->server.history;
+    source = data_dir + "/installation.yaml";
+  }
+  const auto report = api::usage_report(
+      *usage, daemon::usage_context(settings, data_dir, settings.min_free_mb * 1'000'000));
+  out << "retention from " << source << "\n"
+      << "level,retention,rows,points,bytes,bytes_per_point,oldest,newest,bytes_per_year,"
+         "bytes_at_retention\n";
+  for (const auto& level : report["levels"]) {
+    const auto oldest = level["oldest_ms"].get<std::int64_t>();
+    const auto newest = level["newest_ms"].get<std::int64_t>();
+    out << level["level"].get<std::string>() << "," << level["retention"].get<std::string>() << ","
+        << level["rows"].get<std::int64_t>() << "," << level["points"].get<std::int64_t>() << ","
+        << level["bytes"].get<std::int64_t>() << ","
+        << number(level["bytes_per_point"].get<double>()) << ","
+        << (oldest > 0 ? format_utc_time(oldest) : "") << ","
+        << (newest > 0 ? format_utc_time(newest) : "") << ","
+        << level["bytes_per_year"].get<std::int64_t>() << ","
+        << level["bytes_at_retention"].get<std::int64_t>() << "\n";
+  }
+  out << "settled size of the levels kept for a while: "
+      << megabytes(report["settled_bytes"].get<double>()) << "\n"
+      << "growth of the levels kept forever: "
+      << megabytes(report["growth_bytes_per_year"].get<double>()) << " a year\n";
+  if (report.contains("free_bytes")) {
+    out << "free space: " << megabytes(report["free_bytes"].get<double>()) << " of "
+        << megabytes(report["total_bytes"].get<double>())
+        << " (the oldest raw data makes room under "
+        << megabytes(report["min_free_bytes"].get<double>()) << ")\n";
+  }
+  return common::Status::success();
 }
 
 }  // namespace
@@ -104,6 +157,9 @@ int history_command(const CommandContext& ctx) {
                     points > 0 ? static_cast<double>(bytes) / static_cast<double>(points) : 0.0,
                     static_cast<double>((*store)->file_bytes()) / 1e6);
       ctx.out << line;
+      if (auto shown = print_usage(ctx.out, **store, *options->get("data")); !shown) {
+        return fail(shown.error());
+      }
     }
     return kExitOk;
   }

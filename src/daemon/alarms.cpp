@@ -106,6 +106,27 @@ constexpr std::array kCatalogue{
               "GET /api/v1/plan gives the solver's reason; check the battery's and chargers' "
               "read-backs and the installation's control section. Each quarter hour it tries "
               "again."},
+    // No manual entry: Kirchhoff's history store (docs/storage-faults.md).
+    AlarmKind{"history-damaged", false, "critical", "History file damaged",
+              "The history was damaged (the message says how: a power cut, a failing SD card or "
+              "disk) and was moved aside; a new one records from now and the energy registers "
+              "continue. Copy the moved file off the box (sqlite3's .recover gets most of it "
+              "back), check the storage, then remove the file from the data directory to clear "
+              "this alarm."},
+    AlarmKind{"history-write-failed", false, "major", "History not written",
+              "Writing the history fails (the message has the reason): check the data "
+              "directory's disk (kernel log, SMART or SD card health), its permissions and that "
+              "it is not mounted read-only. The points wait in memory and are written when it "
+              "works again."},
+    AlarmKind{"disk-full", false, "critical", "Disk full",
+              "The data directory's disk is full, so no history is written. Free space on it "
+              "(other files, logs) or give it a larger disk; the points wait in memory and are "
+              "written when space returns. Shorter retention (server.history.retention) keeps "
+              "it from filling again."},
+    AlarmKind{"disk-low", false, "warning", "Disk nearly full",
+              "The data directory's disk is nearly full, and the oldest raw history is dropped "
+              "to make room (the minute and longer rollups stay). Free space on it, give it a "
+              "larger disk, or shorten server.history.retention."},
 };
 
 // The grid phases' currents: over the main breaker's rating.

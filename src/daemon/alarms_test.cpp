@@ -63,13 +63,23 @@ snapshot::ActiveAlarm raised(const AlarmCheck& check) {
 TEST(AlarmCatalogue, EveryFamilyWithItsSeverity) {
   // The table of docs/daemon.md ("Alarms"), in its order.
   const std::vector<std::tuple<std::string, bool, std::string>> expected = {
-      {"no-measurements", false, "major"}, {"installation-invalid", false, "critical"},
-      {"fail-safe", false, "critical"},    {"overcurrent-", true, "major"},
-      {"voltage-", true, "minor"},         {"ct-overrange-", true, "major"},
-      {"wiring-", true, "major"},          {"module-", true, "major"},
-      {"device-", true, "major"},          {"mqtt-offline", false, "minor"},
-      {"uplink-dropped", false, "major"},  {"prices-missing", false, "warning"},
-      {"plan-failed", false, "warning"}};
+      {"no-measurements", false, "major"},
+      {"installation-invalid", false, "critical"},
+      {"fail-safe", false, "critical"},
+      {"overcurrent-", true, "major"},
+      {"voltage-", true, "minor"},
+      {"ct-overrange-", true, "major"},
+      {"wiring-", true, "major"},
+      {"module-", true, "major"},
+      {"device-", true, "major"},
+      {"mqtt-offline", false, "minor"},
+      {"uplink-dropped", false, "major"},
+      {"prices-missing", false, "warning"},
+      {"plan-failed", false, "warning"},
+      {"history-damaged", false, "critical"},
+      {"history-write-failed", false, "major"},
+      {"disk-full", false, "critical"},
+      {"disk-low", false, "warning"}};
   const auto catalogue = alarm_catalogue();
   ASSERT_EQ(catalogue.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {

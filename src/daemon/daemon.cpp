@@ -22,6 +22,7 @@
 #include "daemon/data_dir.hpp"
 #include "daemon/device_source.hpp"
 #include "daemon/diagnostics_window.hpp"
+#include "daemon/history_guard.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
 #include "daemon/live_diagnostics.hpp"
@@ -163,11 +164,27 @@ int Daemon::run(const std::atomic<bool>& stop) {
     log_.error("cannot start", {{"reason", address.error().message}});
     return 1;
   }
-  auto history = store::Store::open(data_dir->file("history.db"));
-  if (!history) {
-    log_.error("cannot start", {{"reason", history.error().message}});
+  // The history is checked first; a damaged one is moved aside and a new
+  // one starts (docs/storage-faults.md).
+  const model::ServerConfig::History history_settings = installation_.server.history;
+  auto opened_history = open_history(data_dir->file("history.db"), data_dir->file("registers.json"),
+                                     store_options(history_settings), common::unix_ms_now());
+  if (!opened_history) {
+    log_.error("cannot start", {{"reason", opened_history.error().message}});
     return 1;
   }
+  for (const auto& warning : opened_history->warnings) {
+    log_.warning("history", {{"reason", warning}});
+  }
+  HistoryGuard history_guard({data_dir->path(), "history.db", data_dir->file("registers.json"),
+                              history_settings.min_free_mb * 1'000'000, file_system_space},
+                             log_);
+  if (!opened_history->damage.empty()) {
+    log_.error("history damaged, moved aside",
+               {{"reason", opened_history->damage}, {"moved_to", opened_history->moved_to}});
+    history_guard.set_damaged(opened_history->damage, opened_history->moved_to);
+  }
+  common::Result<std::unique_ptr<store::Store>> history(std::move(opened_history->store));
   auto created_writer = HistoryWriter::create(**history, installation_);
   if (!created_writer) {
     log_.error("cannot start", {{"reason", created_writer.error().message}});
@@ -241,6 +258,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   router.add("GET", "/api/v1/openapi.json",
              [](const api::HttpRequest&) { return api::json_body(200, api::kOpenApiJson); });
   api::HistoryApi history_api(data_dir->file("history.db"), auth_api);
+  history_api.set_usage_context([&history_settings, &data_dir, &history_guard] {
+    return usage_context(history_settings, data_dir->path(), history_guard.min_free_bytes());
+  });
   history_api.add_routes(router);
   // People's commands: relays, chargers' modes, the heat pump's SG Ready
   // state (checked against the installation in force now).
@@ -357,24 +377,28 @@ int Daemon::run(const std::atomic<bool>& stop) {
                    {{"reason", "control.tariff.prices_topic needs server.mqtt"}});
     }
   };
-  router.add("GET", "/api/v1/health", [this, started, &mqtt_link](const api::HttpRequest&) {
-    const auto snap = latest();
-    const double uptime_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    nlohmann::json body = {{"status", snap ? "ok" : "starting"},
-                           {"version", "0.1.0"},
-                           {"local_only", options_.local_only},
-                           {"tls", !options_.tls_certificate.empty()},
-                           {"uptime_s", std::round(uptime_s * 10) / 10},
-                           {"dashboard", options_.web_root.empty() ? "none" : options_.web_root}};
-    if (snap) {
-      body["snapshot_age_ms"] = common::unix_ms_now() - snap->unix_ms;
-    }
-    if (mqtt_link) {
-      body["mqtt"] = mqtt_link->status();
-    }
-    return api::json_body(200, common::json_text(body));
-  });
+  router.add(
+      "GET", "/api/v1/health",
+      [this, started, &mqtt_link, &history_guard](const api::HttpRequest&) {
+        const auto snap = latest();
+        const double uptime_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        nlohmann::json body = {
+            {"status", snap ? "ok" : "starting"},
+            {"version", "0.1.0"},
+            {"local_only", options_.local_only},
+            {"tls", !options_.tls_certificate.empty()},
+            {"uptime_s", std::round(uptime_s * 10) / 10},
+            {"dashboard", options_.web_root.empty() ? "none" : options_.web_root}};
+        if (snap) {
+          body["snapshot_age_ms"] = common::unix_ms_now() - snap->unix_ms;
+        }
+        body["history"] = history_guard.state();
+        if (mqtt_link) {
+          body["mqtt"] = mqtt_link->status();
+        }
+        return api::json_body(200, common::json_text(body));
+      });
   if (options_.local_only) {
     router.set_gate([](const api::HttpRequest& r) -> std::optional<api::HttpResponse> {
       if (api::is_local_address(r.remote)) {
@@ -424,7 +448,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
   auto source = make_source(installation_);
   diagnostics_window.set_source(source->phasors() != nullptr, phasor_layout_key(installation_));
   EnergyRegisters registers;
-  if (auto restored = writer->restore(registers); !restored) {
+  if (auto restored = writer->restore(registers, opened_history->floor); !restored) {
     log_.error("cannot start", {{"reason", restored.error().message}});
     return 1;
   }
@@ -448,6 +472,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
   std::thread http_thread([&io] { io.run(); });
   start_price_sources(installation_);
   (void)(*history)->add_event({common::unix_ms_now(), "start", "", "kirchhoff started"});
+  if (!opened_history->damage.empty()) {
+    (void)(*history)->add_event({common::unix_ms_now(), "history", "",
+                                 opened_history->damage + "; moved aside to " +
+                                     opened_history->moved_to + "; a new history started"});
+  }
   log_.info("started", {{"site", installation_.site.name},
                         {"data", data_dir->path()},
                         {"listen", address->host + ":" + std::to_string((*server)->port())},
@@ -514,8 +543,13 @@ int Daemon::run(const std::atomic<bool>& stop) {
     // manager. Loads that keep their name keep their history and registers.
     auto new_writer = HistoryWriter::create(**history, *change->installation);
     EnergyRegisters new_registers;
+    // The registers in force are a floor too: the history may be behind
+    // them while its writes fail.
+    const auto in_force = latest();
     common::Status restored =
-        new_writer ? new_writer->restore(new_registers) : common::Status(new_writer.error());
+        new_writer ? new_writer->restore(new_registers,
+                                         in_force ? register_values(*in_force) : RegisterValues{})
+                   : common::Status(new_writer.error());
     if (!new_writer || !restored) {
       log_.error("installation not applied",
                  {{"reason", new_writer ? restored.error().message : new_writer.error().message}});
@@ -688,6 +722,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
         !tariff.prices_url.empty() || (!tariff.prices_topic.empty() && mqtt_link != nullptr),
         common::unix_ms_now() / 1000));
     checks.push_back(planning.alarm(common::unix_ms_now() / 1000));
+    const auto history_checks = history_guard.alarms();
+    checks.insert(checks.end(), history_checks.begin(), history_checks.end());
     record_alarms(alarms.apply(checks, snap != nullptr ? snap->unix_ms : common::unix_ms_now()));
   };
 
@@ -736,8 +772,13 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
     if (auto s = appended; !s) {
       log_.warning("snapshot not recorded", {{"reason", s.error().message}});
-    } else if (auto f = (*history)->flush(); !f) {
-      log_.warning("history not written", {{"reason", f.error().message}});
+    } else {
+      // A failure is an alarm (and one log line when it begins).
+      history_guard.flushed((*history)->flush(), common::unix_ms_now());
+    }
+    for (const auto& event :
+         history_guard.maintain(**history, recorded.get(), common::unix_ms_now())) {
+      (void)(*history)->add_event(event);
     }
   };
 
@@ -802,6 +843,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
   price_fetcher.reset();
   (void)(*history)->add_event({common::unix_ms_now(), "stop", "", "kirchhoff stopped"});
+  if (auto saved = history_guard.save_now(latest().get(), common::unix_ms_now()); !saved) {
+    log_.warning("registers not saved", {{"reason", saved.error().message}});
+  }
   if (mqtt_link) {
     mqtt_link->stop();
   }

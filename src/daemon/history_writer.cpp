@@ -1,5 +1,7 @@
 #include "daemon/history_writer.hpp"
 
+#include <algorithm>
+
 namespace kirchhoff::daemon {
 
 using store::SeriesKind;
@@ -112,7 +114,12 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
   return writer;
 }
 
-common::Status HistoryWriter::restore(EnergyRegisters& registers) {
+common::Status HistoryWriter::restore(EnergyRegisters& registers,
+                                      const std::map<std::string, double>& at_least) {
+  auto floor_of = [&](const std::string& key) {
+    const auto it = at_least.find(key);
+    return it != at_least.end() ? it->second : 0.0;
+  };
   for (std::size_t l = 0; l < loads_.size(); ++l) {
     const std::string base = "load/" + loads_[l].name + "/";
     auto imp = store_->latest(base + "energy_import_wh");
@@ -120,8 +127,9 @@ common::Status HistoryWriter::restore(EnergyRegisters& registers) {
     if (!imp || !exp) {
       return (!imp ? imp.error() : exp.error());
     }
-    registers.restore(l, imp->has_value() ? (*imp)->value : 0.0,
-                      exp->has_value() ? (*exp)->value : 0.0);
+    registers.restore(
+        l, std::max(imp->has_value() ? (*imp)->value : 0.0, floor_of(base + "energy_import_wh")),
+        std::max(exp->has_value() ? (*exp)->value : 0.0, floor_of(base + "energy_export_wh")));
   }
   return common::Status::success();
 }

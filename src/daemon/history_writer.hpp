@@ -29,8 +29,10 @@ class HistoryWriter {
   static common::Result<HistoryWriter> create(store::Store& store,
                                               const model::Installation& installation);
 
-  // The registers continue from the last values stored: they never go back.
-  common::Status restore(EnergyRegisters& registers);
+  // The registers continue from the last values stored, or from `at_least`
+  // (by series key) where that is larger: they never go back.
+  common::Status restore(EnergyRegisters& registers,
+                         const std::map<std::string, double>& at_least = {});
   // Appends one snapshot (in memory; the caller flushes the store).
   common::Status append(const snapshot::SiteSnapshot& snap);
   // The points of the last append, named as the uplink names them

@@ -161,6 +161,14 @@ struct ServerConfig {
   std::string modbus_meter;
   std::optional<MqttConfig> mqtt;
   SourcePos pos;
+  // The history (docs/storage-faults.md): how long raw points and each
+  // rollup level are kept, and the free space under which the oldest raw
+  // points make room.
+  struct History {
+    std::int64_t raw_ms = 35LL * 86'400'000;   // 0: forever
+    std::int64_t rollup_ms[4] = {0, 0, 0, 0};  // 1m, 15m, 1h, 1d; 0: forever
+    std::int64_t min_free_mb = 200;
+  } history;
 };
 
 struct Installation {

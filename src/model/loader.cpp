@@ -25,8 +25,10 @@ constexpr std::size_t kMaxFileBytes = 1 << 20;
 
 constexpr std::array<std::string_view, 8> kTopKeys = {"site",    "gateway", "bus",    "loads",
                                                       "modules", "control", "server", "devices"};
-constexpr std::array<std::string_view, 5> kServerKeys = {"tls_certificate", "tls_key", "local_only",
-                                                         "modbus_meter", "mqtt"};
+constexpr std::array<std::string_view, 6> kServerKeys = {"tls_certificate", "tls_key", "local_only",
+                                                         "modbus_meter",    "mqtt",    "history"};
+constexpr std::array<std::string_view, 2> kHistoryKeys = {"retention", "min_free_mb"};
+constexpr std::array<std::string_view, 5> kRetentionKeys = {"raw", "1m", "15m", "1h", "1d"};
 constexpr std::array<std::string_view, 13> kMqttKeys = {"url",
                                                         "username",
                                                         "password_file",
@@ -194,6 +196,78 @@ class InstallationParser {
     if (auto mqtt = r_.child(node, "mqtt", "'server'", false)) {
       parse_mqtt(*mqtt, server.mqtt.emplace());
     }
+    if (auto history = r_.child(node, "history", "'server'", false)) {
+      parse_history(*history, server.history);
+    }
+  }
+
+  // server.history: {retention: {raw: 35d, 1m: forever, ...}, min_free_mb: 200}.
+  void parse_history(const YAML::Node& node, ServerConfig::History& history) {
+    const std::string where = "'history' of 'server'";
+    if (node.IsNull() || !r_.expect_map(node, where)) {
+      return;
+    }
+    r_.check_keys(node, kHistoryKeys, where);
+    history.min_free_mb =
+        static_cast<std::int64_t>(bounded(node, "min_free_mb", where, 1, 1'000'000).value_or(200));
+    auto retention = r_.child(node, "retention", where, false);
+    if (!retention || retention->IsNull() ||
+        !r_.expect_map(*retention, "'retention' of 'history'")) {
+      return;
+    }
+    r_.check_keys(*retention, kRetentionKeys, "'retention' of 'history'");
+    for (std::size_t k = 0; k < kRetentionKeys.size(); ++k) {
+      const std::string_view key = kRetentionKeys[k];
+      auto child = r_.child(*retention, key, "'retention'", false);
+      if (!child) {
+        continue;
+      }
+      const std::string text = r_.scalar(*child, key).value_or("");
+      const auto ms = parse_retention(text);
+      const SourcePos pos = YamlReader::pos_of(*child);
+      if (!ms) {
+        r_.error(pos, std::string(key) +
+                          " of 'retention' must be a duration in days, weeks or years (35d, 12w, "
+                          "2y) or forever, not " +
+                          quoted(text));
+        continue;
+      }
+      if (k == 0) {
+        if (*ms != 0 && *ms < 2 * 86'400'000LL) {
+          r_.error(pos,
+                   "raw of 'retention' must be at least 2d (the rollups are built from "
+                   "it), not " +
+                       quoted(text));
+          continue;
+        }
+        history.raw_ms = *ms;
+      } else {
+        history.rollup_ms[k - 1] = *ms;
+      }
+    }
+  }
+
+  // "35d", "12w", "2y" (365 days) as ms; "forever" as 0; nullopt otherwise.
+  static std::optional<std::int64_t> parse_retention(const std::string& text) {
+    if (text == "forever") {
+      return std::int64_t{0};
+    }
+    if (text.size() < 2 || text.size() > 6) {
+      return std::nullopt;
+    }
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') {
+        return std::nullopt;
+      }
+      n = n * 10 + (text[i] - '0');
+    }
+    const char unit = text.back();
+    const std::int64_t days = unit == 'd' ? n : unit == 'w' ? 7 * n : unit == 'y' ? 365 * n : -1;
+    if (days <= 0) {
+      return std::nullopt;
+    }
+    return days * 86'400'000LL;
   }
 
   void parse_mqtt(const YAML::Node& node, MqttConfig& mqtt) {

@@ -478,5 +478,52 @@ TEST(Loader, DayAheadSourcesAreValidatedAtTheirKeys) {
   EXPECT_NE(find(battery, "battery_kwh in 'ev' must be between 1 and 250"), nullptr);
 }
 
+TEST(Loader, HistoryRetention) {
+  const std::string base =
+      "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\n";
+  auto ok = check_installation(base +
+                               "server:\n"
+                               "  history:\n"
+                               "    retention: {raw: 12w, 1m: 2y, 15m: forever, 1d: 400d}\n"
+                               "    min_free_mb: 50\n");
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_FALSE(ok.has_errors());
+  const auto& h = ok.installation->server.history;
+  EXPECT_EQ(h.raw_ms, 84LL * 86'400'000);         // 12 weeks
+  EXPECT_EQ(h.rollup_ms[0], 730LL * 86'400'000);  // 2 years of 365 days
+  EXPECT_EQ(h.rollup_ms[1], 0);                   // forever
+  EXPECT_EQ(h.rollup_ms[2], 0);                   // not given: forever
+  EXPECT_EQ(h.rollup_ms[3], 400LL * 86'400'000);
+  EXPECT_EQ(h.min_free_mb, 50);
+  auto defaults = check_installation(base);
+  ASSERT_TRUE(defaults.installation.has_value());
+  EXPECT_EQ(defaults.installation->server.history.raw_ms, 35LL * 86'400'000);
+  EXPECT_EQ(defaults.installation->server.history.min_free_mb, 200);
+  auto forever = check_installation(base + "server: {history: {retention: {raw: forever}}}\n");
+  ASSERT_TRUE(forever.installation.has_value());
+  EXPECT_EQ(forever.installation->server.history.raw_ms, 0);
+}
+
+TEST(Loader, HistoryRetentionIsValidatedAtItsKeys) {
+  const std::string base =
+      "site: {name: S, topology: 1P-230, main_breaker_a: 40}\ngateway: connect\n"
+      "server:\n  history:\n    retention:\n";
+  auto short_raw = check_installation(base + "      raw: 1d\n");
+  const Diagnostic* d = find(short_raw, "raw of 'retention' must be at least 2d");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 6);
+  EXPECT_EQ(d->pos.column, 12);
+  auto unit = check_installation(base + "      1h: 36\n");
+  d = find(unit,
+           "1h of 'retention' must be a duration in days, weeks or years (35d, 12w, 2y) or "
+           "forever, not '36'");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pos.line, 6);
+  auto key = check_installation(base + "      5m: 2d\n");
+  EXPECT_TRUE(key.has_errors());
+  auto zero = check_installation(base + "      1d: 0y\n");
+  EXPECT_NE(find(zero, "1d of 'retention' must be a duration"), nullptr);
+}
+
 }  // namespace
 }  // namespace kirchhoff::model

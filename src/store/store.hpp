@@ -74,6 +74,30 @@ struct StoreOptions {
   // FULL survives power loss (one fsync per flush); NORMAL survives a killed
   // process only. Bulk backfills may choose NORMAL.
   bool sync_full = true;
+  // How long each rollup level (kLevels order: 1m, 15m, 1h, 1d) is kept, ms;
+  // 0 keeps it forever (apply_rollup_retention()).
+  std::int64_t rollup_retention_ms[4] = {0, 0, 0, 0};
+};
+
+// What one level of the history holds (Store::usage()): "raw" (chunks and
+// tails) or a rollup level. Bytes are the level's share of the file's pages
+// when SQLite can tell them (dbstat), else its payload plus a row estimate.
+struct LevelUsage {
+  std::string level;          // "raw", "1m", "15m", "1h", "1d"
+  std::int64_t level_ms = 0;  // 0 for raw
+  std::int64_t rows = 0;      // chunk and tail rows, or rollup buckets
+  std::int64_t points = 0;    // raw points; a rollup's buckets
+  std::int64_t bytes = 0;
+  std::int64_t oldest_ms = 0;  // 0 when the level is empty
+  std::int64_t newest_ms = 0;
+  double bytes_per_point = 0.0;
+};
+
+struct StorageUsage {
+  std::vector<LevelUsage> levels;  // raw, then kLevels in order
+  std::int64_t file_bytes = 0;     // database plus write-ahead log
+  // Pages inside the file that SQLite freed and reuses before it grows.
+  std::int64_t reusable_bytes = 0;
 };
 
 class Store {
@@ -117,6 +141,33 @@ class Store {
                                             std::int64_t limit, std::string_view kind = {});
 
   const std::string& path() const { return path_; }
+
+  // Storage faults and space (docs/storage-faults.md; store_verify.cpp,
+  // store_space.cpp).
+  //
+  // Checks a history file without writing to it: SQLite's quick_check, the
+  // application id and version, the tables and series, and that every raw
+  // chunk decodes to the points its row claims. Success for a missing file or
+  // a 0-byte one without a log (a fresh history). kCorruption names the file
+  // and what is damaged (a 0-byte file beside a non-empty log included);
+  // kUnsupported a version this build does not read; kIoError a file it may
+  // not read.
+  static common::Status verify(const std::string& path);
+  // What reads of each counter series of a (damaged) file, opened read-only:
+  // key -> the largest of its newest decodable tail or chunk and its newest
+  // minute rollup. Values not finite or above 1e12 are skipped as damage.
+  static common::Result<std::map<std::string, double>> salvage_counters(const std::string& path);
+  // Deletes the oldest sealed raw chunks across all series until at least
+  // `bytes` of chunk data are gone (or none is left); never rollups, tails or
+  // events. Returns the bytes of chunk data freed (SQLite reuses the pages).
+  common::Result<std::int64_t> drop_oldest_raw(std::int64_t bytes);
+  common::Result<StorageUsage> usage();
+  // The pages inside the file that SQLite freed and reuses before it grows
+  // (cheap: two pragmas).
+  common::Result<std::int64_t> reusable_bytes();
+  // Deletes rollup buckets that ended more than the level's retention before
+  // `now_ms` (levels with retention 0 are kept forever).
+  common::Status apply_rollup_retention(std::int64_t now_ms);
 
  private:
   struct Series;

@@ -1,0 +1,198 @@
+// Where the history's bytes go, freeing space by dropping the oldest raw data,
+// and rollup retention (docs/storage-faults.md).
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "common/sqlite_statement.hpp"
+#include "store/store.hpp"
+
+namespace kirchhoff::store {
+
+using common::ErrorKind;
+using common::make_error;
+using Stmt = common::SqliteStatement;
+
+namespace {
+
+// Bytes a row costs beyond its blob, for splitting the file's pages between
+// the levels without reading every page (dbstat would, seconds for a large
+// file on an SD card). A chunk row: its record header and five integers
+// (~20 bytes), the cell pointer and varint lengths (~4) and its chunks_end
+// index entry (~14). A rollup row: four integers and five doubles (~58) and
+// its cell (~4). An event: four columns around its text (~30).
+constexpr std::int64_t kChunkRowBytes = 38;
+constexpr std::int64_t kTailRowBytes = 16;
+constexpr std::int64_t kRollupRowBytes = 62;
+constexpr std::int64_t kEventRowBytes = 30;
+
+constexpr std::array<const char*, 4> kLevelNames = {"1m", "15m", "1h", "1d"};
+
+}  // namespace
+
+common::Result<std::int64_t> Store::reusable_bytes() {
+  Stmt pages(db_, "PRAGMA freelist_count");
+  Stmt size(db_, "PRAGMA page_size");
+  if (pages.step() != SQLITE_ROW || size.step() != SQLITE_ROW) {
+    return sql_error("reading the free pages");
+  }
+  return pages.i64(0) * size.i64(0);
+}
+
+common::Result<std::int64_t> Store::drop_oldest_raw(std::int64_t bytes) {
+  if (options_.read_only) {
+    return make_error(ErrorKind::kInvalidArgument, path_ + ": opened read-only");
+  }
+  if (bytes <= 0) {
+    return std::int64_t{0};
+  }
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) {
+    return s.error();
+  }
+  // Oldest first across all series (by end, as the chunks_end index orders
+  // them), until enough chunk data is chosen.
+  std::vector<std::pair<std::int64_t, std::int64_t>> victims;
+  std::int64_t freed = 0;
+  {
+    Stmt oldest(db_, "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
+    int rc = SQLITE_ROW;
+    while (freed < bytes && (rc = oldest.step()) == SQLITE_ROW) {
+      victims.emplace_back(oldest.i64(0), oldest.i64(1));
+      freed += oldest.i64(2) + kChunkRowBytes;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      const auto error = sql_error("choosing the oldest raw chunks");
+      (void)exec("ROLLBACK");
+      return error;
+    }
+  }
+  for (const auto& [id, start_ms] : victims) {
+    Stmt drop(db_, "DELETE FROM chunks WHERE series_id = ? AND start_ms = ?");
+    drop.bind(1, id).bind(2, start_ms);
+    if (drop.step() != SQLITE_DONE) {
+      const auto error = sql_error("dropping the oldest raw chunks");
+      (void)exec("ROLLBACK");
+      return error;
+    }
+  }
+  if (auto s = exec("COMMIT"); !s) {
+    (void)exec("ROLLBACK");
+    return s.error();
+  }
+  return freed;
+}
+
+common::Status Store::apply_rollup_retention(std::int64_t now_ms) {
+  if (options_.read_only) {
+    return make_error(ErrorKind::kInvalidArgument, path_ + ": opened read-only");
+  }
+  for (std::size_t l = 0; l < 4; ++l) {
+    const std::int64_t keep_ms = options_.rollup_retention_ms[l];
+    if (keep_ms <= 0) {
+      continue;  // forever
+    }
+    // A bucket goes once its end is older than the retention.
+    Stmt drop(db_, "DELETE FROM rollups WHERE level = ? AND start_ms < ?");
+    drop.bind(1, kLevels[l]).bind(2, now_ms - keep_ms - kLevels[l]);
+    if (drop.step() != SQLITE_DONE) {
+      return sql_error(std::string("applying the retention of the ") + kLevelNames[l] + " rollups");
+    }
+  }
+  return common::Status::success();
+}
+
+common::Result<StorageUsage> Store::usage() {
+  StorageUsage usage;
+  LevelUsage raw;
+  raw.level = "raw";
+  std::int64_t raw_estimate = 0;
+  {
+    Stmt chunks(db_,
+                "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(length(data)), 0), "
+                "MIN(start_ms), MAX(end_ms) FROM chunks");
+    if (chunks.step() != SQLITE_ROW) {
+      return sql_error("reading the raw chunks");
+    }
+    raw.rows = chunks.i64(0);
+    raw.points = chunks.i64(1);
+    raw_estimate = chunks.i64(2) + raw.rows * kChunkRowBytes;
+    if (!chunks.null(3)) {
+      raw.oldest_ms = chunks.i64(3);
+      raw.newest_ms = chunks.i64(4);
+    }
+  }
+  {
+    // The open chunks: small, decoded for their counts and times.
+    Stmt tails(db_, "SELECT data FROM tails");
+    while (tails.step() == SQLITE_ROW) {
+      ++raw.rows;
+      raw_estimate += static_cast<std::int64_t>(tails.data(0).size()) + kTailRowBytes;
+      auto points = decode_chunk(tails.data(0));
+      if (!points || points->empty()) {
+        continue;
+      }
+      raw.points += static_cast<std::int64_t>(points->size());
+      raw.oldest_ms =
+          raw.oldest_ms == 0 ? points->front().t_ms : std::min(raw.oldest_ms, points->front().t_ms);
+      raw.newest_ms = std::max(raw.newest_ms, points->back().t_ms);
+    }
+  }
+  usage.levels.push_back(raw);
+  std::vector<std::int64_t> estimates = {raw_estimate};
+  for (std::size_t l = 0; l < 4; ++l) {
+    LevelUsage level;
+    level.level = kLevelNames[l];
+    level.level_ms = kLevels[l];
+    Stmt rows(db_, "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
+    rows.bind(1, kLevels[l]);
+    if (rows.step() != SQLITE_ROW) {
+      return sql_error("reading the rollups");
+    }
+    level.rows = rows.i64(0);
+    level.points = level.rows;
+    if (!rows.null(1)) {
+      level.oldest_ms = rows.i64(1);
+      level.newest_ms = rows.i64(2);
+    }
+    usage.levels.push_back(level);
+    estimates.push_back(level.rows * kRollupRowBytes);
+  }
+  std::int64_t other_estimate = 0;
+  {
+    Stmt events(db_,
+                "SELECT COUNT(*), COALESCE(SUM(length(message) + length(kind)), 0) FROM events");
+    if (events.step() == SQLITE_ROW) {
+      other_estimate = events.i64(0) * kEventRowBytes + events.i64(1);
+    }
+  }
+  // The file's pages in use, shared out in proportion to the estimates.
+  Stmt pages(db_, "PRAGMA page_count");
+  Stmt size(db_, "PRAGMA page_size");
+  auto reusable = reusable_bytes();
+  if (pages.step() != SQLITE_ROW || size.step() != SQLITE_ROW || !reusable) {
+    return sql_error("reading the page counts");
+  }
+  usage.reusable_bytes = *reusable;
+  usage.file_bytes = file_bytes();
+  const std::int64_t used = std::max<std::int64_t>(0, pages.i64(0) * size.i64(0) - *reusable);
+  std::int64_t total_estimate = other_estimate;
+  for (const std::int64_t e : estimates) {
+    total_estimate += e;
+  }
+  for (std::size_t i = 0; i < usage.levels.size(); ++i) {
+    LevelUsage& level = usage.levels[i];
+    level.bytes = total_estimate > 0
+                      ? static_cast<std::int64_t>(static_cast<double>(used) *
+                                                  static_cast<double>(estimates[i]) /
+                                                  static_cast<double>(total_estimate))
+                      : 0;
+    level.bytes_per_point =
+        level.points > 0 ? static_cast<double>(level.bytes) / static_cast<double>(level.points)
+                         : 0.0;
+  }
+  return usage;
+}
+
+}  // namespace kirchhoff::store
