@@ -1,5 +1,6 @@
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -31,25 +32,21 @@ std::chrono::steady_clock::time_point g_process_start = std::chrono::steady_cloc
 
 extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
 
-std::string default_data_dir() {
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
-    return std::string(state) + "/kirchhoff";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return std::string(home) + "/.local/state/kirchhoff";
-  }
-  return "kirchhoff-data";
-}
-
-// The dashboard beside the binary: <build>/../web/dist for a build tree.
+// The dashboard beside the binary: <build>/../web/dist for a build tree,
+// <prefix>/bin/../share/kirchhoff/web for an installed one.
 std::string default_web_root() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) {
     return {};
   }
-  const auto dist = exe.parent_path().parent_path() / "web" / "dist";
-  return std::filesystem::exists(dist / "index.html", ec) ? dist.string() : std::string();
+  for (const auto& dir : {exe.parent_path().parent_path() / "web" / "dist",
+                          exe.parent_path().parent_path() / "share" / "kirchhoff" / "web"}) {
+    if (std::filesystem::exists(dir / "index.html", ec)) {
+      return dir.string();
+    }
+  }
+  return {};
 }
 
 // Many clients (and later many devices) need descriptors; systemd's default
@@ -74,12 +71,22 @@ void raise_descriptor_limit(common::Logger& log) {
 
 }  // namespace
 
+std::string default_data_dir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
+    return std::string(state) + "/kirchhoff";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.local/state/kirchhoff";
+  }
+  return "kirchhoff-data";
+}
+
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 11> kKnown = {
+  constexpr std::array<std::string_view, 12> kKnown = {
       "config",   "data",    "listen",       "cycle-ms", "seconds", "web",
-      "tls-cert", "tls-key", "modbus-meter", "mqtt",     "miswire"};
+      "tls-cert", "tls-key", "modbus-meter", "mqtt",     "miswire", "log-level"};
   constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
   const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
@@ -87,7 +94,13 @@ int run_command(const CommandContext& ctx) {
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR] [--tls-cert PEM --tls-key PEM] "
                "[--local-only] [--modbus-meter HOST:PORT] [--mqtt mqtt://HOST:PORT] "
-               "[--miswire hub1/2=L3,hub2/1=reversed,...]\n";
+               "[--miswire hub1/2=L3,hub2/1=reversed,...] [--log-level debug|info|warning|error]\n";
+    return kExitUnreadable;
+  }
+  const auto log_level = common::parse_log_level(options->get("log-level").value_or("info"));
+  if (!log_level) {
+    ctx.err << "kirchhoff run: --log-level must be debug, info, warning or error, not '"
+            << *options->get("log-level") << "'\n";
     return kExitUnreadable;
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
@@ -202,7 +215,11 @@ int run_command(const CommandContext& ctx) {
   // in the heap for good; a fixed threshold keeps them mmapped, so each is
   // returned to the system at once and the daemon stays small.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  common::Logger log(ctx.err);
+  // Under systemd the journal gets each line's priority and stamps the time.
+  const bool journal = &ctx.err == &std::cerr &&
+                       common::is_journal_stream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO);
+  common::Logger log(ctx.err, *log_level,
+                     journal ? common::LogFormat::kJournal : common::LogFormat::kPlain);
   if (!installation_error.empty()) {
     log.error("the saved installation cannot run: starting with nothing to control",
               {{"file", saved}, {"reason", installation_error}});
