@@ -24,8 +24,15 @@ file(READ ${PROJECT_SOURCE_DIR}/examples/demo.yaml config_body)
 file(WRITE ${PROJECT_BINARY_DIR}/packaging/kirchhoff.yaml "${config_head}${config_body}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${PROJECT_SOURCE_DIR}/packaging/kirchhoff.yaml.head ${PROJECT_SOURCE_DIR}/examples/demo.yaml)
-install(FILES ${PROJECT_BINARY_DIR}/packaging/kirchhoff.yaml
-        DESTINATION ${KIRCHHOFF_SYSCONFDIR}/kirchhoff)
+# `make install` over an existing configuration keeps it, as dpkg does.
+install(CODE "
+  if(EXISTS \"\$ENV{DESTDIR}${KIRCHHOFF_SYSCONFDIR}/kirchhoff/kirchhoff.yaml\")
+    message(STATUS \"Keeping: \$ENV{DESTDIR}${KIRCHHOFF_SYSCONFDIR}/kirchhoff/kirchhoff.yaml\")
+  else()
+    file(INSTALL DESTINATION \"${KIRCHHOFF_SYSCONFDIR}/kirchhoff\" TYPE FILE
+         FILES \"${PROJECT_BINARY_DIR}/packaging/kirchhoff.yaml\")
+  endif()
+")
 
 # The systemd unit names the binary by its installed path, which is known only
 # at install time (cpack installs under /usr whatever the build's prefix), so
