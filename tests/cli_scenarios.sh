@@ -351,6 +351,13 @@ ls -d "$bk"/new/replaced-*/history.db >/dev/null 2>&1 ||
   { echo "FAIL: restore: replaced files not kept"; ls -R "$bk/new"; fail=$((fail + 1)); }
 expect "restore of something that is not a backup" 2 "$bin" restore --data "$bk/other" "$bk/data"
 expect "backup without a directory" 2 "$bin" backup --data "$bk/data"
+expect "run with an unknown --log-level" 2 "$bin" run --log-level verbose --data "$bk/data"
+grep -q "\-\-log-level must be debug, info, warning or error, not 'verbose'" "$out" ||
+  { echo "FAIL: run --log-level verbose: message"; cat "$out"; fail=$((fail + 1)); }
+expect "run with --log-level warning" 0 "$bin" run --log-level warning --seconds 1 --data "$bk/quiet" \
+  --listen 127.0.0.1:0
+! grep -q "level=info" "$out" ||
+  { echo "FAIL: run --log-level warning wrote info lines"; cat "$out"; fail=$((fail + 1)); }
 rm -rf "$bk"
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help
