@@ -3,14 +3,30 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 SHELL := /bin/bash
 # ccache shares its cache between checkouts of the project (worktrees, CI clones).
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
-CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Warnings are errors in the builds of `make test` (the project's own check);
+# `make run`, `make install` and packagers' builds only warn.
+WERROR ?= OFF
+PREFIX ?= /usr/local
 
-.PHONY: deps deps-test build web web-test run test unit asan format format-check fuzz bench clean
+.PHONY: deps deps-test build web web-test run test unit asan format format-check fuzz bench \
+	install package package-test clean
+
+# $(call configure,DIR,BUILD_TYPE,extra cmake flags,environment): configures DIR
+# when it is new or has another build type, and turns warnings-as-errors on in
+# a build that has them off when WERROR=ON (never off again: that would only
+# rebuild everything for nothing).
+define configure
+	@if [ ! -f $(1)/build.ninja ] \
+	    || ! grep -qx 'CMAKE_BUILD_TYPE:STRING=$(2)' $(1)/CMakeCache.txt \
+	    || { [ "$(WERROR)" = ON ] && ! grep -qx 'KIRCHHOFF_WERROR:BOOL=ON' $(1)/CMakeCache.txt; }; then \
+	  $(4) cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(2) -DKIRCHHOFF_WERROR=$(WERROR) $(3); \
+	fi
+endef
 
 deps:
 	@./tools/install-deps.sh
@@ -18,10 +34,9 @@ deps:
 deps-test:
 	@./tools/install-deps.sh --test
 
-$(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
-
-build: deps $(BUILD)/build.ninja
+# The main build is the one people install: Release.
+build: deps
+	$(call configure,$(BUILD),Release)
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The dashboard: npm packages from the lock file, then a Vite build into web/dist.
@@ -47,28 +62,39 @@ run: build web
 
 # Every test: format check, the unit/scenario/fuzz-corpus tests, the same under
 # ASan+UBSan, and a short libFuzzer run of every fuzz target.
-test: format-check unit web-test asan fuzz
+test: WERROR = ON
+test: format-check unit web-test package-test asan fuzz
 	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-$(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DKIRCHHOFF_SANITIZE=ON
-
-asan: deps $(ASAN_BUILD)/build.ninja
+asan: deps
+	$(call configure,$(ASAN_BUILD),Debug,-DKIRCHHOFF_SANITIZE=ON)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-$(FUZZ_BUILD)/build.ninja:
-	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) $(CMAKE_FLAGS) -DKIRCHHOFF_FUZZ=ON
-
 # Each fuzz target runs FUZZ_SECONDS from its seed corpus; new inputs go to a
 # scratch directory so the committed corpus stays small and reviewed.
-fuzz: deps $(FUZZ_BUILD)/build.ninja
+fuzz: deps
+	$(call configure,$(FUZZ_BUILD),RelWithDebInfo,-DKIRCHHOFF_FUZZ=ON,CXX=clang++)
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
 	@./tools/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Installs the binary, the dashboard, the examples, the systemd unit and the
+# default configuration under PREFIX (DESTDIR is honoured for staging).
+install: build web
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package, built from the main build: $(BUILD)/kirchhoff_*.deb.
+package: build web
+	@cd $(BUILD) && cpack -G DEB >/dev/null && ls -1 $(CURDIR)/$(BUILD)/kirchhoff_*.deb
+
+# The package's test: its contents and metadata, then its binary run from an
+# extracted copy the way the systemd unit runs it (never installed here).
+package-test: package
+	@./tests/package_test.sh $(BUILD)
 
 format:
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i

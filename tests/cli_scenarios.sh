@@ -320,6 +320,46 @@ expect "run with a --mqtt that is not a broker URL" 2 "$bin" run --mqtt http://b
 grep -q "\-\-mqtt must be mqtt://HOST\[:PORT\] or mqtts://HOST\[:PORT\], not 'http://broker'" "$out" ||
   { echo "FAIL: run --mqtt http: message"; cat "$out"; fail=$((fail + 1)); }
 rm -rf "$tmp_mqtt"
+# Backup while the daemon runs, then restore into a new directory: the
+# history read there is the backup's, and restore refuses a directory in use.
+bk=$(mktemp -d)
+"$bin" run --data "$bk/data" --listen 127.0.0.1:0 >"$bk/stdout" 2>"$bk/stderr" &
+bk_daemon=$!
+for _ in $(seq 100); do grep -q 'msg="first snapshot"' "$bk/stderr" && break; sleep 0.1; done
+sleep 1.5  # a few more seconds recorded
+expect "backup while the daemon runs" 0 "$bin" backup --data "$bk/data" "$bk/backup"
+grep -q "^  history.db (sqlite, " "$out" && ! grep -q "kirchhoff.lock" "$out" ||
+  { echo "FAIL: backup: files"; cat "$out"; fail=$((fail + 1)); }
+expect "backup into a directory that is not empty" 2 "$bin" backup --data "$bk/data" "$bk/backup"
+expect "restore into the running daemon's directory" 2 "$bin" restore --data "$bk/data" "$bk/backup"
+grep -q "in use by another kirchhoff (pid $bk_daemon)" "$out" ||
+  { echo "FAIL: restore while running: message"; cat "$out"; fail=$((fail + 1)); }
+kill -TERM "$bk_daemon"
+wait "$bk_daemon"
+expect "restore into a new directory" 0 "$bin" restore --data "$bk/new" "$bk/backup"
+cp -r "$bk/backup" "$bk/copy"
+if restored=$("$bin" history stats --data "$bk/new") && copied=$("$bin" history stats --data "$bk/copy") &&
+  [ "$restored" = "$copied" ] && grep -q "^raw points: [1-9]" <<<"$restored"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: history stats of the restored directory differ from the backup's:"
+  echo "$restored"
+  echo "$copied"
+  fail=$((fail + 1))
+fi
+expect "restore over a directory keeps its files aside" 0 "$bin" restore --data "$bk/new" "$bk/backup"
+ls -d "$bk"/new/replaced-*/history.db >/dev/null 2>&1 ||
+  { echo "FAIL: restore: replaced files not kept"; ls -R "$bk/new"; fail=$((fail + 1)); }
+expect "restore of something that is not a backup" 2 "$bin" restore --data "$bk/other" "$bk/data"
+expect "backup without a directory" 2 "$bin" backup --data "$bk/data"
+expect "run with an unknown --log-level" 2 "$bin" run --log-level verbose --data "$bk/data"
+grep -q "\-\-log-level must be debug, info, warning or error, not 'verbose'" "$out" ||
+  { echo "FAIL: run --log-level verbose: message"; cat "$out"; fail=$((fail + 1)); }
+expect "run with --log-level warning" 0 "$bin" run --log-level warning --seconds 1 --data "$bk/quiet" \
+  --listen 127.0.0.1:0
+! grep -q "level=info" "$out" ||
+  { echo "FAIL: run --log-level warning wrote info lines"; cat "$out"; fail=$((fail + 1)); }
+rm -rf "$bk"
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help
 

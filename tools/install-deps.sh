@@ -13,6 +13,8 @@ with_test=0
 packages=(
   # build
   cmake ninja-build g++ ccache pkg-config make
+  # packaging (make package: dpkg-shlibdeps for the Depends line)
+  dpkg-dev
   # libraries
   libyaml-cpp-dev libsqlite3-dev nlohmann-json3-dev libboost-dev libssl-dev libargon2-dev libmodbus-dev libmosquitto-dev
   coinor-libclp-dev libglpk-dev
@@ -31,15 +33,17 @@ for pkg in "${packages[@]}"; do
   fi
 done
 check_node() {
-  # The dashboard is built with Vite 8, which needs Node.js 20.19 or newer.
+  # The dashboard is built with Vite 5, which runs on Node.js 18 (Debian 12 and
+  # Raspberry Pi OS ship 18.19) and on every later release. Debian's nodejs
+  # and npm packages are installed when either command is missing.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     missing+=(nodejs npm)
     return
   fi
   local major
   major=$(node -p 'process.versions.node.split(".")[0]')
-  if [ "$major" -lt 20 ]; then
-    echo "error: Node.js $(node --version) is too old to build the dashboard; install Node.js 20.19 or newer" >&2
+  if [ "$major" -lt 18 ]; then
+    echo "error: Node.js $(node --version) is too old to build the dashboard; install Node.js 18 or newer" >&2
     exit 1
   fi
 }

@@ -41,6 +41,17 @@ int run_cli(std::span<const std::string> argv, std::ostream& out, std::ostream& 
 // read, 1 when it is invalid. Prints the error (the `check` diagnostics).
 int report_installation_error(const CommandContext& ctx, const common::Error& error);
 
+// The data directory when --data is not given: $XDG_STATE_HOME/kirchhoff,
+// else ~/.local/state/kirchhoff, else ./kirchhoff-data.
+std::string default_data_dir();
+
+// `[--data DIR] DIRECTORY` (either order), for backup and restore.
+struct DirectoryArgs {
+  std::string data_dir;
+  std::string directory;
+};
+common::Result<DirectoryArgs> parse_directory_args(std::span<const std::string> args);
+
 // Subcommands, one file each.
 int run_command(const CommandContext& ctx);
 int check_command(const CommandContext& ctx);
@@ -53,5 +64,7 @@ int diagnose_command(const CommandContext& ctx);
 int history_command(const CommandContext& ctx);
 int p1_command(const CommandContext& ctx);
 int sunspec_command(const CommandContext& ctx);
+int backup_command(const CommandContext& ctx);
+int restore_command(const CommandContext& ctx);
 
 }  // namespace kirchhoff::app

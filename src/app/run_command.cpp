@@ -1,5 +1,6 @@
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -33,16 +34,6 @@ std::atomic<bool> g_stop_requested{false};
 std::chrono::steady_clock::time_point g_process_start = std::chrono::steady_clock::now();
 
 extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
-
-std::string default_data_dir() {
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
-    return std::string(state) + "/kirchhoff";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return std::string(home) + "/.local/state/kirchhoff";
-  }
-  return "kirchhoff-data";
-}
 
 // The dashboard's built files, in this order: --web DIR; beside an installed
 // binary (<prefix>/bin/kirchhoff → <prefix>/share/kirchhoff/web, where `make
@@ -101,12 +92,22 @@ void raise_descriptor_limit(common::Logger& log) {
 
 }  // namespace
 
+std::string default_data_dir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
+    return std::string(state) + "/kirchhoff";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.local/state/kirchhoff";
+  }
+  return "kirchhoff-data";
+}
+
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 11> kKnown = {
+  constexpr std::array<std::string_view, 12> kKnown = {
       "config",   "data",    "listen",       "cycle-ms", "seconds", "web",
-      "tls-cert", "tls-key", "modbus-meter", "mqtt",     "miswire"};
+      "tls-cert", "tls-key", "modbus-meter", "mqtt",     "miswire", "log-level"};
   constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
   const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
@@ -114,7 +115,13 @@ int run_command(const CommandContext& ctx) {
             << "\nusage: kirchhoff run [--config FILE] [--data DIR] [--listen ADDR:PORT] "
                "[--cycle-ms 100..1000] [--seconds N] [--web DIR] [--tls-cert PEM --tls-key PEM] "
                "[--local-only] [--modbus-meter HOST:PORT] [--mqtt mqtt://HOST:PORT] "
-               "[--miswire hub1/2=L3,hub2/1=reversed,...]\n";
+               "[--miswire hub1/2=L3,hub2/1=reversed,...] [--log-level debug|info|warning|error]\n";
+    return kExitUnreadable;
+  }
+  const auto log_level = common::parse_log_level(options->get("log-level").value_or("info"));
+  if (!log_level) {
+    ctx.err << "kirchhoff run: --log-level must be debug, info, warning or error, not '"
+            << *options->get("log-level") << "'\n";
     return kExitUnreadable;
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
@@ -224,7 +231,11 @@ int run_command(const CommandContext& ctx) {
   // in the heap for good; a fixed threshold keeps them mmapped, so each is
   // returned to the system at once and the daemon stays small.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  common::Logger log(ctx.err);
+  // Under systemd the journal gets each line's priority and stamps the time.
+  const bool journal = &ctx.err == &std::cerr &&
+                       common::is_journal_stream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO);
+  common::Logger log(ctx.err, *log_level,
+                     journal ? common::LogFormat::kJournal : common::LogFormat::kPlain);
   if (!installation_error.empty()) {
     log.error("the saved installation cannot run: starting with nothing to control",
               {{"file", saved}, {"reason", installation_error}});

@@ -15,6 +15,7 @@
 #include "api/static_files.hpp"
 #include "auth/password.hpp"
 #include "common/json_text.hpp"
+#include "common/service_notify.hpp"
 #include "common/time.hpp"
 #include "common/utf8.hpp"
 #include "control/site_input.hpp"
@@ -488,6 +489,12 @@ int Daemon::run(const std::atomic<bool>& stop) {
                         {"dashboard", options_.web_root.empty() ? "none" : options_.web_root},
                         {"tls", use_tls ? "on" : "off"},
                         {"local_only", options_.local_only ? "on" : "off"}});
+  // systemd (Type=notify): started once serving; the watchdog is kept alive
+  // by the cycle loop itself, so a hung loop gets the service restarted.
+  common::ServiceNotifier service = common::ServiceNotifier::from_environment();
+  if (auto ready = service.ready(); !ready) {
+    log_.warning("service manager not told", {{"reason", ready.error().message}});
+  }
   const auto cycle = std::chrono::milliseconds(options_.cycle_ms);
   auto deadline = std::chrono::steady_clock::now();
   std::int64_t cycles = 0;
@@ -821,6 +828,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       }
     }
     ++cycles;
+    (void)service.keep_alive(std::chrono::steady_clock::now());
     if (options_.stop_after_cycles && cycles >= *options_.stop_after_cycles) {
       break;
     }
@@ -841,6 +849,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     }
   }
   log_.info("stopping", {{"cycles", std::to_string(cycles)}});
+  (void)service.stopping();
   price_fetcher.reset();
   (void)(*history)->add_event({common::unix_ms_now(), "stop", "", "kirchhoff stopped"});
   if (auto saved = history_guard.save_now(latest().get(), common::unix_ms_now()); !saved) {

@@ -8,10 +8,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const root = resolve(import.meta.dirname, "..", "..");
+// import.meta.dirname needs Node 20.11; Debian 12 ships Node 18.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = process.env.KIRCHHOFF ?? join(root, "build", "kirchhoff");
 const artifacts = join(root, "build", "artifacts");
 
