@@ -359,6 +359,19 @@ expect "run with --log-level warning" 0 "$bin" run --log-level warning --seconds
   --listen 127.0.0.1:0
 ! grep -q "level=info" "$out" ||
   { echo "FAIL: run --log-level warning wrote info lines"; cat "$out"; fail=$((fail + 1)); }
+# --initial-config: runs until an installation is saved in the data directory,
+# which then wins (the packaged service's "Save and apply" outlives restarts).
+expect "run with --initial-config" 0 "$bin" run --initial-config examples/1p-230.yaml --seconds 1 \
+  --data "$bk/initial" --listen 127.0.0.1:0
+grep -q 'msg="running the initial installation until one is saved over the API" file=examples/1p-230.yaml' "$out" ||
+  { echo "FAIL: run --initial-config: not the initial file"; cat "$out"; fail=$((fail + 1)); }
+cp examples/3pn-400.yaml "$bk/initial/installation.yaml"
+expect "run with --initial-config and a saved installation" 0 "$bin" run \
+  --initial-config examples/1p-230.yaml --seconds 1 --data "$bk/initial" --listen 127.0.0.1:0
+grep -q 'msg="running the installation saved over the API"' "$out" ||
+  { echo "FAIL: run --initial-config: the saved installation did not win"; cat "$out"; fail=$((fail + 1)); }
+expect "run with --config and --initial-config" 2 "$bin" run --config examples/1p-230.yaml \
+  --initial-config examples/1p-230.yaml --data "$bk/initial"
 rm -rf "$bk"
 expect "no command" 2 "$bin"
 expect "help" 0 "$bin" help

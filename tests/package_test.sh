@@ -128,6 +128,8 @@ check "GET / serves the package's dashboard" fetch / "$tmp/index.html"
 check "the dashboard is share/kirchhoff/web/index.html" \
   cmp "$tmp/index.html" "$root/usr/share/kirchhoff/web/index.html"
 check "journal lines carry the priority and no time" grep -q '^<6>level=info msg=started ' "$tmp/stderr"
+check "the packaged installation runs until one is saved" \
+  grep -q 'msg="running the initial installation until one is saved over the API"' "$tmp/stderr"
 check "no timestamps in the journal" bash -c "! grep -q 'time=' '$tmp/stderr'"
 check "setup code printed for the first installer" grep -q 'setup code' "$tmp/stdout"
 kill -TERM "$daemon_pid"

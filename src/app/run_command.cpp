@@ -105,9 +105,9 @@ std::string default_data_dir() {
 void mark_process_start() { g_process_start = std::chrono::steady_clock::now(); }
 
 int run_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 12> kKnown = {
-      "config",   "data",    "listen",       "cycle-ms", "seconds", "web",
-      "tls-cert", "tls-key", "modbus-meter", "mqtt",     "miswire", "log-level"};
+  constexpr std::array<std::string_view, 13> kKnown = {
+      "config",  "data",         "listen", "cycle-ms", "seconds",   "web",           "tls-cert",
+      "tls-key", "modbus-meter", "mqtt",   "miswire",  "log-level", "initial-config"};
   constexpr std::array<std::string_view, 1> kFlags = {"local-only"};
   const auto options = Options::parse(ctx.args, kKnown, kFlags);
   if (!options) {
@@ -126,12 +126,22 @@ int run_command(const CommandContext& ctx) {
   }
   const std::string data_dir = options->get("data").value_or(default_data_dir());
   // The installation: --config, else the one an installer saved over the API
-  // into the data directory, else the demo house.
+  // into the data directory, else --initial-config (a service's packaged
+  // file: what runs until an installer saves one, so that "Save and apply"
+  // outlives a restart), else the demo house.
   const std::string saved = data_dir + "/installation.yaml";
   std::optional<std::string> config = options->get("config");
+  const auto initial = options->get("initial-config");
+  if (config && initial) {
+    ctx.err << "kirchhoff run: --config and --initial-config exclude each other (--config "
+               "always runs its file; --initial-config only until an installation is saved)\n";
+    return kExitUnreadable;
+  }
   const bool use_saved = !config && std::filesystem::exists(saved);
   if (use_saved) {
     config = saved;
+  } else if (initial) {
+    config = initial;
   }
   const std::string yaml =
       config ? common::read_file(*config).value_or("") : std::string(kDemoInstallationYaml);
@@ -144,7 +154,7 @@ int run_command(const CommandContext& ctx) {
   // installer can fix the installation. A --config given by hand is the
   // person's own mistake to see at once.
   std::string installation_error;
-  if (!installation && use_saved) {
+  if (!installation && (use_saved || initial)) {
     installation_error = installation.error().message;
     installation = model::Installation{};
   }
@@ -191,7 +201,7 @@ int run_command(const CommandContext& ctx) {
   daemon_options.listen = options->get("listen").value_or("127.0.0.1:8080");
   daemon_options.cycle_ms = *cycle_ms;
   daemon_options.process_start = g_process_start;
-  daemon_options.demo = !options->get("config");
+  daemon_options.demo = !options->get("config") && !initial;
   const WebRoot web = find_web_root(options->get("web"));
   daemon_options.web_root = web.root;
   daemon_options.terminal = &ctx.out;
@@ -237,10 +247,17 @@ int run_command(const CommandContext& ctx) {
   common::Logger log(ctx.err, *log_level,
                      journal ? common::LogFormat::kJournal : common::LogFormat::kPlain);
   if (!installation_error.empty()) {
-    log.error("the saved installation cannot run: starting with nothing to control",
-              {{"file", saved}, {"reason", installation_error}});
+    log.error("the installation cannot run: starting with nothing to control",
+              {{"file", use_saved ? saved : *initial}, {"reason", installation_error}});
   } else if (use_saved) {
     log.info("running the installation saved over the API", {{"file", saved}});
+    if (initial) {
+      log.info("--initial-config not used: an installation was saved over the API",
+               {{"initial_config", *initial}});
+    }
+  } else if (initial) {
+    log.info("running the initial installation until one is saved over the API",
+             {{"file", *initial}});
   } else if (!config) {
     log.info("no --config: running the demo house on the simulator");
   }
