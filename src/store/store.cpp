@@ -368,26 +368,43 @@ common::Result<int> Store::series(const std::string& key, SeriesKind kind, doubl
 
 common::Status Store::load_series(Series& s) {
   const ReadSnapshot snapshot(db_);
-  // The open chunk from the journal.
-  Stmt rows(db_, "SELECT seq, data FROM journal ORDER BY seq");
-  int rc = SQLITE_ROW;
-  while ((rc = rows.step()) == SQLITE_ROW) {
-    auto points = decode_journal(rows.data(1), s.id);
-    if (!points) {
-      return make_error(ErrorKind::kCorruption,
-                        path_ + ": series '" + s.key + "': " + points.error().message);
-    }
-    for (const RawPoint& p : *points) {
-      if (p.t_ms > s.sealed_ms && (s.open.empty() || p.t_ms > s.open.back().t_ms)) {
-        if (s.open.empty()) {
-          s.open_seq = rows.i64(0);
+  // The open chunk from the journal, decoded once for all series.
+  if (!journal_cache_) {
+    journal_cache_.emplace();
+    Stmt rows(db_, "SELECT seq, data FROM journal ORDER BY seq");
+    int rc = SQLITE_ROW;
+    while ((rc = rows.step()) == SQLITE_ROW) {
+      auto segments = journal_segments(rows.data(1));
+      if (!segments) {
+        journal_cache_.reset();
+        return make_error(ErrorKind::kCorruption, path_ + ": " + segments.error().message);
+      }
+      for (const auto& [id, chunk] : *segments) {
+        auto points = decode_chunk(chunk);
+        if (!points) {
+          journal_cache_.reset();
+          return make_error(ErrorKind::kCorruption,
+                            path_ + ": damaged journal row: " + points.error().message);
         }
-        s.open.push_back(p);
+        (*journal_cache_)[id].emplace_back(rows.i64(0), std::move(*points));
       }
     }
+    if (rc != SQLITE_DONE) {
+      journal_cache_.reset();
+      return sql_error("reading the journal");
+    }
   }
-  if (rc != SQLITE_DONE) {
-    return sql_error("reading the journal");
+  if (const auto it = journal_cache_->find(s.id); it != journal_cache_->end()) {
+    for (const auto& [seq, points] : it->second) {
+      for (const RawPoint& p : points) {
+        if (p.t_ms > s.sealed_ms && (s.open.empty() || p.t_ms > s.open.back().t_ms)) {
+          if (s.open.empty()) {
+            s.open_seq = seq;
+          }
+          s.open.push_back(p);
+        }
+      }
+    }
   }
   s.flushed = s.open.size();
   s.last_t = s.sealed_ms;
@@ -603,6 +620,7 @@ common::Status Store::try_flush(bool full) {
     return fail(sql_error("committing"));
   }
   // Only now, with the transaction committed, does memory move on.
+  journal_cache_.reset();
   const std::int64_t written_seq = next_seq_;
   if (!segments.empty()) {
     ++next_seq_;

@@ -178,6 +178,10 @@ class Store {
   std::map<int, std::unique_ptr<Series>> series_;
   std::int64_t last_retention_ms_ = 0;
   std::int64_t next_seq_ = 1;
+  // The journal decoded once for loading many series at open: series id →
+  // (seq, points) per row. Dropped at the first flush.
+  std::optional<std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::vector<RawPoint>>>>>
+      journal_cache_;
   std::int64_t committed_newest_ms_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t durable_until_ms_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t dropped_points_ = 0;
