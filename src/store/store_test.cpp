@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 
 namespace kirchhoff::store {
@@ -198,6 +199,37 @@ TEST_F(StoreTest, EventsAndStats) {
   ASSERT_EQ(stats->size(), 1u);
   EXPECT_EQ((*stats)[0].raw_points, 10);
   EXPECT_GT((*store)->file_bytes(), 0);
+}
+
+TEST_F(StoreTest, DurableUntilFollowsFullCommitsAndCheckpoints) {
+  // A backfill (sync_full = false) never fsyncs a commit: nothing is known
+  // to survive a power cut until a checkpoint.
+  StoreOptions backfill;
+  backfill.sync_full = false;
+  auto store = Store::open(path(), backfill);
+  ASSERT_TRUE(store.ok());
+  auto id = *(*store)->series("s", SeriesKind::kGauge, 1.0);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE((*store)->append(id, kT0 + 1000 * i, i).ok());
+    ASSERT_TRUE((*store)->flush().ok());
+  }
+  EXPECT_EQ((*store)->durable_until_ms(), std::numeric_limits<std::int64_t>::min());
+  ASSERT_TRUE((*store)->checkpoint().ok());
+  EXPECT_EQ((*store)->durable_until_ms(), kT0 + 19'000);
+  store->reset();
+  // The default: the first flush after opening is FULL, then one whenever the
+  // newest point is 5 s past the last durable one: seconds 20, 25, 30.
+  auto daemon = Store::open(path());
+  ASSERT_TRUE(daemon.ok());
+  id = *(*daemon)->series("s", SeriesKind::kGauge, 1.0);
+  const std::int64_t expected[] = {20, 20, 20, 20, 20, 25, 25, 25, 25, 25, 30};
+  for (int i = 20; i <= 30; ++i) {
+    ASSERT_TRUE((*daemon)->append(id, kT0 + 1000 * i, i).ok());
+    ASSERT_TRUE((*daemon)->flush().ok());
+    EXPECT_EQ((*daemon)->durable_until_ms(), kT0 + 1000 * expected[i - 20]) << i;
+  }
+  EXPECT_EQ((*daemon)->pending_points(), 0);
+  EXPECT_EQ((*daemon)->dropped_points(), 0);
 }
 
 TEST_F(StoreTest, ReadersSeeTheOpenBucketsOfAWriterElsewhere) {
