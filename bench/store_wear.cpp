@@ -10,8 +10,9 @@
 //     it is lower; file-system journal writes are not in it);
 // and the time of a flush. Configurations in the same run: the store with
 // the default durable interval (5 s), the store with every commit FULL
-// (interval 0, what format 1 did for durability), and the baseline of plain
-// SQLite, one row per point, every commit FULL.
+// (interval 0, what format 1 did for durability), format 1's writing pattern
+// replayed in SQL, and the baseline of plain SQLite, one row per point,
+// every commit FULL.
 //
 // Usage: bench_store_wear [HOURS] [DIR]   (DIR: a directory on the disk to
 // measure; tmpfs accounts no write_bytes).
@@ -226,6 +227,118 @@ Figures run_baseline(const std::filesystem::path& dir, int seconds) {
   return f;
 }
 
+// Format 1's writing, replayed in plain SQL: per flush and series one
+// `tails` row and an upsert of the current bucket of each of the 4 rollup
+// levels; hourly the tails become a chunk. synchronous=FULL, as it ran.
+Figures run_format1(const std::filesystem::path& dir, int seconds) {
+  const std::vector<Series> series = demo_series();
+  store::FaultVfs vfs("kirchhoff-wear-format1");
+  sqlite3* db = nullptr;
+  sqlite3_open_v2((dir / "format1.db").string().c_str(), &db,
+                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs.name());
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+               "CREATE TABLE chunks (series_id INTEGER NOT NULL, start_ms INTEGER NOT NULL, "
+               "end_ms INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL, "
+               "PRIMARY KEY (series_id, start_ms)) WITHOUT ROWID;"
+               "CREATE INDEX chunks_end ON chunks (end_ms);"
+               "CREATE TABLE tails (series_id INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB "
+               "NOT NULL, PRIMARY KEY (series_id, seq)) WITHOUT ROWID;"
+               "CREATE TABLE rollups (series_id INTEGER NOT NULL, level INTEGER NOT NULL, "
+               "start_ms INTEGER NOT NULL, count INTEGER NOT NULL, min REAL, max REAL, sum REAL, "
+               "first REAL, last REAL, PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* tail = nullptr;
+  sqlite3_stmt* rollup = nullptr;
+  sqlite3_stmt* chunk = nullptr;
+  sqlite3_stmt* drop = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO tails VALUES (?, ?, ?)", -1, &tail, nullptr);
+  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+                     &rollup, nullptr);
+  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)", -1, &chunk,
+                     nullptr);
+  sqlite3_prepare_v2(db, "DELETE FROM tails WHERE series_id = ?", -1, &drop, nullptr);
+  struct Open {
+    std::vector<store::RawPoint> points;
+    double count[4]{}, sum[4]{}, min[4]{}, max[4]{}, first[4]{};
+  };
+  std::vector<Open> open(series.size());
+  Source source(series);
+  Figures f;
+  const std::int64_t vfs0 = vfs.bytes_written();
+  const std::int64_t syncs0 = vfs.syncs();
+  const std::int64_t writes0 = vfs.writes();
+  const std::int64_t io0 = proc_write_bytes();
+  for (int sec = 0; sec < seconds; ++sec) {
+    const auto& values = source.next();
+    const std::int64_t t = kT0 + 1000LL * sec;
+    const auto t0 = std::chrono::steady_clock::now();
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (std::size_t s = 0; s < series.size(); ++s) {
+      Open& o = open[s];
+      const auto q = static_cast<std::int64_t>(std::llround(values[s] / series[s].resolution));
+      const double v = static_cast<double>(q) * series[s].resolution;
+      const store::RawPoint point{t, q};
+      o.points.push_back(point);
+      const std::string blob = store::encode_chunk(std::span<const store::RawPoint>(&point, 1));
+      sqlite3_bind_int64(tail, 1, static_cast<std::int64_t>(s));
+      sqlite3_bind_int64(tail, 2, static_cast<std::int64_t>(o.points.size()));
+      sqlite3_bind_blob(tail, 3, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+      sqlite3_step(tail);
+      sqlite3_reset(tail);
+      for (int l = 0; l < 4; ++l) {
+        const std::int64_t start = t / store::kLevels[l] * store::kLevels[l];
+        if (t == start || o.count[l] == 0) {
+          o.count[l] = 0;
+          o.sum[l] = 0;
+          o.min[l] = o.max[l] = o.first[l] = v;
+        }
+        ++o.count[l];
+        o.sum[l] += v;
+        o.min[l] = std::min(o.min[l], v);
+        o.max[l] = std::max(o.max[l], v);
+        sqlite3_bind_int64(rollup, 1, static_cast<std::int64_t>(s));
+        sqlite3_bind_int64(rollup, 2, store::kLevels[l]);
+        sqlite3_bind_int64(rollup, 3, start);
+        sqlite3_bind_double(rollup, 4, o.count[l]);
+        sqlite3_bind_double(rollup, 5, o.min[l]);
+        sqlite3_bind_double(rollup, 6, o.max[l]);
+        sqlite3_bind_double(rollup, 7, o.sum[l]);
+        sqlite3_bind_double(rollup, 8, o.first[l]);
+        sqlite3_bind_double(rollup, 9, v);
+        sqlite3_step(rollup);
+        sqlite3_reset(rollup);
+      }
+      if (o.points.size() >= 3600) {
+        const std::string data = store::encode_chunk(o.points);
+        sqlite3_bind_int64(chunk, 1, static_cast<std::int64_t>(s));
+        sqlite3_bind_int64(chunk, 2, o.points.front().t_ms);
+        sqlite3_bind_int64(chunk, 3, o.points.back().t_ms);
+        sqlite3_bind_int64(chunk, 4, static_cast<std::int64_t>(o.points.size()));
+        sqlite3_bind_blob(chunk, 5, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+        sqlite3_step(chunk);
+        sqlite3_reset(chunk);
+        sqlite3_bind_int64(drop, 1, static_cast<std::int64_t>(s));
+        sqlite3_step(drop);
+        sqlite3_reset(drop);
+        o.points.clear();
+      }
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    f.flush_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  f.vfs_bytes = vfs.bytes_written() - vfs0;
+  f.io_bytes = proc_write_bytes() - io0;
+  f.syncs = vfs.syncs() - syncs0;
+  f.writes = vfs.writes() - writes0;
+  for (sqlite3_stmt* stmt : {tail, rollup, chunk, drop}) {
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return f;
+}
+
 // Opening the store with an hour of journal (the worst moment: just before
 // the hourly sealing) costs the daemon's start this much.
 double reopen_ms(const std::filesystem::path& dir) {
@@ -270,6 +383,7 @@ int main(int argc, char** argv) {
               dir.c_str());
   report("store, durable interval 5 s (default)", run_store(dir, 5000, seconds), seconds);
   report("store, every commit FULL (interval 0)", run_store(dir, 0, seconds), seconds);
+  report("format 1 (tails + rollup upserts), FULL", run_format1(dir, seconds), seconds);
   report("baseline: plain SQLite, row per point, FULL", run_baseline(dir, seconds), seconds);
   std::printf("open + 38 series with 3599 s of journal: %.1f ms\n", reopen_ms(dir));
   std::filesystem::remove_all(dir);
