@@ -1,6 +1,7 @@
 // Fuzz target: the history chunk decoder on arbitrary bytes. It must report
 // corruption, never crash, read out of bounds or allocate without limit; and
-// whatever it decodes must encode back to a chunk that decodes the same.
+// whatever it decodes must encode back to a chunk that decodes the same. The
+// same bytes as a journal row (a sequence of chunks) must be as safe.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto again = kirchhoff::store::decode_chunk(kirchhoff::store::encode_chunk(*points));
     if (!again || *again != *points) {
       std::abort();  // the codec does not round-trip what it accepted
+    }
+  }
+  const std::string_view row(reinterpret_cast<const char*>(data), size);
+  if (const auto segments = kirchhoff::store::journal_segments(row)) {
+    for (const auto& [id, chunk] : *segments) {
+      (void)kirchhoff::store::decode_journal(row, id);
     }
   }
   return 0;

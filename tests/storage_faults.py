@@ -188,7 +188,7 @@ try:
     check("the registers file holds the Grid's import at stop", before > 0, before)
 
     # 1. Bytes flipped in a page header of the stopped daemon's history.
-    flip_page_header(os.path.join(data, "history.db"), "tails")
+    flip_page_header(os.path.join(data, "history.db"), "journal")
     d = Daemon(data)
     token = d.login("viewer", viewer_pw)
     health = d.get("/api/v1/health")

@@ -241,10 +241,17 @@ int history_command(const CommandContext& ctx) {
       return kExitUnreadable;
     }
     int y = 0, m = 0;
-    std::sscanf(month->c_str(), "%4d-%2d", &y, &m);
+    if (std::sscanf(month->c_str(), "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12) {
+      ctx.err << "kirchhoff history peak: --month '" << *month << "' is not a month (YYYY-MM)\n";
+      return kExitUnreadable;
+    }
     char next[40];
     std::snprintf(next, sizeof next, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
     const auto end = parse_utc_time(next);
+    if (!end) {
+      ctx.err << "kirchhoff history peak: --month '" << *month << "' is not a month (YYYY-MM)\n";
+      return kExitUnreadable;
+    }
     auto peak = (*store)->max_mean(*key, store::kLevel15m, *start * 1000, *end * 1000);
     if (!peak) {
       return fail(peak.error());

@@ -155,10 +155,10 @@ TEST_F(HistoryGuardTest, ANewerFormatStopsTheStartAndMovesNothing) {
     ASSERT_TRUE(store.ok());
   }
   // user_version is the 4 bytes at offset 60 of the header (SQLite file
-  // format, "The database header"); 2 is a version this build does not read.
+  // format, "The database header"); 99 is a version this build does not read.
   std::fstream file(history(), std::ios::in | std::ios::out | std::ios::binary);
   file.seekp(60);
-  file.write("\0\0\0\2", 4);
+  file.write("\0\0\0\x63", 4);
   file.close();
   auto opened = open_history(history(), registers(), {}, kT0);
   ASSERT_FALSE(opened.ok());

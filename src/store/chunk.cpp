@@ -176,4 +176,65 @@ common::Result<std::vector<RawPoint>> decode_chunk(std::string_view data) {
   return points;
 }
 
+namespace {
+constexpr std::uint8_t kJournalVersion = 1;
+}  // namespace
+
+std::string encode_journal(std::span<const JournalSegment> segments) {
+  std::string out;
+  out.push_back(static_cast<char>(kJournalVersion));
+  for (const JournalSegment& segment : segments) {
+    const std::string chunk = encode_chunk(segment.points);
+    put_varint(out, zigzag(segment.series_id));
+    put_varint(out, chunk.size());
+    out += chunk;
+  }
+  return out;
+}
+
+common::Result<std::vector<std::pair<std::int64_t, std::string_view>>> journal_segments(
+    std::string_view row) {
+  auto corrupt = [](const std::string& why) {
+    return common::make_error(common::ErrorKind::kCorruption, "damaged journal row: " + why);
+  };
+  if (row.empty() || static_cast<std::uint8_t>(row[0]) != kJournalVersion) {
+    return corrupt("unknown version");
+  }
+  std::vector<std::pair<std::int64_t, std::string_view>> out;
+  std::size_t pos = 1;
+  while (pos < row.size()) {
+    std::uint64_t id = 0;
+    std::uint64_t length = 0;
+    if (!get_varint(row, pos, id) || !get_varint(row, pos, length) || length > row.size() - pos) {
+      return corrupt("truncated segment");
+    }
+    out.emplace_back(unzigzag(id), row.substr(pos, static_cast<std::size_t>(length)));
+    pos += static_cast<std::size_t>(length);
+  }
+  return out;
+}
+
+common::Result<std::vector<RawPoint>> decode_journal(std::string_view row, std::int64_t series_id) {
+  auto segments = journal_segments(row);
+  if (!segments) {
+    return segments.error();
+  }
+  std::vector<RawPoint> out;
+  for (const auto& [id, chunk] : *segments) {
+    if (id != series_id) {
+      continue;
+    }
+    auto points = decode_chunk(chunk);
+    if (!points) {
+      return points.error();
+    }
+    if (!out.empty() && !points->empty() && points->front().t_ms <= out.back().t_ms) {
+      return common::make_error(common::ErrorKind::kCorruption,
+                                "damaged journal row: times do not increase");
+    }
+    out.insert(out.end(), points->begin(), points->end());
+  }
+  return out;
+}
+
 }  // namespace kirchhoff::store

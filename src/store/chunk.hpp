@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -25,5 +26,19 @@ inline constexpr std::size_t kMaxChunkPoints = 1 << 20;
 // Points must have strictly increasing times.
 std::string encode_chunk(std::span<const RawPoint> points);
 common::Result<std::vector<RawPoint>> decode_chunk(std::string_view data);
+
+// A journal row: the points of one flush for many series, each as a chunk
+// (docs/store-format.md, "Journal row encoding").
+struct JournalSegment {
+  std::int64_t series_id = 0;
+  std::span<const RawPoint> points;
+};
+std::string encode_journal(std::span<const JournalSegment> segments);
+// The encoded chunk of every segment of a row, in order. Safe on arbitrary
+// bytes: a length that runs past the row is corruption.
+common::Result<std::vector<std::pair<std::int64_t, std::string_view>>> journal_segments(
+    std::string_view row);
+// The points of one series in a row (empty when the row has none).
+common::Result<std::vector<RawPoint>> decode_journal(std::string_view row, std::int64_t series_id);
 
 }  // namespace kirchhoff::store

@@ -17,11 +17,12 @@ using common::make_error;
 namespace {
 
 constexpr int kApplicationId = 0x4B495243;  // "KIRC"
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr std::size_t kSealPoints = 3600;
 using Stmt = common::SqliteStatement;
 
 constexpr std::int64_t kSealSpanMs = 3'600'000;
+constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
 
 std::int64_t floor_to(std::int64_t t, std::int64_t step) {
   const std::int64_t q = t / step;
@@ -30,13 +31,12 @@ std::int64_t floor_to(std::int64_t t, std::int64_t step) {
 
 constexpr const char* kSchema = R"(
 CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
-                     resolution REAL NOT NULL);
+                     resolution REAL NOT NULL, sealed_ms INTEGER);
 CREATE TABLE chunks (series_id INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
                      count INTEGER NOT NULL, data BLOB NOT NULL,
                      PRIMARY KEY (series_id, start_ms)) WITHOUT ROWID;
 CREATE INDEX chunks_end ON chunks (end_ms);
-CREATE TABLE tails (series_id INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
-                    PRIMARY KEY (series_id, seq)) WITHOUT ROWID;
+CREATE TABLE journal (seq INTEGER PRIMARY KEY, end_ms INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE rollups (series_id INTEGER NOT NULL, level INTEGER NOT NULL, start_ms INTEGER NOT NULL,
                       count INTEGER NOT NULL, min REAL, max REAL, sum REAL, first REAL, last REAL,
                       PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
@@ -44,6 +44,65 @@ CREATE TABLE events (id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL, kind TEXT NO
                      user TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX events_t ON events (t_ms);
 )";
+
+// Version 1 to 2 (docs/store-format.md, "Upgrade from version 1"); the tails
+// become chunks in code before this runs.
+constexpr const char* kUpgradeV1 = R"(
+ALTER TABLE series ADD COLUMN sealed_ms INTEGER;
+UPDATE series SET sealed_ms = MAX(
+  COALESCE((SELECT MAX(end_ms) FROM chunks c WHERE c.series_id = series.id),
+           (SELECT MAX(start_ms) FROM rollups r WHERE r.series_id = series.id AND level = 60000)),
+  COALESCE((SELECT MAX(start_ms) FROM rollups r WHERE r.series_id = series.id AND level = 60000),
+           (SELECT MAX(end_ms) FROM chunks c WHERE c.series_id = series.id)));
+CREATE TABLE journal (seq INTEGER PRIMARY KEY, end_ms INTEGER NOT NULL, data BLOB NOT NULL);
+DROP TABLE tails;
+PRAGMA user_version = 2;
+)";
+
+// One aggregate of a rollup bucket. Templates, so that they serve the
+// store's private bucket type.
+template <class R>
+void add_value(R& r, std::int64_t start_ms, double v) {
+  if (r.count == 0 || r.start_ms != start_ms) {
+    r = {start_ms, 1, v, v, v, v, v};
+    return;
+  }
+  ++r.count;
+  r.min = std::min(r.min, v);
+  r.max = std::max(r.max, v);
+  r.sum += v;
+  r.last = v;
+}
+
+template <class R>
+Bucket to_bucket(const R& r) {
+  return {
+      r.start_ms, r.count, r.min, r.max, r.count > 0 ? r.sum / static_cast<double>(r.count) : 0.0,
+      r.first,    r.last};
+}
+
+// A read transaction: the statements of one read see one snapshot even while
+// a writer commits in between. Nothing happens inside a transaction already
+// open.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(sqlite3* db) : db_(db) {
+    if (sqlite3_get_autocommit(db_) != 0) {
+      began_ = sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+  }
+  ~ReadSnapshot() {
+    if (began_) {
+      (void)sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    }
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  sqlite3* db_;
+  bool began_ = false;
+};
 
 }  // namespace
 
@@ -60,13 +119,27 @@ struct Store::Series {
   std::string key;
   SeriesKind kind = SeriesKind::kGauge;
   double resolution = 1.0;
-  std::vector<RawPoint> open;  // the open chunk: flushed (in tails) then pending
+  // Points up to sealed_ms are in chunks and counted in stored rollups.
+  std::int64_t sealed_ms = kNone;
+  // The open chunk, points after sealed_ms: [0, flushed) are in the journal,
+  // the rest wait for the next flush.
+  std::vector<RawPoint> open;
   std::size_t flushed = 0;
-  std::int64_t tail_seq = 0;
-  std::int64_t last_t = std::numeric_limits<std::int64_t>::min();
+  std::int64_t open_seq = 0;  // the journal row holding open[0] (when flushed > 0)
+  std::int64_t last_t = kNone;
   Rollup current[4];
-  bool dirty[4] = {false, false, false, false};
   std::vector<std::pair<int, Rollup>> closed;  // finished buckets not yet written
+
+  void add(std::int64_t t_ms, double value) {
+    for (int l = 0; l < 4; ++l) {
+      Rollup& r = current[l];
+      const std::int64_t start = floor_to(t_ms, kLevels[l]);
+      if (r.count > 0 && r.start_ms != start) {
+        closed.emplace_back(l, r);
+      }
+      add_value(r, start, value);
+    }
+  }
 };
 
 common::Error Store::sql_error(const std::string& what) const {
@@ -94,7 +167,7 @@ common::Result<std::unique_ptr<Store>> Store::open(const std::string& path, Stor
   }
   const int flags =
       options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(path.c_str(), &store->db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) !=
+  if (sqlite3_open_v2(path.c_str(), &store->db_, flags | SQLITE_OPEN_NOMUTEX, options.vfs) !=
       SQLITE_OK) {
     return store->sql_error("cannot open the history");
   }
@@ -121,7 +194,13 @@ common::Result<std::unique_ptr<Store>> Store::open(const std::string& path, Stor
                       path + ": this SQLite database belongs to another program (application id " +
                           std::to_string(app_id) + "); the file was left untouched");
   }
-  if (!fresh && version != kSchemaVersion) {
+  if (!fresh && version == 1 && options.read_only) {
+    return make_error(ErrorKind::kUnsupported,
+                      path + ": history format version 1 is upgraded to " +
+                          std::to_string(kSchemaVersion) +
+                          " when the daemon next opens it; it cannot be read before");
+  }
+  if (!fresh && version != kSchemaVersion && version != 1) {
     return make_error(ErrorKind::kUnsupported,
                       path + ": history format version " + std::to_string(version) +
                           " is not supported by this build (it reads version " +
@@ -131,8 +210,8 @@ common::Result<std::unique_ptr<Store>> Store::open(const std::string& path, Stor
     if (auto s = store->exec("PRAGMA journal_mode=WAL"); !s) {
       return s.error();
     }
-    if (auto s = store->exec(options.sync_full ? "PRAGMA synchronous=FULL"
-                                               : "PRAGMA synchronous=NORMAL");
+    const bool always_full = options.sync_full && options.durable_interval_ms <= 0;
+    if (auto s = store->exec(always_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
         !s) {
       return s.error();
     }
@@ -144,9 +223,69 @@ common::Result<std::unique_ptr<Store>> Store::open(const std::string& path, Stor
       if (auto s = store->exec(init.c_str()); !s) {
         return s.error();
       }
+    } else if (version == 1) {
+      if (auto s = store->migrate_from_v1(); !s) {
+        return s.error();
+      }
     }
+    Stmt seq(store->db_, "SELECT COALESCE(MAX(seq), 0) + 1 FROM journal");
+    if (seq.step() != SQLITE_ROW) {
+      return store->sql_error("reading the journal");
+    }
+    store->next_seq_ = seq.i64(0);
   }
   return store;
+}
+
+common::Status Store::migrate_from_v1() {
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) {
+    return s;
+  }
+  auto fail = [&](common::Status status) {
+    (void)exec("ROLLBACK");  // the file stays at version 1
+    return status;
+  };
+  // Each series' tails become one sealed chunk.
+  std::map<std::int64_t, std::vector<RawPoint>> open;
+  {
+    Stmt tails(db_, "SELECT series_id, data FROM tails ORDER BY series_id, seq");
+    int rc = SQLITE_ROW;
+    while ((rc = tails.step()) == SQLITE_ROW) {
+      auto points = decode_chunk(tails.data(1));
+      if (!points) {
+        return fail(make_error(ErrorKind::kCorruption,
+                               path_ + ": upgrading from version 1: " + points.error().message));
+      }
+      auto& into = open[tails.i64(0)];
+      into.insert(into.end(), points->begin(), points->end());
+    }
+    if (rc != SQLITE_DONE) {
+      return fail(sql_error("upgrading from version 1: reading tails"));
+    }
+  }
+  for (const auto& [id, points] : open) {
+    if (points.empty()) {
+      continue;
+    }
+    Stmt chunk(db_,
+               "INSERT OR REPLACE INTO chunks (series_id, start_ms, end_ms, count, data) "
+               "VALUES (?, ?, ?, ?, ?)");
+    chunk.bind(1, id)
+        .bind(2, points.front().t_ms)
+        .bind(3, points.back().t_ms)
+        .bind(4, static_cast<std::int64_t>(points.size()))
+        .blob(5, encode_chunk(points));
+    if (chunk.step() != SQLITE_DONE) {
+      return fail(sql_error("upgrading from version 1: sealing tails"));
+    }
+  }
+  if (auto s = exec(kUpgradeV1); !s) {
+    return fail(s);
+  }
+  if (auto s = exec("COMMIT"); !s) {
+    return fail(s);
+  }
+  return common::Status::success();
 }
 
 Store::Store(std::string path, StoreOptions options) : path_(std::move(path)), options_(options) {}
@@ -163,6 +302,24 @@ common::Result<int> Store::series_id(const std::string& key) {
   const int rc = find.step();
   if (rc == SQLITE_ROW) {
     return static_cast<int>(find.i64(0));
+  }
+  if (rc != SQLITE_DONE) {
+    return sql_error("reading the series");
+  }
+  return make_error(ErrorKind::kNotFound, "no series '" + key + "' in " + path_);
+}
+
+common::Result<Store::SeriesInfo> Store::info(const std::string& key) {
+  Stmt find(db_, "SELECT id, resolution, sealed_ms FROM series WHERE key = ?");
+  find.bind(1, key);
+  const int rc = find.step();
+  if (rc == SQLITE_ROW) {
+    SeriesInfo out;
+    out.id = static_cast<int>(find.i64(0));
+    out.resolution = find.f64(1) > 0.0 ? find.f64(1) : 1.0;
+    out.sealed = !find.null(2);
+    out.sealed_ms = out.sealed ? find.i64(2) : kNone;
+    return out;
   }
   if (rc != SQLITE_DONE) {
     return sql_error("reading the series");
@@ -188,66 +345,89 @@ common::Result<int> Store::series(const std::string& key, SeriesKind kind, doubl
     }
     id = static_cast<int>(sqlite3_last_insert_rowid(db_));
   }
-  if (!series_.contains(*id)) {
+  const int found = *id;
+  if (!series_.contains(found)) {
     auto s = std::make_unique<Series>();
-    s->id = *id;
+    s->id = found;
     s->key = key;
-    Stmt info(db_, "SELECT kind, resolution FROM series WHERE id = ?");
-    info.bind(1, static_cast<std::int64_t>(*id));
-    if (info.step() == SQLITE_ROW) {
-      s->kind = info.text(0) == "counter" ? SeriesKind::kCounter : SeriesKind::kGauge;
-      s->resolution = info.f64(1);
+    Stmt row(db_, "SELECT kind, resolution, sealed_ms FROM series WHERE id = ?");
+    row.bind(1, static_cast<std::int64_t>(found));
+    if (row.step() != SQLITE_ROW) {
+      return sql_error("reading series '" + key + "'");
     }
+    s->kind = row.text(0) == "counter" ? SeriesKind::kCounter : SeriesKind::kGauge;
+    s->resolution = row.f64(1) > 0.0 ? row.f64(1) : resolution;
+    s->sealed_ms = row.null(2) ? kNone : row.i64(2);
     if (auto status = load_series(*s); !status) {
       return status.error();
     }
-    series_.emplace(*id, std::move(s));
+    series_.emplace(found, std::move(s));
   }
-  return *id;
+  return found;
 }
 
 common::Status Store::load_series(Series& s) {
-  // The open chunk from its tails.
-  Stmt tails(db_, "SELECT seq, data FROM tails WHERE series_id = ? ORDER BY seq");
-  tails.bind(1, static_cast<std::int64_t>(s.id));
-  while (tails.step() == SQLITE_ROW) {
-    auto points = decode_chunk(tails.data(1));
-    if (!points) {
-      return make_error(ErrorKind::kCorruption,
-                        path_ + ": series '" + s.key + "': " + points.error().message);
+  const ReadSnapshot snapshot(db_);
+  // The open chunk from the journal, decoded once for all series.
+  if (!journal_cache_) {
+    journal_cache_.emplace();
+    Stmt rows(db_, "SELECT seq, data FROM journal ORDER BY seq");
+    int rc = SQLITE_ROW;
+    while ((rc = rows.step()) == SQLITE_ROW) {
+      auto segments = journal_segments(rows.data(1));
+      if (!segments) {
+        journal_cache_.reset();
+        return make_error(ErrorKind::kCorruption, path_ + ": " + segments.error().message);
+      }
+      for (const auto& [id, chunk] : *segments) {
+        auto points = decode_chunk(chunk);
+        if (!points) {
+          journal_cache_.reset();
+          return make_error(ErrorKind::kCorruption,
+                            path_ + ": damaged journal row: " + points.error().message);
+        }
+        (*journal_cache_)[id].emplace_back(rows.i64(0), std::move(*points));
+      }
     }
-    s.open.insert(s.open.end(), points->begin(), points->end());
-    s.tail_seq = tails.i64(0) + 1;
+    if (rc != SQLITE_DONE) {
+      journal_cache_.reset();
+      return sql_error("reading the journal");
+    }
+  }
+  if (const auto it = journal_cache_->find(s.id); it != journal_cache_->end()) {
+    for (const auto& [seq, points] : it->second) {
+      for (const RawPoint& p : points) {
+        if (p.t_ms > s.sealed_ms && (s.open.empty() || p.t_ms > s.open.back().t_ms)) {
+          if (s.open.empty()) {
+            s.open_seq = seq;
+          }
+          s.open.push_back(p);
+        }
+      }
+    }
   }
   s.flushed = s.open.size();
-  Stmt last(db_, "SELECT MAX(end_ms) FROM chunks WHERE series_id = ?");
-  last.bind(1, static_cast<std::int64_t>(s.id));
-  if (last.step() == SQLITE_ROW && !last.null(0)) {
-    s.last_t = last.i64(0);
-  }
+  s.last_t = s.sealed_ms;
   if (!s.open.empty()) {
     s.last_t = std::max(s.last_t, s.open.back().t_ms);
   }
-  if (s.last_t == std::numeric_limits<std::int64_t>::min()) {
-    return common::Status::success();
-  }
-  // The rollup buckets the next points continue.
-  for (int l = 0; l < 4; ++l) {
-    Stmt row(db_,
-             "SELECT count, min, max, sum, first, last FROM rollups "
-             "WHERE series_id = ? AND level = ? AND start_ms = ?");
-    row.bind(1, static_cast<std::int64_t>(s.id))
-        .bind(2, kLevels[l])
-        .bind(3, floor_to(s.last_t, kLevels[l]));
-    if (row.step() == SQLITE_ROW) {
-      s.current[l] = {floor_to(s.last_t, kLevels[l]),
-                      row.i64(0),
-                      row.f64(1),
-                      row.f64(2),
-                      row.f64(3),
-                      row.f64(4),
-                      row.f64(5)};
+  // The rollup buckets the next points continue: the stored rows of the
+  // buckets holding the sealed time, then the journal's points on top.
+  if (s.sealed_ms != kNone) {
+    for (int l = 0; l < 4; ++l) {
+      const std::int64_t start = floor_to(s.sealed_ms, kLevels[l]);
+      Stmt row(db_,
+               "SELECT count, min, max, sum, first, last FROM rollups "
+               "WHERE series_id = ? AND level = ? AND start_ms = ?");
+      row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, kLevels[l]).bind(3, start);
+      if (row.step() == SQLITE_ROW && row.i64(0) > 0) {
+        s.current[l] = {start,      row.i64(0), row.f64(1), row.f64(2),
+                        row.f64(3), row.f64(4), row.f64(5)};
+      }
     }
+  }
+  for (const RawPoint& p : s.open) {
+    s.add(p.t_ms, static_cast<double>(p.q) * s.resolution);
   }
   return common::Status::success();
 }
@@ -268,27 +448,18 @@ common::Status Store::append(int series_id, std::int64_t t_ms, double value) {
     return make_error(ErrorKind::kInvalidArgument, "series '" + s.key + "': value is not finite");
   }
   const auto q = static_cast<std::int64_t>(std::llround(value / s.resolution));
-  const double stored = static_cast<double>(q) * s.resolution;
   s.open.push_back({t_ms, q});
   s.last_t = t_ms;
-  for (int l = 0; l < 4; ++l) {
-    Rollup& r = s.current[l];
-    const std::int64_t start = floor_to(t_ms, kLevels[l]);
-    if (r.start_ms != start) {
-      if (r.start_ms >= 0 && r.count > 0 && s.dirty[l]) {
-        s.closed.emplace_back(l, r);
-      }
-      r = {start, 1, stored, stored, stored, stored, stored};
-    } else {
-      ++r.count;
-      r.min = std::min(r.min, stored);
-      r.max = std::max(r.max, stored);
-      r.sum += stored;
-      r.last = stored;
-    }
-    s.dirty[l] = true;
-  }
+  s.add(t_ms, static_cast<double>(q) * s.resolution);
   return common::Status::success();
+}
+
+std::int64_t Store::pending_points() const {
+  std::int64_t n = 0;
+  for (const auto& [id, s] : series_) {
+    n += static_cast<std::int64_t>(s->open.size() - s->flushed);
+  }
+  return n;
 }
 
 common::Status Store::write_rollup(int id, std::int64_t level, const Rollup& r) {
@@ -311,6 +482,50 @@ common::Status Store::flush() {
   if (options_.read_only) {
     return make_error(ErrorKind::kInvalidArgument, path_ + ": opened read-only");
   }
+  std::int64_t newest_pending = kNone;
+  for (const auto& [id, s] : series_) {
+    if (s->flushed < s->open.size()) {
+      newest_pending = std::max(newest_pending, s->open.back().t_ms);
+    }
+  }
+  // One commit every durable interval (of data time) is FULL: its fsync makes
+  // the earlier NORMAL ones durable too. The first one after opening is.
+  const bool full = options_.sync_full &&
+                    (options_.durable_interval_ms <= 0 ||
+                     (newest_pending != kNone &&
+                      (durable_until_ms_ == kNone ||
+                       newest_pending - durable_until_ms_ >= options_.durable_interval_ms)));
+  const bool switch_sync = full && options_.durable_interval_ms > 0;
+  if (switch_sync) {
+    if (auto s = exec("PRAGMA synchronous=FULL"); !s) {
+      return s;
+    }
+  }
+  auto status = try_flush(full);
+  if (switch_sync) {
+    (void)exec("PRAGMA synchronous=NORMAL");  // only the speed of later commits depends on it
+  }
+  if (!status) {
+    // The points wait for the next flush, at most max_pending_ms of them per
+    // series: the oldest unwritten ones go first.
+    for (auto& [id, sp] : series_) {
+      Series& s = *sp;
+      if (s.flushed >= s.open.size()) {
+        continue;
+      }
+      const std::int64_t keep_from = s.open.back().t_ms - options_.max_pending_ms;
+      const auto first = s.open.begin() + static_cast<std::ptrdiff_t>(s.flushed);
+      const auto kept =
+          std::lower_bound(first, s.open.end(), keep_from,
+                           [](const RawPoint& p, std::int64_t t) { return p.t_ms < t; });
+      dropped_points_ += kept - first;
+      s.open.erase(first, kept);
+    }
+  }
+  return status;
+}
+
+common::Status Store::try_flush(bool full) {
   if (auto s = exec("BEGIN IMMEDIATE"); !s) {
     return s;
   }
@@ -318,35 +533,24 @@ common::Status Store::flush() {
     (void)exec("ROLLBACK");  // the original error is the one to report
     return status;
   };
-  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
+  std::int64_t newest = kNone;
+  for (const auto& [id, s] : series_) {
+    newest = std::max(newest, s->last_t);
+  }
+  auto seals = [&](const Series& s) {
+    return !s.open.empty() && (s.open.size() >= kSealPoints ||
+                               s.open.back().t_ms - s.open.front().t_ms >= kSealSpanMs ||
+                               newest - s.open.front().t_ms >= kSealSpanMs);
+  };
+  std::vector<JournalSegment> segments;
+  std::int64_t journal_end = kNone;
+  bool sealed_any = false;
+  // The oldest journal row still holding an unsealed point after this flush.
+  std::int64_t keep_seq = std::numeric_limits<std::int64_t>::max();
   for (auto& [id, sp] : series_) {
     Series& s = *sp;
-    if (s.flushed < s.open.size()) {
-      const std::span<const RawPoint> pending(s.open.data() + s.flushed, s.open.size() - s.flushed);
-      Stmt tail(db_, "INSERT INTO tails (series_id, seq, data) VALUES (?, ?, ?)");
-      tail.bind(1, static_cast<std::int64_t>(id))
-          .bind(2, s.tail_seq)
-          .blob(3, encode_chunk(pending));
-      if (tail.step() != SQLITE_DONE) {
-        return fail(sql_error("writing points"));
-      }
-      ++s.tail_seq;
-    }
-    for (const auto& [level, rollup] : s.closed) {
-      if (auto st = write_rollup(id, kLevels[level], rollup); !st) {
-        return fail(st);
-      }
-    }
-    for (int l = 0; l < 4; ++l) {
-      if (s.dirty[l] && s.current[l].count > 0) {
-        if (auto st = write_rollup(id, kLevels[l], s.current[l]); !st) {
-          return fail(st);
-        }
-      }
-    }
-    // Seal: the open chunk becomes one immutable row, its tails go.
-    if (!s.open.empty() &&
-        (s.open.size() >= kSealPoints || s.open.back().t_ms - s.open.front().t_ms >= kSealSpanMs)) {
+    if (seals(s)) {
+      sealed_any = true;
       Stmt chunk(db_,
                  "INSERT OR REPLACE INTO chunks (series_id, start_ms, end_ms, count, data) "
                  "VALUES (?, ?, ?, ?, ?)");
@@ -355,19 +559,56 @@ common::Status Store::flush() {
           .bind(3, s.open.back().t_ms)
           .bind(4, static_cast<std::int64_t>(s.open.size()))
           .blob(5, encode_chunk(s.open));
-      Stmt drop(db_, "DELETE FROM tails WHERE series_id = ?");
-      drop.bind(1, static_cast<std::int64_t>(id));
-      if (chunk.step() != SQLITE_DONE || drop.step() != SQLITE_DONE) {
+      if (chunk.step() != SQLITE_DONE) {
         return fail(sql_error("sealing a chunk"));
       }
+      // Every bucket these points touched: the closed ones and the open
+      // ones as they stand (readers merge them with later points).
+      for (const auto& [level, rollup] : s.closed) {
+        if (auto st = write_rollup(id, kLevels[level], rollup); !st) {
+          return fail(st);
+        }
+      }
+      for (int l = 0; l < 4; ++l) {
+        if (s.current[l].count > 0) {
+          if (auto st = write_rollup(id, kLevels[l], s.current[l]); !st) {
+            return fail(st);
+          }
+        }
+      }
+      Stmt mark(db_, "UPDATE series SET sealed_ms = ? WHERE id = ?");
+      mark.bind(1, s.open.back().t_ms).bind(2, static_cast<std::int64_t>(id));
+      if (mark.step() != SQLITE_DONE) {
+        return fail(sql_error("sealing a chunk"));
+      }
+      continue;
     }
-    if (!s.open.empty()) {
-      newest = std::max(newest, s.open.back().t_ms);
+    if (s.flushed > 0) {
+      keep_seq = std::min(keep_seq, s.open_seq);
+    }
+    if (s.flushed < s.open.size()) {
+      segments.push_back({id, std::span<const RawPoint>(s.open).subspan(s.flushed)});
+      journal_end = std::max(journal_end, s.open.back().t_ms);
+      keep_seq = std::min(keep_seq, next_seq_);
     }
   }
-  // Retention, at most once an hour of data time.
-  if (newest != std::numeric_limits<std::int64_t>::min() &&
-      newest - last_retention_ms_ >= 3'600'000) {
+  if (!segments.empty()) {
+    Stmt row(db_, "INSERT INTO journal (seq, end_ms, data) VALUES (?, ?, ?)");
+    row.bind(1, next_seq_).bind(2, journal_end).blob(3, encode_journal(segments));
+    if (row.step() != SQLITE_DONE) {
+      return fail(sql_error("writing points"));
+    }
+  }
+  if (sealed_any) {
+    Stmt drop(db_, "DELETE FROM journal WHERE seq < ?");
+    drop.bind(1, keep_seq);
+    if (drop.step() != SQLITE_DONE) {
+      return fail(sql_error("trimming the journal"));
+    }
+  }
+  // Retention, at most once an hour of data time. Chunks hold sealed points
+  // only, which the stored rollups count already.
+  if (newest != kNone && newest - last_retention_ms_ >= 3'600'000) {
     Stmt drop(db_, "DELETE FROM chunks WHERE end_ms < ?");
     drop.bind(1, newest - options_.raw_retention_ms);
     if (drop.step() != SQLITE_DONE) {
@@ -376,42 +617,103 @@ common::Status Store::flush() {
     last_retention_ms_ = newest;
   }
   if (auto s = exec("COMMIT"); !s) {
-    return fail(s);
+    return fail(sql_error("committing"));
   }
-  // Only now, with the transaction durable, does memory move on.
+  // Only now, with the transaction committed, does memory move on.
+  journal_cache_.reset();
+  const std::int64_t written_seq = next_seq_;
+  if (!segments.empty()) {
+    ++next_seq_;
+  }
   for (auto& [id, sp] : series_) {
     Series& s = *sp;
-    s.flushed = s.open.size();
-    s.closed.clear();
-    for (bool& d : s.dirty) {
-      d = false;
+    if (!s.open.empty()) {
+      committed_newest_ms_ = std::max(committed_newest_ms_, s.open.back().t_ms);
     }
-    if (!s.open.empty() &&
-        (s.open.size() >= kSealPoints || s.open.back().t_ms - s.open.front().t_ms >= kSealSpanMs)) {
+    if (seals(s)) {
+      s.sealed_ms = s.open.back().t_ms;
       s.open.clear();
       s.flushed = 0;
-      s.tail_seq = 0;
+      s.closed.clear();
+      continue;
     }
+    if (s.flushed == 0 && !s.open.empty()) {
+      s.open_seq = written_seq;
+    }
+    s.flushed = s.open.size();
+  }
+  if (full) {
+    durable_until_ms_ = committed_newest_ms_;
   }
   return common::Status::success();
 }
 
-double Store::resolution_of(int id) {
-  Stmt info(db_, "SELECT resolution FROM series WHERE id = ?");
-  info.bind(1, static_cast<std::int64_t>(id));
-  return info.step() == SQLITE_ROW ? info.f64(0) : 1.0;
+common::Result<std::vector<RawPoint>> Store::journal_points(const SeriesInfo& s,
+                                                            std::int64_t from_ms) {
+  std::vector<RawPoint> out;
+  Stmt rows(db_, "SELECT data FROM journal WHERE end_ms >= ? ORDER BY seq");
+  rows.bind(1, from_ms);
+  int rc = SQLITE_ROW;
+  while ((rc = rows.step()) == SQLITE_ROW) {
+    auto points = decode_journal(rows.data(0), s.id);
+    if (!points) {
+      return make_error(ErrorKind::kCorruption, path_ + ": " + points.error().message);
+    }
+    for (const RawPoint& p : *points) {
+      if (p.t_ms >= from_ms && p.t_ms > s.sealed_ms && (out.empty() || p.t_ms > out.back().t_ms)) {
+        out.push_back(p);
+      }
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    return sql_error("reading the journal");
+  }
+  return out;
+}
+
+common::Result<std::vector<Store::Rollup>> Store::open_buckets(const SeriesInfo& s,
+                                                               std::int64_t level_ms) {
+  std::vector<Rollup> out;
+  if (s.sealed) {
+    const std::int64_t start = floor_to(s.sealed_ms, level_ms);
+    Stmt row(db_,
+             "SELECT count, min, max, sum, first, last FROM rollups "
+             "WHERE series_id = ? AND level = ? AND start_ms = ?");
+    row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, level_ms).bind(3, start);
+    if (row.step() == SQLITE_ROW && row.i64(0) > 0) {
+      out.push_back(
+          {start, row.i64(0), row.f64(1), row.f64(2), row.f64(3), row.f64(4), row.f64(5)});
+    }
+  }
+  auto points = journal_points(s, kNone);
+  if (!points) {
+    return points.error();
+  }
+  for (const RawPoint& p : *points) {
+    const std::int64_t start = floor_to(p.t_ms, level_ms);
+    if (out.empty() || out.back().start_ms != start) {
+      out.emplace_back();
+    }
+    add_value(out.back(), start, static_cast<double>(p.q) * s.resolution);
+  }
+  return out;
 }
 
 common::Result<std::vector<Point>> Store::read_raw(const std::string& key, std::int64_t from_ms,
                                                    std::int64_t to_ms) {
-  auto id = series_id(key);
-  if (!id) {
-    return id.error();
+  const ReadSnapshot snapshot(db_);
+  auto s = info(key);
+  if (!s) {
+    return s.error();
   }
-  const double resolution = resolution_of(*id);
+  const double resolution = s->resolution;
   std::vector<Point> out;
-  auto take = [&](std::string_view data) -> common::Status {
-    auto points = decode_chunk(data);
+  Stmt chunks(db_,
+              "SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ? AND start_ms <= ? "
+              "ORDER BY start_ms");
+  chunks.bind(1, static_cast<std::int64_t>(s->id)).bind(2, from_ms).bind(3, to_ms);
+  while (chunks.step() == SQLITE_ROW) {
+    auto points = decode_chunk(chunks.data(0));
     if (!points) {
       return make_error(ErrorKind::kCorruption,
                         path_ + ": series '" + key + "': " + points.error().message);
@@ -421,22 +723,16 @@ common::Result<std::vector<Point>> Store::read_raw(const std::string& key, std::
         out.push_back({p.t_ms, static_cast<double>(p.q) * resolution});
       }
     }
-    return common::Status::success();
-  };
-  Stmt chunks(db_,
-              "SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ? AND start_ms <= ? "
-              "ORDER BY start_ms");
-  chunks.bind(1, static_cast<std::int64_t>(*id)).bind(2, from_ms).bind(3, to_ms);
-  while (chunks.step() == SQLITE_ROW) {
-    if (auto s = take(chunks.data(0)); !s) {
-      return s.error();
-    }
   }
-  Stmt tails(db_, "SELECT data FROM tails WHERE series_id = ? ORDER BY seq");
-  tails.bind(1, static_cast<std::int64_t>(*id));
-  while (tails.step() == SQLITE_ROW) {
-    if (auto s = take(tails.data(0)); !s) {
-      return s.error();
+  if (!s->sealed || to_ms > s->sealed_ms) {
+    auto points = journal_points(*s, from_ms);
+    if (!points) {
+      return points.error();
+    }
+    for (const RawPoint& p : *points) {
+      if (p.t_ms <= to_ms) {
+        out.push_back({p.t_ms, static_cast<double>(p.q) * resolution});
+      }
     }
   }
   return out;
@@ -445,18 +741,24 @@ common::Result<std::vector<Point>> Store::read_raw(const std::string& key, std::
 common::Result<std::vector<Bucket>> Store::read_rollup(const std::string& key,
                                                        std::int64_t level_ms, std::int64_t from_ms,
                                                        std::int64_t to_ms) {
-  auto id = series_id(key);
-  if (!id) {
-    return id.error();
+  const ReadSnapshot snapshot(db_);
+  auto s = info(key);
+  if (!s) {
+    return s.error();
   }
+  const std::int64_t from = floor_to(from_ms, level_ms);
+  // Stored buckets before the one holding the sealed time are complete.
+  const std::int64_t open_start =
+      s->sealed ? floor_to(s->sealed_ms, level_ms) : std::numeric_limits<std::int64_t>::max();
   Stmt rows(db_,
             "SELECT start_ms, count, min, max, sum, first, last FROM rollups "
             "WHERE series_id = ? AND level = ? AND start_ms >= ? AND start_ms <= ? "
-            "ORDER BY start_ms");
-  rows.bind(1, static_cast<std::int64_t>(*id))
+            "AND start_ms < ? ORDER BY start_ms");
+  rows.bind(1, static_cast<std::int64_t>(s->id))
       .bind(2, level_ms)
-      .bind(3, floor_to(from_ms, level_ms))
-      .bind(4, to_ms);
+      .bind(3, from)
+      .bind(4, to_ms)
+      .bind(5, open_start);
   std::vector<Bucket> out;
   while (rows.step() == SQLITE_ROW) {
     const std::int64_t count = rows.i64(1);
@@ -464,36 +766,64 @@ common::Result<std::vector<Bucket>> Store::read_rollup(const std::string& key,
                    count > 0 ? rows.f64(4) / static_cast<double>(count) : 0.0, rows.f64(5),
                    rows.f64(6)});
   }
+  if (to_ms >= open_start || !s->sealed) {
+    auto open = open_buckets(*s, level_ms);
+    if (!open) {
+      return open.error();
+    }
+    for (const Rollup& r : *open) {
+      if (r.start_ms >= from && r.start_ms <= to_ms) {
+        out.push_back(to_bucket(r));
+      }
+    }
+  }
   return out;
 }
 
 common::Result<std::optional<Point>> Store::latest(const std::string& key) {
-  auto id = series_id(key);
-  if (!id) {
-    return id.error();
+  const ReadSnapshot snapshot(db_);
+  auto s = info(key);
+  if (!s) {
+    return s.error();
   }
-  const double resolution = resolution_of(*id);
-  for (const char* sql :
-       {"SELECT data FROM tails WHERE series_id = ? ORDER BY seq DESC LIMIT 1",
-        "SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1"}) {
-    Stmt row(db_, sql);
-    row.bind(1, static_cast<std::int64_t>(*id));
-    if (row.step() == SQLITE_ROW) {
-      auto points = decode_chunk(row.data(0));
+  const double resolution = s->resolution;
+  {
+    Stmt rows(db_, "SELECT data FROM journal ORDER BY seq DESC");
+    int rc = SQLITE_ROW;
+    while ((rc = rows.step()) == SQLITE_ROW) {
+      auto points = decode_journal(rows.data(0), s->id);
       if (!points) {
         return make_error(ErrorKind::kCorruption, path_ + ": " + points.error().message);
       }
       if (!points->empty()) {
-        return std::optional<Point>(
-            Point{points->back().t_ms, static_cast<double>(points->back().q) * resolution});
+        if (points->back().t_ms > s->sealed_ms) {
+          return std::optional<Point>(
+              Point{points->back().t_ms, static_cast<double>(points->back().q) * resolution});
+        }
+        break;  // older rows hold older points, sealed too
       }
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      return sql_error("reading the journal");
+    }
+  }
+  Stmt row(db_, "SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1");
+  row.bind(1, static_cast<std::int64_t>(s->id));
+  if (row.step() == SQLITE_ROW) {
+    auto points = decode_chunk(row.data(0));
+    if (!points) {
+      return make_error(ErrorKind::kCorruption, path_ + ": " + points.error().message);
+    }
+    if (!points->empty()) {
+      return std::optional<Point>(
+          Point{points->back().t_ms, static_cast<double>(points->back().q) * resolution});
     }
   }
   // Raw data past retention: the last minute's rollup still knows the value.
   Stmt rollup(db_,
               "SELECT start_ms, last FROM rollups WHERE series_id = ? AND level = ? "
               "ORDER BY start_ms DESC LIMIT 1");
-  rollup.bind(1, static_cast<std::int64_t>(*id)).bind(2, kLevel1m);
+  rollup.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m);
   if (rollup.step() == SQLITE_ROW) {
     return std::optional<Point>(Point{rollup.i64(0), rollup.f64(1)});
   }
@@ -502,17 +832,27 @@ common::Result<std::optional<Point>> Store::latest(const std::string& key) {
 
 common::Result<double> Store::counter_delta(const std::string& key, std::int64_t from_ms,
                                             std::int64_t to_ms) {
-  auto id = series_id(key);
-  if (!id) {
-    return id.error();
+  const ReadSnapshot snapshot(db_);
+  auto s = info(key);
+  if (!s) {
+    return s.error();
+  }
+  auto open = open_buckets(*s, kLevel1m);
+  if (!open) {
+    return open.error();
   }
   // The register's value at a minute boundary: the last value of the last
   // minute bucket that starts before it.
   auto value_before = [&](std::int64_t t) -> std::optional<double> {
+    for (auto it = open->rbegin(); it != open->rend(); ++it) {
+      if (it->start_ms < t) {
+        return it->last;
+      }
+    }
     Stmt row(db_,
              "SELECT last FROM rollups WHERE series_id = ? AND level = ? AND start_ms < ? "
              "ORDER BY start_ms DESC LIMIT 1");
-    row.bind(1, static_cast<std::int64_t>(*id)).bind(2, kLevel1m).bind(3, t);
+    row.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m).bind(3, t);
     return row.step() == SQLITE_ROW ? std::optional<double>(row.f64(0)) : std::nullopt;
   };
   const auto end = value_before(to_ms);
@@ -525,57 +865,124 @@ common::Result<double> Store::counter_delta(const std::string& key, std::int64_t
     Stmt first(db_,
                "SELECT first FROM rollups WHERE series_id = ? AND level = ? "
                "ORDER BY start_ms LIMIT 1");
-    first.bind(1, static_cast<std::int64_t>(*id)).bind(2, kLevel1m);
-    start = first.step() == SQLITE_ROW ? first.f64(0) : *end;
+    first.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m);
+    if (first.step() == SQLITE_ROW) {
+      start = first.f64(0);
+    } else {
+      start = open->empty() ? *end : open->front().first;
+    }
   }
   return *end - *start;
 }
 
 common::Result<std::optional<Bucket>> Store::max_mean(const std::string& key, std::int64_t level_ms,
                                                       std::int64_t from_ms, std::int64_t to_ms) {
-  auto id = series_id(key);
-  if (!id) {
-    return id.error();
+  const ReadSnapshot snapshot(db_);
+  auto s = info(key);
+  if (!s) {
+    return s.error();
   }
+  const std::int64_t open_start =
+      s->sealed ? floor_to(s->sealed_ms, level_ms) : std::numeric_limits<std::int64_t>::max();
+  std::optional<Bucket> best;
   Stmt row(db_,
            "SELECT start_ms, count, min, max, sum, first, last FROM rollups "
            "WHERE series_id = ? AND level = ? AND start_ms >= ? AND start_ms < ? AND count > 0 "
-           "ORDER BY sum / count DESC LIMIT 1");
-  row.bind(1, static_cast<std::int64_t>(*id)).bind(2, level_ms).bind(3, from_ms).bind(4, to_ms);
-  if (row.step() != SQLITE_ROW) {
-    return std::optional<Bucket>();
+           "AND start_ms < ? ORDER BY sum / count DESC LIMIT 1");
+  row.bind(1, static_cast<std::int64_t>(s->id))
+      .bind(2, level_ms)
+      .bind(3, from_ms)
+      .bind(4, to_ms)
+      .bind(5, open_start);
+  if (row.step() == SQLITE_ROW) {
+    const std::int64_t count = row.i64(1);
+    best = Bucket{
+        row.i64(0), count,     row.f64(2), row.f64(3), row.f64(4) / static_cast<double>(count),
+        row.f64(5), row.f64(6)};
   }
-  const std::int64_t count = row.i64(1);
-  return std::optional<Bucket>(Bucket{row.i64(0), count, row.f64(2), row.f64(3),
-                                      row.f64(4) / static_cast<double>(count), row.f64(5),
-                                      row.f64(6)});
+  if (to_ms > open_start || !s->sealed) {
+    auto open = open_buckets(*s, level_ms);
+    if (!open) {
+      return open.error();
+    }
+    for (const Rollup& r : *open) {
+      if (r.start_ms >= from_ms && r.start_ms < to_ms && r.count > 0) {
+        const Bucket b = to_bucket(r);
+        if (!best || b.mean > best->mean) {
+          best = b;
+        }
+      }
+    }
+  }
+  return best;
 }
 
 common::Result<std::vector<SeriesStats>> Store::stats() {
+  const ReadSnapshot snapshot(db_);
   std::vector<SeriesStats> out;
+  std::map<std::int64_t, std::pair<std::size_t, std::int64_t>> index;  // id → (out slot, sealed)
   Stmt rows(db_,
-            "SELECT s.key, s.kind, s.resolution, "
+            "SELECT s.id, s.key, s.kind, s.resolution, s.sealed_ms, "
             "(SELECT COALESCE(SUM(count), 0) FROM chunks c WHERE c.series_id = s.id), "
-            "(SELECT COALESCE(SUM(length(data)), 0) FROM chunks c WHERE c.series_id = s.id) + "
-            "(SELECT COALESCE(SUM(length(data)), 0) FROM tails t WHERE t.series_id = s.id), "
+            "(SELECT COALESCE(SUM(length(data)), 0) FROM chunks c WHERE c.series_id = s.id), "
             "(SELECT MIN(start_ms) FROM rollups r WHERE r.series_id = s.id AND r.level = 60000), "
-            "(SELECT MAX(start_ms) FROM rollups r WHERE r.series_id = s.id AND r.level = 60000) "
+            "(SELECT MIN(start_ms) FROM chunks c WHERE c.series_id = s.id), "
+            "(SELECT MAX(end_ms) FROM chunks c WHERE c.series_id = s.id) "
             "FROM series s ORDER BY s.key");
-  while (rows.step() == SQLITE_ROW) {
-    out.push_back({rows.text(0),
-                   rows.text(1) == "counter" ? SeriesKind::kCounter : SeriesKind::kGauge,
-                   rows.f64(2), rows.i64(3), rows.i64(4), rows.i64(5), rows.i64(6)});
-  }
-  // Points still in tails count too.
-  for (auto& s : out) {
-    auto id = series_id(s.key);
-    Stmt tails(db_, "SELECT data FROM tails WHERE series_id = ?");
-    tails.bind(1, static_cast<std::int64_t>(*id));
-    while (tails.step() == SQLITE_ROW) {
-      if (auto points = decode_chunk(tails.data(0))) {
-        s.raw_points += static_cast<std::int64_t>(points->size());
+  int rc = SQLITE_ROW;
+  while ((rc = rows.step()) == SQLITE_ROW) {
+    const std::int64_t sealed = rows.null(4) ? kNone : rows.i64(4);
+    SeriesStats stat{rows.text(1),
+                     rows.text(2) == "counter" ? SeriesKind::kCounter : SeriesKind::kGauge,
+                     rows.f64(3),
+                     rows.i64(5),
+                     rows.i64(6),
+                     0,
+                     0};
+    // First: the oldest minute bucket (raw may be past retention); last: the
+    // newest point, sealed or journaled (below).
+    std::optional<std::int64_t> first;
+    for (int c : {7, 8}) {
+      if (!rows.null(c)) {
+        first = first ? std::min(*first, rows.i64(c)) : rows.i64(c);
       }
     }
+    stat.first_ms = first.value_or(0);
+    stat.last_ms = sealed != kNone ? sealed : (rows.null(9) ? 0 : rows.i64(9));
+    index[rows.i64(0)] = {out.size(), sealed};
+    out.push_back(std::move(stat));
+  }
+  if (rc != SQLITE_DONE) {
+    return sql_error("reading the series");
+  }
+  // Points in the journal count too.
+  Stmt journal(db_, "SELECT data FROM journal ORDER BY seq");
+  while ((rc = journal.step()) == SQLITE_ROW) {
+    auto segments = journal_segments(journal.data(0));
+    if (!segments) {
+      return make_error(ErrorKind::kCorruption, path_ + ": " + segments.error().message);
+    }
+    for (const auto& [id, chunk] : *segments) {
+      const auto it = index.find(id);
+      auto points = decode_chunk(chunk);
+      if (it == index.end() || !points) {
+        continue;
+      }
+      SeriesStats& stat = out[it->second.first];
+      for (const RawPoint& p : *points) {
+        if (p.t_ms > it->second.second) {
+          if (stat.raw_points == 0 && stat.first_ms == 0) {
+            stat.first_ms = p.t_ms;
+          }
+          ++stat.raw_points;
+          stat.last_ms = std::max(stat.last_ms, p.t_ms);
+        }
+      }
+      stat.raw_bytes += static_cast<std::int64_t>(chunk.size());
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    return sql_error("reading the journal");
   }
   return out;
 }
@@ -590,7 +997,18 @@ std::int64_t Store::file_bytes() const {
   return total;
 }
 
-common::Status Store::checkpoint() { return exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+common::Status Store::checkpoint() {
+  Stmt run(db_, "PRAGMA wal_checkpoint(TRUNCATE)");
+  if (run.step() != SQLITE_ROW) {
+    return sql_error("checkpointing");
+  }
+  // A complete checkpoint has synced the log and the database: every commit
+  // is durable. A reader may keep it from completing (busy).
+  if (run.i64(0) == 0) {
+    durable_until_ms_ = committed_newest_ms_;
+  }
+  return common::Status::success();
+}
 
 common::Status Store::add_event(const Event& event) {
   Stmt insert(db_, "INSERT INTO events (t_ms, kind, user, message) VALUES (?, ?, ?, ?)");

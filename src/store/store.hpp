@@ -2,13 +2,16 @@
 // compressed chunks in one SQLite database, rollups at 1 min, 15 min, 1 h and
 // 1 day kept forever, raw chunks kept for a retention period, events.
 //
-// Writing: append() collects points in memory; flush() commits them (and the
-// rollups they touch) in one transaction. After a crash the store reopens at
-// the last flush. One Store writes; other threads or processes may open
-// their own Store to read (SQLite WAL). Not thread-safe per object.
+// Writing: append() collects points in memory; flush() appends them as one
+// journal row in one transaction; once an hour a series' points are sealed
+// into a chunk and its rollups written. After a kill -9 the store reopens at
+// the last flush; after a power cut at the last durable one (durable_until_ms()).
+// One Store writes; other threads or processes may open their own Store to
+// read (SQLite WAL). Not thread-safe per object.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -71,9 +74,19 @@ std::optional<std::int64_t> parse_rollup_step(std::string_view step);
 struct StoreOptions {
   std::int64_t raw_retention_ms = 35LL * 86'400'000;
   bool read_only = false;
-  // FULL survives power loss (one fsync per flush); NORMAL survives a killed
-  // process only. Bulk backfills may choose NORMAL.
+  // Commits run with synchronous=NORMAL (they survive a killed process); one
+  // commit every durable_interval_ms of data time (the points' time) runs
+  // with FULL, whose fsync makes it and every earlier commit survive a power
+  // cut. 0: every commit FULL.
+  std::int64_t durable_interval_ms = 5000;
+  // false: no commit fsyncs (bulk backfills); durable at checkpoint().
   bool sync_full = true;
+  // While flushes fail (disk full), at most this span of unwritten points
+  // per series waits in memory; older ones are dropped (dropped_points()).
+  std::int64_t max_pending_ms = 3'600'000;
+  // The SQLite VFS to open the file with; nullptr for the default. Must
+  // outlive the Store (tests inject faults through one: fault_vfs.hpp).
+  const char* vfs = nullptr;
   // How long each rollup level (kLevels order: 1m, 15m, 1h, 1d) is kept, ms;
   // 0 keeps it forever (apply_rollup_retention()).
   std::int64_t rollup_retention_ms[4] = {0, 0, 0, 0};
@@ -115,10 +128,20 @@ class Store {
   // A point in memory; times must increase within a series.
   common::Status append(int series_id, std::int64_t t_ms, double value);
   // Commits everything appended so far, atomically; applies retention at most
-  // once an hour.
+  // once an hour. On failure nothing stored changes and the points wait in
+  // memory for the next flush (bounded by max_pending_ms).
   common::Status flush();
+  // The newest point time known to survive a power cut (committed with
+  // synchronous=FULL or checkpointed by this Store); INT64_MIN before any.
+  std::int64_t durable_until_ms() const { return durable_until_ms_; }
+  // Points appended but not yet committed.
+  std::int64_t pending_points() const;
+  // Unwritten points dropped because flushes failed for longer than
+  // max_pending_ms, since open.
+  std::int64_t dropped_points() const { return dropped_points_; }
 
-  // Reads (flushed data only).
+  // Reads (flushed data only): stored rollups merged with buckets computed
+  // from the points not yet sealed, so every reader sees the open buckets.
   common::Result<std::vector<Point>> read_raw(const std::string& key, std::int64_t from_ms,
                                               std::int64_t to_ms);
   common::Result<std::vector<Bucket>> read_rollup(const std::string& key, std::int64_t level_ms,
@@ -132,7 +155,8 @@ class Store {
                                                  std::int64_t from_ms, std::int64_t to_ms);
   common::Result<std::vector<SeriesStats>> stats();
   std::int64_t file_bytes() const;
-  // Moves the write-ahead log into the database file and truncates it.
+  // Moves the write-ahead log into the database file and truncates it; all
+  // committed points become durable.
   common::Status checkpoint();
 
   common::Status add_event(const Event& event);
@@ -176,19 +200,42 @@ class Store {
     std::int64_t count = 0;
     double min = 0, max = 0, sum = 0, first = 0, last = 0;
   };
+  struct SeriesInfo {
+    int id = 0;
+    double resolution = 1.0;
+    std::int64_t sealed_ms = 0;
+    bool sealed = false;
+  };
   Store(std::string path, StoreOptions options);
   common::Status exec(const char* sql);
   common::Error sql_error(const std::string& what) const;
+  common::Status migrate_from_v1();
   common::Result<int> series_id(const std::string& key);
-  double resolution_of(int id);
+  common::Result<SeriesInfo> info(const std::string& key);
   common::Status load_series(Series& s);
   common::Status write_rollup(int id, std::int64_t level, const Rollup& r);
+  common::Status try_flush(bool full);
+  // The journal's points of a series after its sealed time, from rows that
+  // end at or after from_ms.
+  common::Result<std::vector<RawPoint>> journal_points(const SeriesInfo& s, std::int64_t from_ms);
+  // The buckets of a level from the one holding sealed_ms on: the stored
+  // row of that bucket merged with the journal's points, then buckets of
+  // the journal's points alone. Empty when nothing is sealed or journaled.
+  common::Result<std::vector<Rollup>> open_buckets(const SeriesInfo& s, std::int64_t level_ms);
 
   std::string path_;
   StoreOptions options_;
   sqlite3* db_ = nullptr;
   std::map<int, std::unique_ptr<Series>> series_;
   std::int64_t last_retention_ms_ = 0;
+  std::int64_t next_seq_ = 1;
+  // The journal decoded once for loading many series at open: series id →
+  // (seq, points) per row. Dropped at the first flush.
+  std::optional<std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::vector<RawPoint>>>>>
+      journal_cache_;
+  std::int64_t committed_newest_ms_ = std::numeric_limits<std::int64_t>::min();
+  std::int64_t durable_until_ms_ = std::numeric_limits<std::int64_t>::min();
+  std::int64_t dropped_points_ = 0;
 };
 
 }  // namespace kirchhoff::store

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <vector>
 
 #include "common/sqlite_statement.hpp"
@@ -24,7 +25,7 @@ namespace {
 // index entry (~14). A rollup row: four integers and five doubles (~58) and
 // its cell (~4). An event: four columns around its text (~30).
 constexpr std::int64_t kChunkRowBytes = 38;
-constexpr std::int64_t kTailRowBytes = 16;
+constexpr std::int64_t kJournalRowBytes = 16;
 constexpr std::int64_t kRollupRowBytes = 62;
 constexpr std::int64_t kEventRowBytes = 30;
 
@@ -124,19 +125,37 @@ common::Result<StorageUsage> Store::usage() {
     }
   }
   {
-    // The open chunks: small, decoded for their counts and times.
-    Stmt tails(db_, "SELECT data FROM tails");
-    while (tails.step() == SQLITE_ROW) {
+    // The journal (the open chunks): small, decoded for its counts and
+    // times. A row may still hold points its series has sealed since (the
+    // row goes once every point in it is sealed): those count in the chunks.
+    std::map<std::int64_t, std::int64_t> sealed_ms;
+    Stmt series(db_, "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
+    while (series.step() == SQLITE_ROW) {
+      sealed_ms[series.i64(0)] = series.i64(1);
+    }
+    Stmt journal(db_, "SELECT data FROM journal");
+    while (journal.step() == SQLITE_ROW) {
       ++raw.rows;
-      raw_estimate += static_cast<std::int64_t>(tails.data(0).size()) + kTailRowBytes;
-      auto points = decode_chunk(tails.data(0));
-      if (!points || points->empty()) {
+      raw_estimate += static_cast<std::int64_t>(journal.data(0).size()) + kJournalRowBytes;
+      auto segments = journal_segments(journal.data(0));
+      if (!segments) {
         continue;
       }
-      raw.points += static_cast<std::int64_t>(points->size());
-      raw.oldest_ms =
-          raw.oldest_ms == 0 ? points->front().t_ms : std::min(raw.oldest_ms, points->front().t_ms);
-      raw.newest_ms = std::max(raw.newest_ms, points->back().t_ms);
+      for (const auto& [id, chunk] : *segments) {
+        auto points = decode_chunk(chunk);
+        const auto sealed = sealed_ms.find(id);
+        if (!points || sealed == sealed_ms.end()) {
+          continue;
+        }
+        for (const RawPoint& p : *points) {
+          if (p.t_ms <= sealed->second) {
+            continue;
+          }
+          ++raw.points;
+          raw.oldest_ms = raw.oldest_ms == 0 ? p.t_ms : std::min(raw.oldest_ms, p.t_ms);
+          raw.newest_ms = std::max(raw.newest_ms, p.t_ms);
+        }
+      }
     }
   }
   usage.levels.push_back(raw);

@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <numeric>
 
 namespace kirchhoff::store {
 namespace {
@@ -195,6 +199,204 @@ TEST_F(StoreTest, EventsAndStats) {
   ASSERT_EQ(stats->size(), 1u);
   EXPECT_EQ((*stats)[0].raw_points, 10);
   EXPECT_GT((*store)->file_bytes(), 0);
+}
+
+TEST_F(StoreTest, DurableUntilFollowsFullCommitsAndCheckpoints) {
+  // A backfill (sync_full = false) never fsyncs a commit: nothing is known
+  // to survive a power cut until a checkpoint.
+  StoreOptions backfill;
+  backfill.sync_full = false;
+  auto store = Store::open(path(), backfill);
+  ASSERT_TRUE(store.ok());
+  auto id = *(*store)->series("s", SeriesKind::kGauge, 1.0);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE((*store)->append(id, kT0 + 1000 * i, i).ok());
+    ASSERT_TRUE((*store)->flush().ok());
+  }
+  EXPECT_EQ((*store)->durable_until_ms(), std::numeric_limits<std::int64_t>::min());
+  ASSERT_TRUE((*store)->checkpoint().ok());
+  EXPECT_EQ((*store)->durable_until_ms(), kT0 + 19'000);
+  store->reset();
+  // The default: the first flush after opening is FULL, then one whenever the
+  // newest point is 5 s past the last durable one: seconds 20, 25, 30.
+  auto daemon = Store::open(path());
+  ASSERT_TRUE(daemon.ok());
+  id = *(*daemon)->series("s", SeriesKind::kGauge, 1.0);
+  const std::int64_t expected[] = {20, 20, 20, 20, 20, 25, 25, 25, 25, 25, 30};
+  for (int i = 20; i <= 30; ++i) {
+    ASSERT_TRUE((*daemon)->append(id, kT0 + 1000 * i, i).ok());
+    ASSERT_TRUE((*daemon)->flush().ok());
+    EXPECT_EQ((*daemon)->durable_until_ms(), kT0 + 1000 * expected[i - 20]) << i;
+  }
+  EXPECT_EQ((*daemon)->pending_points(), 0);
+  EXPECT_EQ((*daemon)->dropped_points(), 0);
+}
+
+TEST_F(StoreTest, ReadersSeeTheOpenBucketsOfAWriterElsewhere) {
+  auto writer = Store::open(path());
+  ASSERT_TRUE(writer.ok());
+  auto id = *(*writer)->series("s", SeriesKind::kGauge, 1.0);
+  // 90 s at 1 Hz, value = second index, flushed each second: nothing sealed
+  // yet, so every bucket a reader sees comes from the journal. Minute 0:
+  // 0..59, mean 29.5; minute 1 (open): 60..89, mean 74.5.
+  for (int i = 0; i < 90; ++i) {
+    ASSERT_TRUE((*writer)->append(id, kT0 + 1000 * i, i).ok());
+    ASSERT_TRUE((*writer)->flush().ok());
+  }
+  StoreOptions reading;
+  reading.read_only = true;
+  auto reader = Store::open(path(), reading);
+  ASSERT_TRUE(reader.ok());
+  auto minutes = (*reader)->read_rollup("s", kLevel1m, kT0, kT0 + kLevel1h);
+  ASSERT_TRUE(minutes.ok()) << minutes.error().message;
+  ASSERT_EQ(minutes->size(), 2u);
+  EXPECT_EQ((*minutes)[1].count, 30);
+  EXPECT_DOUBLE_EQ((*minutes)[1].mean, 74.5);
+  EXPECT_DOUBLE_EQ((*minutes)[1].last, 89);
+  auto peak = (*reader)->max_mean("s", kLevel1m, kT0, kT0 + kLevel1h);
+  ASSERT_TRUE(peak.ok() && peak->has_value());
+  EXPECT_EQ((*peak)->start_ms, kT0 + 60'000);
+  // As a counter: from the last value before minute 1 (59) to the last
+  // value before minute 2 (89).
+  EXPECT_DOUBLE_EQ(*(*reader)->counter_delta("s", kT0 + 60'000, kT0 + 120'000), 30.0);
+  EXPECT_EQ((**(*reader)->latest("s")).t_ms, kT0 + 89'000);
+}
+
+// A version 1 file written by SQL as version 1 wrote it: series "s" (gauge,
+// resolution 1) with value i at second i for i = 0..89: seconds 0..59 in a
+// sealed chunk, 60..74 and 75..89 in two tails rows, and the rollups of
+// every level upserted up to second 89.
+TEST_F(StoreTest, AVersion1FileIsUpgradedWithNothingLost) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    const char* schema = R"(
+      PRAGMA journal_mode=WAL;
+      CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
+                           resolution REAL NOT NULL);
+      CREATE TABLE chunks (series_id INTEGER NOT NULL, start_ms INTEGER NOT NULL,
+                           end_ms INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL,
+                           PRIMARY KEY (series_id, start_ms)) WITHOUT ROWID;
+      CREATE INDEX chunks_end ON chunks (end_ms);
+      CREATE TABLE tails (series_id INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+                          PRIMARY KEY (series_id, seq)) WITHOUT ROWID;
+      CREATE TABLE rollups (series_id INTEGER NOT NULL, level INTEGER NOT NULL,
+                            start_ms INTEGER NOT NULL, count INTEGER NOT NULL, min REAL, max REAL,
+                            sum REAL, first REAL, last REAL,
+                            PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
+      CREATE TABLE events (id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL, kind TEXT NOT NULL,
+                           user TEXT NOT NULL, message TEXT NOT NULL);
+      CREATE INDEX events_t ON events (t_ms);
+      PRAGMA application_id = 1263096387;
+      PRAGMA user_version = 1;
+      INSERT INTO series VALUES (1, 's', 'gauge', 1.0);
+      -- minute 0: 0..59 (sum 1770), minute 1 so far: 60..89 (sum 2235); the
+      -- quarter, hour and day: 0..89 (sum 4005).
+      INSERT INTO rollups VALUES (1, 60000, 1767225600000, 60, 0, 59, 1770, 0, 59);
+      INSERT INTO rollups VALUES (1, 60000, 1767225660000, 30, 60, 89, 2235, 60, 89);
+      INSERT INTO rollups VALUES (1, 900000, 1767225600000, 90, 0, 89, 4005, 0, 89);
+      INSERT INTO rollups VALUES (1, 3600000, 1767225600000, 90, 0, 89, 4005, 0, 89);
+      INSERT INTO rollups VALUES (1, 86400000, 1767225600000, 90, 0, 89, 4005, 0, 89);
+    )";
+    ASSERT_EQ(sqlite3_exec(db, schema, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    auto points = [](int from, int to) {
+      std::vector<RawPoint> out;
+      for (int i = from; i < to; ++i) {
+        out.push_back({kT0 + 1000LL * i, i});
+      }
+      return encode_chunk(out);
+    };
+    auto insert = [&](const char* sql, const std::string& blob) {
+      sqlite3_stmt* stmt = nullptr;
+      ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+      sqlite3_bind_blob(stmt, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+      ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+      sqlite3_finalize(stmt);
+    };
+    insert("INSERT INTO chunks VALUES (1, 1767225600000, 1767225659000, 60, ?)", points(0, 60));
+    insert("INSERT INTO tails VALUES (1, 0, ?)", points(60, 75));
+    insert("INSERT INTO tails VALUES (1, 1, ?)", points(75, 90));
+    sqlite3_close(db);
+  }
+  StoreOptions reading;
+  reading.read_only = true;
+  auto refused = Store::open(path(), reading);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr("version 1"));
+
+  auto check = [&](Store& store, int seconds) {
+    auto raw = store.read_raw("s", 0, INT64_MAX);
+    ASSERT_TRUE(raw.ok()) << raw.error().message;
+    ASSERT_EQ(raw->size(), static_cast<std::size_t>(seconds));
+    for (int i = 0; i < seconds; ++i) {
+      ASSERT_EQ((*raw)[static_cast<std::size_t>(i)].t_ms, kT0 + 1000LL * i);
+      ASSERT_EQ((*raw)[static_cast<std::size_t>(i)].value, i);
+    }
+    auto hour = store.read_rollup("s", kLevel1h, kT0, kT0);
+    ASSERT_EQ(hour->size(), 1u);
+    EXPECT_EQ((*hour)[0].count, seconds);
+    EXPECT_DOUBLE_EQ((*hour)[0].mean, (seconds - 1) / 2.0);  // mean of 0..seconds-1
+  };
+  {
+    auto store = Store::open(path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    check(**store, 90);
+    auto id = *(*store)->series("s", SeriesKind::kGauge, 1.0);
+    EXPECT_FALSE((*store)->append(id, kT0 + 89'000, 0).ok());  // the old points are known
+    for (int i = 90; i < 120; ++i) {
+      ASSERT_TRUE((*store)->append(id, kT0 + 1000 * i, i).ok());
+    }
+    ASSERT_TRUE((*store)->flush().ok());
+    check(**store, 120);
+    // Minute 1: 60..119, mean 89.5, partly from the upgraded file.
+    auto minutes = (*store)->read_rollup("s", kLevel1m, kT0, kT0 + kLevel1h);
+    ASSERT_EQ(minutes->size(), 2u);
+    EXPECT_EQ((*minutes)[1].count, 60);
+    EXPECT_DOUBLE_EQ((*minutes)[1].mean, 89.5);
+  }
+  auto reopened = Store::open(path(), reading);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  check(**reopened, 120);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT user_version FROM pragma_user_version), "
+                               "(SELECT COUNT(*) FROM sqlite_master WHERE name = 'tails')",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(stmt, 1), 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_F(StoreTest, ADamagedJournalRowIsAnErrorNotACrash) {
+  {
+    auto store = Store::open(path());
+    auto id = *(*store)->series("s", SeriesKind::kGauge, 1.0);
+    ASSERT_TRUE((*store)->append(id, kT0, 1).ok());
+    ASSERT_TRUE((*store)->flush().ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  // A segment whose length runs past the end of the row.
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE journal SET data = x'0102ff'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  StoreOptions reading;
+  reading.read_only = true;
+  auto store = Store::open(path(), reading);
+  ASSERT_TRUE(store.ok());
+  auto stats = (*store)->stats();
+  ASSERT_FALSE(stats.ok());
+  EXPECT_THAT(stats.error().message, HasSubstr("damaged journal row"));
+  EXPECT_FALSE((*store)->read_raw("s", 0, INT64_MAX).ok());
+  EXPECT_FALSE((*store)->latest("s").ok());
+  auto writer = Store::open(path());
+  ASSERT_TRUE(writer.ok());
+  EXPECT_FALSE((*writer)->series("s", SeriesKind::kGauge, 1.0).ok());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "common/sqlite_statement.hpp"
 #include "common/time.hpp"
@@ -25,7 +26,9 @@ namespace {
 
 // The identity store.cpp writes (docs/store-format.md, "Identity").
 constexpr std::int64_t kApplicationId = 0x4B495243;  // "KIRC"
-constexpr std::int64_t kSchemaVersion = 1;
+// The version this build writes; files of version 1 are read too (the store
+// upgrades them when it opens them for writing).
+constexpr std::int64_t kSchemaVersion = 2;
 // At most this many problems are named in one error: enough to judge, short
 // enough for an alarm message.
 constexpr int kMaxProblems = 3;
@@ -148,7 +151,7 @@ common::Status Store::verify(const std::string& path) {
                           " is newer than this build reads (" + std::to_string(kSchemaVersion) +
                           "); use the newer Kirchhoff that wrote it");
   }
-  if (user_version != kSchemaVersion) {
+  if (user_version != kSchemaVersion && user_version != 1) {
     return damaged(path, "its format version is " + std::to_string(user_version) + ", not " +
                              std::to_string(kSchemaVersion));
   }
@@ -158,7 +161,8 @@ common::Status Store::verify(const std::string& path) {
     while (names.step() == SQLITE_ROW) {
       tables.insert(names.text(0));
     }
-    for (const char* table : {"series", "chunks", "tails", "rollups", "events"}) {
+    const char* open_points = user_version == 1 ? "tails" : "journal";
+    for (const char* table : {"series", "chunks", open_points, "rollups", "events"}) {
       if (!tables.contains(table)) {
         return damaged(path, std::string("the table '") + table + "' is missing");
       }
@@ -221,7 +225,7 @@ common::Status Store::verify(const std::string& path) {
       problems.add("the chunks do not read (" + db.message() + ")");
     }
   }
-  {
+  if (user_version == 1) {
     Stmt tails(db.get(), "SELECT series_id, seq, data FROM tails");
     int rc = SQLITE_ROW;
     while ((rc = tails.step()) == SQLITE_ROW) {
@@ -235,6 +239,28 @@ common::Status Store::verify(const std::string& path) {
     }
     if (rc != SQLITE_DONE) {
       problems.add("the tails do not read (" + db.message() + ")");
+    }
+  } else {
+    Stmt journal(db.get(), "SELECT seq, data FROM journal");
+    int rc = SQLITE_ROW;
+    while ((rc = journal.step()) == SQLITE_ROW) {
+      const std::string where = "the journal row " + std::to_string(journal.i64(0));
+      auto segments = journal_segments(journal.data(1));
+      if (!segments) {
+        problems.add(where + " does not decode (" + segments.error().message + ")");
+        continue;
+      }
+      for (const auto& [id, chunk] : *segments) {
+        if (!series.contains(id)) {
+          problems.add(where + " holds points of " + name_of(id));
+        } else if (auto points = decode_chunk(chunk); !points) {
+          problems.add(where + ": the points of " + name_of(id) + " do not decode (" +
+                       points.error().message + ")");
+        }
+      }
+    }
+    if (rc != SQLITE_DONE) {
+      problems.add("the journal does not read (" + db.message() + ")");
     }
   }
   if (problems.any()) {
@@ -259,6 +285,11 @@ common::Result<std::map<std::string, double>> Store::salvage_counters(const std:
       it->second = std::max(it->second, value);
     }
   };
+  bool has_journal = false;
+  {
+    Stmt table(db.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'");
+    has_journal = table.ok() && table.step() == SQLITE_ROW;
+  }
   Stmt rows(db.get(), "SELECT id, key, resolution FROM series WHERE kind = 'counter'");
   if (!rows.ok()) {
     return make_error(ErrorKind::kCorruption,
@@ -271,11 +302,28 @@ common::Result<std::map<std::string, double>> Store::salvage_counters(const std:
     if (!(std::isfinite(resolution) && resolution > 0.0)) {
       continue;
     }
-    // The newest raw value that decodes: tails (the open chunk) first, then
-    // the sealed chunks from the newest back.
+    // The newest raw value that decodes: the open chunk first (format 1's
+    // tails, format 2's journal rows, newest first), then the sealed chunks
+    // from the newest back.
     bool found = false;
-    for (const char* sql : {"SELECT data FROM tails WHERE series_id = ? ORDER BY seq DESC",
-                            "SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC"}) {
+    if (has_journal) {
+      Stmt journal(db.get(), "SELECT data FROM journal ORDER BY seq DESC");
+      while (!found && journal.step() == SQLITE_ROW) {
+        if (auto points = decode_journal(journal.data(0), id); points && !points->empty()) {
+          keep(key, static_cast<double>(points->back().q) * resolution);
+          found = true;
+        }
+      }
+    }
+    std::vector<const char*> newest_first;
+    if (!has_journal) {
+      newest_first.push_back("SELECT data FROM tails WHERE series_id = ? ORDER BY seq DESC");
+    }
+    newest_first.push_back("SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC");
+    for (const char* sql : newest_first) {
+      if (found) {
+        break;
+      }
       Stmt data(db.get(), sql);
       data.bind(1, id);
       while (!found && data.step() == SQLITE_ROW) {
@@ -283,9 +331,6 @@ common::Result<std::map<std::string, double>> Store::salvage_counters(const std:
           keep(key, static_cast<double>(points->back().q) * resolution);
           found = true;
         }
-      }
-      if (found) {
-        break;
       }
     }
     Stmt minute(db.get(),

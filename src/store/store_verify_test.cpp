@@ -56,7 +56,7 @@ class StoreVerifyTest : public ::testing::Test {
 
   // A history of two series: an hour of 1 Hz power (one sealed chunk of 3600
   // points of 5 W, small enough for one page) and a counter rising 1 Wh a second from
-  // 100 Wh, with 10 more seconds in the open chunk (tails). Checkpointed, so
+  // 100 Wh, with 10 more seconds in the open chunk (the journal). Checkpointed, so
   // the whole history is in the file and there is no log.
   void write_history() {
     auto store = Store::open(path());
@@ -114,7 +114,7 @@ TEST_F(StoreVerifyTest, TextIsNotADatabase) {
 
 TEST_F(StoreVerifyTest, ANewerFormatIsUnsupportedNotDamaged) {
   write_history();
-  sql(path(), "PRAGMA user_version = 2");
+  sql(path(), "PRAGMA user_version = 3");
   const auto status = Store::verify(path());
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().kind, ErrorKind::kUnsupported);
@@ -182,12 +182,14 @@ TEST_F(StoreVerifyTest, SalvageTakesWhatReads) {
   ASSERT_TRUE(counters.ok()) << counters.error().message;
   ASSERT_EQ(counters->size(), 1u);  // gauges are not registers
   EXPECT_DOUBLE_EQ(counters->at("load/Grid/energy_import_wh"), 3709.0);
-  // With every raw row unreadable, the newest minute rollup still knows the
-  // minute's last value, the same 3709 Wh.
-  sql(path(), "UPDATE tails SET data = x'09'; UPDATE chunks SET data = x'09'");
+  // With every raw row unreadable, the newest stored minute rollup still
+  // knows its minute's last value. Rollups are written when a series seals:
+  // the flush of second 3599 (3600 points), whose minute ends at 100 + 3599
+  // = 3699 Wh; the last ten seconds were only in the journal.
+  sql(path(), "UPDATE journal SET data = x'09'; UPDATE chunks SET data = x'09'");
   counters = Store::salvage_counters(path());
   ASSERT_TRUE(counters.ok());
-  EXPECT_DOUBLE_EQ(counters->at("load/Grid/energy_import_wh"), 3709.0);
+  EXPECT_DOUBLE_EQ(counters->at("load/Grid/energy_import_wh"), 3699.0);
   // A flipped exponent (1e300) is no register.
   sql(path(), "UPDATE rollups SET last = 1e300");
   counters = Store::salvage_counters(path());
@@ -250,17 +252,19 @@ TEST_F(StoreVerifyTest, UsageCountsEveryLevel) {
   const auto& raw = usage->levels[0];
   EXPECT_EQ(raw.level, "raw");
   EXPECT_EQ(raw.points, 5400);
-  EXPECT_EQ(raw.rows, 1 + 30);  // the sealed chunk and 30 one-minute tails
+  EXPECT_EQ(raw.rows, 1 + 30);  // the sealed chunk and 30 one-minute journal rows
   EXPECT_EQ(raw.oldest_ms, kT0);
   EXPECT_EQ(raw.newest_ms, kT0 + 5'399'000);
-  // 90 minute buckets, 6 quarter hours, 2 hours, 1 day.
+  // Rollups are stored when the series seals (its first hour, 3600 points):
+  // 60 minute buckets, 4 quarter hours, 1 hour, 1 day; the last 30 minutes
+  // are only in the journal until the next sealing.
   EXPECT_EQ(usage->levels[1].level, "1m");
-  EXPECT_EQ(usage->levels[1].rows, 90);
-  EXPECT_EQ(usage->levels[2].rows, 6);
-  EXPECT_EQ(usage->levels[3].rows, 2);
+  EXPECT_EQ(usage->levels[1].rows, 60);
+  EXPECT_EQ(usage->levels[2].rows, 4);
+  EXPECT_EQ(usage->levels[3].rows, 1);
   EXPECT_EQ(usage->levels[4].rows, 1);
   EXPECT_EQ(usage->levels[1].oldest_ms, kT0);
-  EXPECT_EQ(usage->levels[1].newest_ms, kT0 + 89 * 60'000);
+  EXPECT_EQ(usage->levels[1].newest_ms, kT0 + 59 * 60'000);
   std::int64_t shared = 0;
   for (const auto& level : usage->levels) {
     EXPECT_GT(level.bytes, 0) << level.level;
