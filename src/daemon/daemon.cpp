@@ -781,7 +781,8 @@ int Daemon::run(const std::atomic<bool>& stop) {
       log_.warning("snapshot not recorded", {{"reason", s.error().message}});
     } else {
       // A failure is an alarm (and one log line when it begins).
-      history_guard.flushed((*history)->flush(), common::unix_ms_now());
+      history_guard.flushed((*history)->flush(), common::unix_ms_now(),
+                            (*history)->dropped_points());
     }
     for (const auto& event :
          history_guard.maintain(**history, recorded.get(), common::unix_ms_now())) {

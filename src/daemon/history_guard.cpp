@@ -249,12 +249,14 @@ void HistoryGuard::set_damaged(const std::string& damage, const std::string& mov
   damaged_present_ = !moved_to.empty();
 }
 
-void HistoryGuard::flushed(const common::Status& status, std::int64_t now_ms) {
+void HistoryGuard::flushed(const common::Status& status, std::int64_t now_ms,
+                           std::int64_t dropped_points) {
   std::lock_guard lock(mutex_);
   if (status) {
     if (!disk_full_.empty() || !write_failed_.empty()) {
       log_.info("history written again",
-                {{"after_s", std::to_string((now_ms - failing_since_ms_) / 1000)}});
+                {{"after_s", std::to_string((now_ms - failing_since_ms_) / 1000)},
+                 {"points_lost", std::to_string(dropped_points - dropped_at_failure_)}});
     }
     disk_full_.clear();
     write_failed_.clear();
@@ -263,16 +265,20 @@ void HistoryGuard::flushed(const common::Status& status, std::int64_t now_ms) {
   const std::string& message = status.error().message;
   if (disk_full_.empty() && write_failed_.empty()) {
     failing_since_ms_ = now_ms;
+    dropped_at_failure_ = dropped_points;
     log_.error("history not written", {{"reason", common::log_safe(message, 300)}});
   }
-  const std::string since = " since " + common::format_utc_time(failing_since_ms_);
+  const std::int64_t lost = dropped_points - dropped_at_failure_;
+  const std::string since =
+      " since " + common::format_utc_time(failing_since_ms_) +
+      (lost > 0 ? " (" + std::to_string(lost) + " points older than an hour let go)" : "");
   if (is_disk_full(message)) {
     disk_full_ = "the data directory's disk is full: history not written" + since +
-                 "; the points wait in memory and are written when space returns";
+                 "; the last hour of points waits in memory and is written when space returns";
     write_failed_.clear();
   } else {
     write_failed_ = "history not written" + since + ": " + common::log_safe(message, 300) +
-                    "; the points wait in memory and are written when it works again";
+                    "; the last hour of points waits in memory and is written when it works again";
     disk_full_.clear();
   }
 }

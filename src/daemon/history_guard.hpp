@@ -99,7 +99,9 @@ class HistoryGuard {
   void set_damaged(const std::string& damage, const std::string& moved_to);
   // Each flush's result: a failure raises disk-full ("database or disk is
   // full") or history-write-failed at once; a success clears both.
-  void flushed(const common::Status& status, std::int64_t now_ms);
+  // `dropped_points`: the store's count of unwritten points it let go (it
+  // keeps an hour of them in memory while writing fails).
+  void flushed(const common::Status& status, std::int64_t now_ms, std::int64_t dropped_points = 0);
   // Once a minute of `now_ms` (the first call runs at once): saves the
   // registers of `latest` (may be null), checks free space and makes room,
   // looks for moved damaged files, and once an hour applies rollup
@@ -132,6 +134,7 @@ class HistoryGuard {
   std::string disk_full_;     // the failing flush's message, empty when none
   std::string write_failed_;  // likewise
   std::int64_t failing_since_ms_ = 0;
+  std::int64_t dropped_at_failure_ = 0;  // the store's dropped points when failing began
   std::string disk_low_;
   SpaceInfo space_;
 };

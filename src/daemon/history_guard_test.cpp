@@ -226,6 +226,11 @@ TEST_F(HistoryGuardTest, FlushFailuresAreAlarmsUntilWritingWorks) {
   EXPECT_FALSE(alarms[2].active);
   // The failure began at kT0, not at the second message.
   EXPECT_THAT(alarms[1].message, HasSubstr("since 2026-01-01T00:00:00Z: history.db: disk I/O"));
+  // The failure began with the store's count of points let go at 0; an hour
+  // later it has let the 40 oldest go.
+  guard.flushed(common::make_error(common::ErrorKind::kIoError, "history.db: disk I/O error"),
+                kT0 + 3'601'000, 40);
+  EXPECT_THAT(guard.alarms()[1].message, HasSubstr("(40 points older than an hour let go)"));
   guard.flushed(common::Status::success(), kT0 + 2000);
   EXPECT_EQ(guard.state(), "ok");
   for (const auto& alarm : guard.alarms()) {
