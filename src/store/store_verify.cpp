@@ -29,6 +29,7 @@ constexpr std::int64_t kApplicationId = 0x4B495243;  // "KIRC"
 // The version this build writes; files of version 1 are read too (the store
 // upgrades them when it opens them for writing).
 constexpr std::int64_t kSchemaVersion = 2;
+constexpr std::int64_t kPlausibleVersion = 1000;
 // At most this many problems are named in one error: enough to judge, short
 // enough for an alarm message.
 constexpr int kMaxProblems = 3;
@@ -145,7 +146,9 @@ common::Status Store::verify(const std::string& path) {
                              std::to_string(app_id) + ", not " + std::to_string(kApplicationId) +
                              ")");
   }
-  if (user_version > kSchemaVersion) {
+  // A newer Kirchhoff's file is not damage: it must not be moved aside. A
+  // version far beyond any release (a flipped bit in the header) is.
+  if (user_version > kSchemaVersion && user_version <= kPlausibleVersion) {
     return make_error(ErrorKind::kUnsupported,
                       path + ": history format version " + std::to_string(user_version) +
                           " is newer than this build reads (" + std::to_string(kSchemaVersion) +
@@ -156,15 +159,34 @@ common::Status Store::verify(const std::string& path) {
                              std::to_string(kSchemaVersion));
   }
   {
-    std::set<std::string> tables;
-    Stmt names(db.get(), "SELECT name FROM sqlite_master WHERE type = 'table'");
-    while (names.step() == SQLITE_ROW) {
-      tables.insert(names.text(0));
-    }
-    const char* open_points = user_version == 1 ? "tails" : "journal";
-    for (const char* table : {"series", "chunks", open_points, "rollups", "events"}) {
-      if (!tables.contains(table)) {
+    // Every table with its columns by name: a flipped byte in the schema's
+    // text (a column renamed) passes quick_check but breaks every write.
+    const std::vector<std::pair<const char*, std::vector<std::string>>> tables = {
+        {"series", user_version == 1
+                       ? std::vector<std::string>{"id", "key", "kind", "resolution"}
+                       : std::vector<std::string>{"id", "key", "kind", "resolution", "sealed_ms"}},
+        {"chunks", {"series_id", "start_ms", "end_ms", "count", "data"}},
+        user_version == 1
+            ? std::pair<const char*, std::vector<std::string>>{"tails",
+                                                               {"series_id", "seq", "data"}}
+            : std::pair<const char*, std::vector<std::string>>{"journal",
+                                                               {"seq", "end_ms", "data"}},
+        {"rollups",
+         {"series_id", "level", "start_ms", "count", "min", "max", "sum", "first", "last"}},
+        {"events", {"id", "t_ms", "kind", "user", "message"}}};
+    for (const auto& [table, expected] : tables) {
+      Stmt columns(db.get(), "SELECT name FROM pragma_table_info(?)");
+      columns.bind(1, std::string(table));
+      std::vector<std::string> found;
+      while (columns.ok() && columns.step() == SQLITE_ROW) {
+        found.push_back(columns.text(0));
+      }
+      if (found.empty()) {
         return damaged(path, std::string("the table '") + table + "' is missing");
+      }
+      if (found != expected) {
+        return damaged(path, std::string("the table '") + table + "' has other columns than " +
+                                 "the format's (its schema text was changed)");
       }
     }
   }

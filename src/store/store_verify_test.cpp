@@ -175,6 +175,19 @@ TEST_F(StoreVerifyTest, ASeriesWithoutResolutionIsDamage) {
   EXPECT_THAT(status.error().message, HasSubstr("'load/Grid/p_w' has the resolution"));
 }
 
+TEST_F(StoreVerifyTest, AColumnRenamedInTheSchemaTextIsDamage) {
+  write_history();
+  // One flipped byte in sqlite_master's text: quick_check passes, yet every
+  // write of the store would fail on the missing column.
+  sql(path(),
+      "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'sealed_ms', "
+      "'sealedxms') WHERE name = 'series'; PRAGMA writable_schema = OFF");
+  const auto status = Store::verify(path());
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, ErrorKind::kCorruption);
+  EXPECT_THAT(status.error().message, HasSubstr("the table 'series' has other columns"));
+}
+
 TEST_F(StoreVerifyTest, SalvageTakesWhatReads) {
   write_history();
   // The counter's last point is at second 3609: 100 + 3609 = 3709 Wh.
