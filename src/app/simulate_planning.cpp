@@ -44,16 +44,11 @@ forecast::PvArray pv_array(const model::Installation& installation, const sim::S
 // The energy a car needs between two instants, in the plan's slots.
 planner::EnergyNeed need_between(std::int64_t start_unix_s, std::size_t slots, double from_s,
                                  double to_s) {
-  planner::EnergyNeed need;
   const double start = static_cast<double>(start_unix_s);
   const double end = start + static_cast<double>(slots) * kSlotS;
   from_s = std::max(from_s, start);
   to_s = std::min(to_s, end);
-  need.first_slot = static_cast<int>(std::floor((from_s - start) / kSlotS));
-  need.last_slot = static_cast<int>(std::ceil((to_s - start) / kSlotS)) - 1;
-  need.first_fraction = 1.0 - ((from_s - start) / kSlotS - need.first_slot);
-  need.last_fraction = (to_s - start) / kSlotS - need.last_slot;
-  return need;
+  return planner::energy_need_between(start, kSlotS, from_s, to_s);
 }
 
 // A session running past the run's end needs in the run only what the time
@@ -242,12 +237,8 @@ void PlanningRun::solve_whole_run(const control::ControlInput& input) {
     if (s.charger < problem.cars.size()) {
       planner::FlexibleDevice& car = problem.cars[s.charger];
       const control::EvInput& ev = input.evs[s.charger];
-      int wired = 0;
-      for (bool w : ev.wired) {
-        wired += w ? 1 : 0;
-      }
-      car.max_w =
-          std::min(ev.max_a, installation_.control.ev.max_a) * input.v_ln * std::max(1, wired);
+      car.max_w = std::min(ev.max_a, installation_.control.ev.max_a) * input.v_ln *
+                  std::max(1, ev.wired_count());
       if (s.max_w > 0.0) {
         car.max_w = std::min(car.max_w, s.max_w);
       }

@@ -48,6 +48,14 @@ struct EvInput {
   std::optional<model::EvMode> mode;
   std::optional<EvSession> session;  // a deadline and an energy need, if declared
 
+  // How many conductors the charger is connected to (0 when not known).
+  int wired_count() const {
+    int n = 0;
+    for (bool w : wired) {
+      n += w ? 1 : 0;
+    }
+    return n;
+  }
   // The conductors it draws on now: all wired ones, or the first on one phase.
   std::array<bool, 3> active() const {
     std::array<bool, 3> on = wired;

@@ -118,11 +118,7 @@ Request PlanFollower::decide(const ControlInput& input) {
     const double planned_wh = slot->car_w[k] * plan.slot_s / 3600.0 + owed_wh_[k];
     slot_target_wh_[k] = planned_wh;
     const double remaining_wh = planned_wh - slot_wh_[k];
-    int wired = 0;
-    for (bool w : ev.wired) {
-      wired += w ? 1 : 0;
-    }
-    const int phases = std::max(1, wired);
+    const int phases = std::max(1, ev.wired_count());
     double a = 0.0;
     // The slot's energy by its end, or by the departure when that is sooner.
     const std::int64_t due_ms = std::min(slot_end_ms, ev.session->departure_unix_s * 1000);

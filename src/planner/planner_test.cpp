@@ -5,6 +5,7 @@
 #include <random>
 
 #include "planner/planner.hpp"
+#include "planner/site_problem.hpp"
 
 namespace kirchhoff::planner {
 namespace {
@@ -243,4 +244,20 @@ TEST(PlannerProperty, EveryPlanKeepsThePhysicsAndTheLimits) {
 }
 
 }  // namespace
+// Slots of 900 s from 0: 450 s to 2250 s covers the second half of slot 0,
+// all of slot 1 and the first half of slot 2; 900 s to 1800 s is exactly
+// slot 1.
+TEST(EnergyNeedBetween, SlotsAndTheSharesOfTheEdgeSlots) {
+  const EnergyNeed halves = energy_need_between(0.0, 900.0, 450.0, 2250.0);
+  EXPECT_EQ(halves.first_slot, 0);
+  EXPECT_EQ(halves.last_slot, 2);
+  EXPECT_DOUBLE_EQ(halves.first_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(halves.last_fraction, 0.5);
+  const EnergyNeed whole = energy_need_between(0.0, 900.0, 900.0, 1800.0);
+  EXPECT_EQ(whole.first_slot, 1);
+  EXPECT_EQ(whole.last_slot, 1);
+  EXPECT_DOUBLE_EQ(whole.first_fraction, 1.0);
+  EXPECT_DOUBLE_EQ(whole.last_fraction, 1.0);
+}
+
 }  // namespace kirchhoff::planner

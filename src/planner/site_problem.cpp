@@ -7,6 +7,15 @@
 
 namespace kirchhoff::planner {
 
+EnergyNeed energy_need_between(double start_s, double slot_s, double from_s, double to_s) {
+  EnergyNeed need;
+  need.first_slot = static_cast<int>(std::floor((from_s - start_s) / slot_s));
+  need.last_slot = static_cast<int>(std::ceil((to_s - start_s) / slot_s)) - 1;
+  need.first_fraction = 1.0 - ((from_s - start_s) / slot_s - need.first_slot);
+  need.last_fraction = (to_s - start_s) / slot_s - need.last_slot;
+  return need;
+}
+
 PlanProblem site_problem(const model::Installation& installation, const control::ControlInput& now,
                          std::int64_t start_unix_s, const Outlook& outlook, double month_peak_w,
                          const PlanningSettings& settings) {
@@ -44,12 +53,8 @@ PlanProblem site_problem(const model::Installation& installation, const control:
   for (const control::EvInput& ev : now.evs) {
     FlexibleDevice car{ev.name, 0.0, {}};
     if (control::planned_car(config, ev)) {
-      int wired = 0;
-      for (bool w : ev.wired) {
-        wired += w ? 1 : 0;
-      }
       const control::EvSession& s = *ev.session;
-      car.max_w = std::min(ev.max_a, config.ev.max_a) * now.v_ln * std::max(1, wired);
+      car.max_w = std::min(ev.max_a, config.ev.max_a) * now.v_ln * std::max(1, ev.wired_count());
       if (s.max_w > 0.0) {
         car.max_w = std::min(car.max_w, s.max_w);
       }
@@ -62,11 +67,7 @@ PlanProblem site_problem(const model::Installation& installation, const control:
       const double margin_s = std::min(settings.deadline_margin_s, (departure - from) / 4.0);
       const double to = std::min(departure - std::max(0.0, margin_s), horizon_end);
       if (to > from && car.max_w > 0.0) {
-        EnergyNeed need;
-        need.first_slot = static_cast<int>(std::floor((from - start) / slot_s));
-        need.last_slot = static_cast<int>(std::ceil((to - start) / slot_s)) - 1;
-        need.first_fraction = 1.0 - ((from - start) / slot_s - need.first_slot);
-        need.last_fraction = (to - start) / slot_s - need.last_slot;
+        EnergyNeed need = energy_need_between(start, slot_s, from, to);
         // A departure after the horizon: the horizon must do what the time
         // after it cannot, at full power.
         const double after_h =

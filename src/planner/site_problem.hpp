@@ -37,6 +37,11 @@ struct PlanningSettings {
   double deadline_margin_s = 900.0;
 };
 
+// The slots of a plan starting at `start_s` (slot_s long) that the time
+// from `from_s` to `to_s` covers (both inside the plan, from < to), with the
+// share of the first and last slot it covers; need_wh is left 0.
+EnergyNeed energy_need_between(double start_s, double slot_s, double from_s, double to_s);
+
 // `start_unix_s` is the first slot's start; `now` the energy manager's input
 // of the moment (battery state, plugged cars and their declared sessions,
 // the breaker); `month_peak_w` the billing month's highest 15-minute import
