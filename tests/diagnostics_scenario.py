@@ -28,17 +28,9 @@ import time
 import urllib.error
 import urllib.request
 
+from scenario_lib import wait_for
+
 MISWIRED = "sc1/2"
-
-
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Api:

@@ -42,18 +42,10 @@ import time
 
 import paho.mqtt.client as paho
 
+from scenario_lib import wait_for
+
 PREFIX = "kirchhoff/mqtt_test_house"
 NODE = "kirchhoff_mqtt_test_house"
-
-
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def free_port():

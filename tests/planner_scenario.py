@@ -17,15 +17,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
-
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from scenario_lib import wait_for
 
 
 def call(base, path, token=None):

@@ -23,15 +23,7 @@ import sys
 import tempfile
 import time
 
-
-def wait_for(what, condition, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from scenario_lib import wait_for
 
 
 def start_p1(source):

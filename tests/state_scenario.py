@@ -27,15 +27,7 @@ import time
 import urllib.error
 import urllib.request
 
-
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from scenario_lib import wait_for
 
 
 class Daemon:
