@@ -39,8 +39,15 @@ function startDaemon(extra = []) {
   });
   return {
     ready,
-    stop() {
+    // The daemon writes its last history and registers file as it stops:
+    // the data directory goes once it has exited.
+    async stop() {
+      const exited =
+        child.exitCode !== null || child.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((resolveExit) => child.once("exit", resolveExit));
       child.kill("SIGTERM");
+      await exited;
       rmSync(data, { recursive: true, force: true });
     },
   };
@@ -61,7 +68,7 @@ async function withDashboard(viewport, fn, extra = [], pageOptions = {}) {
     await fn(page, info);
   } finally {
     await browser.close();
-    daemon.stop();
+    await daemon.stop();
   }
 }
 
@@ -131,7 +138,7 @@ test("log in, watch live values, log out", async () => {
       timeout: 5000,
     });
     await page.waitForFunction(
-      () => document.getElementById("events")?.textContent?.includes("out1/1 switched off (owner)"),
+      () => /out1\/1 'Boiler' switched off: .*\(owner\)/.test(document.getElementById("events")?.textContent ?? ""),
       null,
       { timeout: 5000 },
     );
