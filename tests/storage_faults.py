@@ -135,11 +135,12 @@ def disk_full(work):
         pw = re.search(r"^  viewer / ([0-9a-f]+)$", d.terminal(), re.M).group(1)
         token = d.login("viewer", pw)
         filler = os.path.join(small, "filler")
-        with open(filler, "wb") as f:
+        # Unbuffered: a write the full disk cuts short leaves nothing for
+        # close() to fail on.
+        with open(filler, "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         full = poll(lambda: d.get("/api/v1/health").get("history") == "disk-full")

@@ -85,6 +85,7 @@ TEST_F(HistoryGuardTest, ADamagedHistoryIsMovedAsideAndTheRegistersContinue) {
   // Damage: the b-tree page header of the events table flipped, a page the
   // registers do not need.
   std::int64_t page = 0;
+  std::int64_t page_bytes = 0;
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(history().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
@@ -94,10 +95,14 @@ TEST_F(HistoryGuardTest, ADamagedHistoryIsMovedAsideAndTheRegistersContinue) {
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     page = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
+    sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    page_bytes = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
   std::fstream file(history(), std::ios::in | std::ios::out | std::ios::binary);
-  file.seekp(static_cast<std::streamoff>((page - 1) * 4096));
+  file.seekp(static_cast<std::streamoff>((page - 1) * page_bytes));
   file.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
   file.close();
   std::ofstream(history() + "-wal") << "";  // a log beside it moves along

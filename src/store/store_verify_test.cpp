@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -123,7 +124,11 @@ TEST_F(StoreVerifyTest, ANewerFormatIsUnsupportedNotDamaged) {
 TEST_F(StoreVerifyTest, FlippedBytesInABtreePageFailQuickCheck) {
   write_history();
   std::string bytes = read_file(path());
-  const std::size_t page = 4096;  // SQLite's default page size on Linux
+  // The page size: 2 big-endian bytes at offset 16 of the database header
+  // (SQLite file format; the store makes 1 KiB pages).
+  const std::size_t page = (static_cast<std::size_t>(static_cast<unsigned char>(bytes[16])) << 8) |
+                           static_cast<unsigned char>(bytes[17]);
+  ASSERT_EQ(page, 1024u);
   ASSERT_GE(bytes.size(), 4 * page);
   // Flip every byte of the b-tree page header of page 2 (a table's root):
   // its page type and cell counts become nonsense.
@@ -147,9 +152,12 @@ TEST_F(StoreVerifyTest, AChunkThatDoesNotDecodeIsNamed) {
   }
   const std::string chunk = encode_chunk(points);
   std::string bytes = read_file(path());
-  const auto at = bytes.find(chunk);
+  // Its head: a chunk longer than a page continues on overflow pages.
+  const auto at = bytes.find(chunk.substr(0, std::min<std::size_t>(chunk.size(), 24)));
   ASSERT_NE(at, std::string::npos);
-  bytes[at] = 9;  // the codec's version byte: 1 is the only one
+  ASSERT_EQ(bytes.find(chunk.substr(0, std::min<std::size_t>(chunk.size(), 24)), at + 1),
+            std::string::npos);  // and only there
+  bytes[at] = 9;                 // the codec's version byte: 1 is the only one
   write_file(path(), bytes);
   const auto status = Store::verify(path());
   ASSERT_FALSE(status.ok());
