@@ -3,6 +3,7 @@
 // Built with DOM calls only (names come from the installation file; no HTML
 // is ever parsed from data).
 import type { Snapshot } from "./api";
+import { formatPower } from "./format";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -32,10 +33,7 @@ export function flows(snapshot: Snapshot): Flows {
   return f;
 }
 
-export function formatPower(w: number): string {
-  const a = Math.abs(w);
-  return a >= 1000 ? `${(w / 1000).toFixed(2)} kW` : `${Math.round(w)} W`;
-}
+export { formatPower } from "./format";
 
 interface Node {
   id: keyof Flows;

@@ -11,6 +11,10 @@ import { HistoryCard } from "./history";
 import { setupPlan } from "./plan";
 import { Trend } from "./trend";
 import { ChargersCard } from "./chargers";
+import { kLanguages, language, setLanguage, t, tOr, translateDom, type Lang } from "./i18n";
+import { onRoute, parseRoute, type Route } from "./router";
+import type { Key } from "./strings/index";
+import { formatTime } from "./format";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const energyCard = new EnergyCard(
@@ -43,6 +47,7 @@ function show(view: "login" | "live"): void {
   $("login-view").hidden = view !== "login";
   $("live-view").hidden = view !== "live";
   $("session").hidden = view !== "live";
+  $("nav").hidden = view !== "live";
   if (view === "login") {
     window.clearInterval(timer);
     timer = undefined;
@@ -64,7 +69,7 @@ function showAlarms(alarms: Alarm[]): void {
       const li = document.createElement("li");
       li.className = a.severity;
       li.dataset.alarm = a.id;
-      li.textContent = `${a.severity}: ${a.message} (since ${new Date(a.since_ms).toLocaleTimeString()})`;
+      li.textContent = `${tOr(`alarm.${a.severity}`, a.severity)}: ${a.message} (${t("alarms.since", { time: formatTime(a.since_ms) })})`;
       // What to check, under the message in small text.
       if (a.advice) {
         const advice = document.createElement("small");
@@ -106,8 +111,7 @@ function render(snapshot: Snapshot): void {
   historyCard.offer(snapshot);
   energyCard.offer(snapshot);
   trend.add(snapshot.time_ms, f);
-  const time = new Date(snapshot.time_ms).toLocaleTimeString();
-  $("status").textContent = `Live · ${time}`;
+  $("status").textContent = t("status.live", { time: formatTime(snapshot.time_ms) });
   $("meta").textContent = `Frequency ${snapshot.frequency_hz.toFixed(3)} Hz`;
   const io = $("io");
   const items: HTMLLIElement[] = [];
@@ -167,11 +171,11 @@ async function refresh(): Promise<void> {
     if (e instanceof ApiError && e.status === 401) {
       show("login");
     } else if (e instanceof ApiError && e.status === 503) {
-      $("status").textContent = "Waiting for the first measurement…";
+      $("status").textContent = t("status.waiting");
       // The devices say why nothing is measured yet.
       showDevices((await devices().catch(() => ({ devices: [] }))).devices);
     } else {
-      $("status").textContent = "Connection to Kirchhoff lost; retrying…";
+      $("status").textContent = t("status.lost");
     }
   }
 }
@@ -273,8 +277,57 @@ function pollHealth(): void {
   window.setTimeout(pollHealth, 5000);
 }
 
+// Shows the route's page and marks its link; the installer's pages stay
+// hidden from other roles (the API refuses them anyway).
+function showPage(route: Route): void {
+  let page = route.page;
+  if (page === "installation" && role !== "installer") {
+    page = "overview";
+  }
+  for (const el of document.querySelectorAll<HTMLElement>(".page[data-page]")) {
+    el.hidden = el.dataset.page !== page;
+  }
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("#nav a[data-nav]")) {
+    if (link.dataset.nav === page) {
+      link.setAttribute("aria-current", "page");
+    } else {
+      link.removeAttribute("aria-current");
+    }
+  }
+  document.body.dataset.page = page;
+  document.title = `${t(`nav.${page}` as Key)} · Kirchhoff`;
+}
+
+onRoute((route) => {
+  showPage(route);
+  // Keyboard and screen-reader users land on the new page's content.
+  $("content").focus({ preventScroll: true });
+});
+
+function setupLanguageSwitch(): void {
+  const select = $<HTMLSelectElement>("language");
+  select.replaceChildren(
+    ...kLanguages.map(({ code, name }) => {
+      const option = document.createElement("option");
+      option.value = code;
+      option.textContent = name;
+      option.lang = code;
+      return option;
+    }),
+  );
+  select.value = language();
+  select.addEventListener("change", () => {
+    setLanguage(select.value as Lang);
+    showPage(parseRoute());
+  });
+  translateDom();
+}
+setupLanguageSwitch();
+
 function startLive(user: string, userRole: string): void {
   role = userRole;
+  document.querySelector<HTMLElement>("#nav a[data-nav='installation']")!.hidden = userRole !== "installer";
+  showPage(parseRoute());
   void setupInstallation(userRole);
   setupDiagnostics(userRole, (yaml) => void installationSaved(yaml));
   $("who").textContent = `${user} (${userRole})`;
@@ -295,7 +348,7 @@ $<HTMLFormElement>("login-form").addEventListener("submit", async (event) => {
     const who = await login(String(form.get("username")), String(form.get("password")));
     startLive(who.user, who.role);
   } catch (e) {
-    $("login-error").textContent = e instanceof Error ? e.message : "login failed";
+    $("login-error").textContent = e instanceof Error ? e.message : t("login.failed");
   }
 });
 

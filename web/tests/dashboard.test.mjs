@@ -53,6 +53,12 @@ function startDaemon(extra = []) {
   };
 }
 
+// Opens one of the dashboard's pages with its navigation link, as a person would.
+async function openPage(page, id) {
+  await page.click(`#nav a[data-nav='${id}']`);
+  await page.waitForSelector(`.page[data-page='${id}']`, { state: "visible" });
+}
+
 // Runs `fn(page, daemon info)` against a fresh demo daemon in headless Chromium.
 async function withDashboard(viewport, fn, extra = [], pageOptions = {}) {
   mkdirSync(artifacts, { recursive: true });
@@ -84,11 +90,13 @@ test("log in, watch live values, log out", async () => {
 
     await page.fill("input[name=password]", password);
     await page.click("button[type=submit]");
+    await openPage(page, "devices");
     await page.waitForSelector("#live-table tbody tr");
     assert.equal(await page.textContent("#who"), "owner (owner)");
     const rows = await page.$$eval("#live-table tbody tr", (trs) => trs.map((tr) => tr.children[0].textContent));
     assert.ok(rows.includes("Grid") && rows.includes("Heat pump"), `rows: ${rows}`);
     // The energy manager says what it is doing (or that nothing is limited).
+    await openPage(page, "overview");
     assert.ok((await page.locator("#control li").count()) >= 1);
     // The demo has grid, solar, battery, EV and heat pump around the home: six nodes.
     assert.equal(await page.locator("#flow g.node").count(), 6);
@@ -105,6 +113,7 @@ test("log in, watch live values, log out", async () => {
       timeout: 5000,
     });
     // The history chart: the last hour of the grid from the store, with points.
+    await openPage(page, "history");
     await page.click("button[data-range='3600']");
     await page.waitForFunction(() => Number(document.getElementById("history-chart")?.dataset.points ?? 0) > 0, null, {
       timeout: 5000,
@@ -118,6 +127,7 @@ test("log in, watch live values, log out", async () => {
     // below, from the counters' hourly rollups; the gas meter beside it.
     // A just-started daemon may have a single point per counter (no growth
     // yet): ask again until the first seconds of consumption show.
+    await openPage(page, "energy");
     let consumed = 0;
     for (let attempt = 0; attempt < 20 && !(consumed > 0); attempt++) {
       await page.click("button[data-energy='day']");
@@ -133,6 +143,7 @@ test("log in, watch live values, log out", async () => {
     assert.match(await page.textContent("#meter-select"), /Gas \[m3\]/);
     // Switch the boiler's relay off (the demo starts with it on) and see it
     // in the live values and as an event with the owner's name.
+    await openPage(page, "overview");
     await page.click("button.switch[data-output='out1/1']");
     await page.waitForFunction(() => document.getElementById("io")?.textContent?.includes("Boiler: relay off"), null, {
       timeout: 5000,
@@ -162,6 +173,7 @@ test("an installer edits the installation and sees the checker's messages at the
     await page.fill("input[name=username]", "installer");
     await page.fill("input[name=password]", installerPassword);
     await page.click("button[type=submit]");
+    await openPage(page, "installation");
     await page.waitForSelector("#installation-card", { state: "visible" });
     await page.waitForFunction(() => document.getElementById("installation-yaml")?.value.includes("Demo house"));
     const original = await page.inputValue("#installation-yaml");
@@ -274,7 +286,12 @@ test("an owner does not see the installation editor", async () => {
     await page.fill("input[name=username]", "owner");
     await page.fill("input[name=password]", password);
     await page.click("button[type=submit]");
+    await openPage(page, "devices");
     await page.waitForSelector("#live-table tbody tr");
+    // No link to the installer's page, and its address shows the overview.
+    assert.equal(await page.isVisible("#nav a[data-nav='installation']"), false);
+    await page.goto(`${url}#/installation`);
+    await page.waitForSelector(".page[data-page='overview']", { state: "visible" });
     assert.equal(await page.isVisible("#installation-card"), false);
     assert.equal(await page.isVisible("#diagnostics-card"), false);
     const diagnosis = await page.request.get(`${url}api/v1/diagnostics`);
@@ -316,6 +333,7 @@ test("the Devices card shows each device's state and last error", async () => {
     await page.fill("input[name=username]", "owner");
     await page.fill("input[name=password]", password);
     await page.click("button[type=submit]");
+    await openPage(page, "devices");
     // Nothing answers: no measurement, and the stream (or /api/v1/devices)
     // brings each device's state and error to the Devices card.
     await page.waitForSelector("#devices-table tr[data-device='Inverter']", { timeout: 20000 });
@@ -346,6 +364,7 @@ test("the MQTT card shows the broker's state and the uplink's backlog", async ()
       await page.fill("input[name=username]", "owner");
       await page.fill("input[name=password]", password);
       await page.click("button[type=submit]");
+      await openPage(page, "devices");
       await page.waitForSelector("#mqtt-card:not([hidden])", { timeout: 15000 });
       const state = await page.textContent("#mqtt-status dd[data-field='State']");
       assert.equal(state, "not connected");
@@ -377,6 +396,7 @@ test("an installer sees a mis-wired CT in the diagnostics and applies the fix", 
       await page.fill("input[name=username]", "installer");
       await page.fill("input[name=password]", installerPassword);
       await page.click("button[type=submit]");
+      await openPage(page, "installation");
       await page.waitForSelector("#diagnostics-card", { state: "visible" });
       await page.locator("#diagnostics-card").scrollIntoViewIfNeeded();
       await page.waitForSelector("#diagnostics-table tbody tr[data-input='sc1/2'][data-verdict='wrong_phase']", {
