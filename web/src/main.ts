@@ -1,47 +1,37 @@
-// The dashboard: log in, then follow the site live (energy flow, the live
-// values table, a rolling chart, inputs and outputs), refreshed every second.
+// The dashboard: log in, then one page at a time (see docs/dashboard.md),
+// with live values from the stream (polling while it is down) handed to the
+// page on screen at most once per animation frame.
 import "./style.css";
-import { installationSaved, setupInstallation } from "./installation";
-import { setupDiagnostics } from "./diagnostics";
-import { ApiError, events, health, type MqttStatus, live, login, logout, me, switchOutput, type Alarm, type DeviceValues, type Snapshot, devices } from "./api";
-import { drawFlow, flows } from "./flow";
-import { fillLiveTable } from "./live_table";
-import { EnergyCard } from "./energy";
-import { HistoryCard } from "./history";
-import { setupPlan } from "./plan";
-import { Trend } from "./trend";
-import { ChargersCard } from "./chargers";
+import { ApiError, type Alarm, devices, type DeviceValues, health, live, login, logout, me, type Snapshot } from "./api";
 import { kLanguages, language, setLanguage, t, tOr, translateDom, type Lang } from "./i18n";
-import { onRoute, parseRoute, type Route } from "./router";
+import { onRoute, parseRoute, type PageId, type Route } from "./router";
 import type { Key } from "./strings/index";
 import { formatTime } from "./format";
+import type { Page, PageContext } from "./pages/page";
+import { overviewPage } from "./pages/overview";
+import { historyPage, showEvents } from "./pages/history";
+import { energyPage } from "./pages/energy";
+import { devicesPage, showDevices } from "./pages/devices";
+import { installationPage } from "./pages/installation";
+import { settingsPage } from "./pages/settings";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const energyCard = new EnergyCard(
-  $("energy-chart"),
-  $("energy-meta"),
-  $<HTMLSelectElement>("meter-select"),
-  $("meter-chart"),
-  $<HTMLAnchorElement>("meter-csv"),
-  document.querySelectorAll<HTMLButtonElement>("button[data-energy]"),
-);
 
-// Chargers and their declared sessions; a change shows in the events soon.
-const chargersCard = new ChargersCard($("chargers-card"), $<HTMLUListElement>("chargers"), () =>
-  window.setTimeout(() => void showEvents(), 1500),
-);
+const pages: Record<PageId, Page> = {
+  overview: overviewPage,
+  history: historyPage,
+  energy: energyPage,
+  devices: devicesPage,
+  installation: installationPage,
+  settings: settingsPage,
+};
 
 let timer: number | undefined;
-let trend: Trend | undefined;
 let socket: WebSocket | undefined;
 let role = "viewer";
-const historyCard = new HistoryCard(
-  $<HTMLSelectElement>("history-load"),
-  $("history-chart"),
-  $("history-meta"),
-  $<HTMLAnchorElement>("history-csv"),
-  document.querySelectorAll<HTMLButtonElement>("button[data-range]"),
-);
+let current: PageId | undefined;
+let latest: Snapshot | undefined;
+let frameRequested = false;
 
 function show(view: "login" | "live"): void {
   $("login-view").hidden = view !== "login";
@@ -53,12 +43,16 @@ function show(view: "login" | "live"): void {
     timer = undefined;
     socket?.close();
     socket = undefined;
+    if (current) {
+      pages[current].hide?.();
+      current = undefined;
+    }
     $<HTMLInputElement>("login-form").querySelector("input")?.focus();
   }
 }
 
-// The alarms in force, most severe first, above everything else, each with
-// what to check.
+// The alarms in force, most severe first, above every page, each with what
+// to check.
 function showAlarms(alarms: Alarm[]): void {
   const order = ["critical", "major", "minor", "warning"];
   const sorted = [...alarms].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
@@ -70,7 +64,6 @@ function showAlarms(alarms: Alarm[]): void {
       li.className = a.severity;
       li.dataset.alarm = a.id;
       li.textContent = `${tOr(`alarm.${a.severity}`, a.severity)}: ${a.message} (${t("alarms.since", { time: formatTime(a.since_ms) })})`;
-      // What to check, under the message in small text.
       if (a.advice) {
         const advice = document.createElement("small");
         advice.className = "advice";
@@ -82,98 +75,39 @@ function showAlarms(alarms: Alarm[]): void {
   );
 }
 
-// Each real device: connected or not, the age of its last reading, its last error.
-function showDevices(devices: DeviceValues[]): void {
-  $("devices-card").hidden = devices.length === 0;
-  const rows = devices.map((d) => {
-    const tr = document.createElement("tr");
-    tr.dataset.device = d.name;
-    const state = d.stale ? "not answering" : d.connected ? "connected" : "retrying";
-    const age = d.age_ms < 0 ? "never" : `${(d.age_ms / 1000).toFixed(1)} s ago`;
-    for (const text of [d.name, d.driver, d.load || "-", state, age, d.last_error || "-"]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    tr.className = d.stale ? "stale" : "";
-    return tr;
-  });
-  $<HTMLTableElement>("devices-table").tBodies[0].replaceChildren(...rows);
+// Renders the newest snapshot once per frame: at a 100 ms cycle snapshots
+// that arrive between two frames are not drawn twice.
+function renderFrame(): void {
+  frameRequested = false;
+  const snapshot = latest;
+  if (!snapshot || current === undefined) {
+    return;
+  }
+  showAlarms(snapshot.alarms ?? []);
+  $("status").textContent = t("status.live", { time: formatTime(snapshot.time_ms) });
+  pages[current].snapshot?.(snapshot);
+  document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? 0) + 1);
 }
 
-function render(snapshot: Snapshot): void {
-  showAlarms(snapshot.alarms ?? []);
-  const f = flows(snapshot);
-  const present = new Set<string>(snapshot.loads.map((l) => `${l.kind}_w`));
-  drawFlow($("flow") as unknown as SVGSVGElement, f, present);
-  fillLiveTable($<HTMLTableElement>("live-table").tBodies[0], snapshot);
-  trend ??= new Trend($("trend"));
-  historyCard.offer(snapshot);
-  energyCard.offer(snapshot);
-  trend.add(snapshot.time_ms, f);
-  $("status").textContent = t("status.live", { time: formatTime(snapshot.time_ms) });
-  $("meta").textContent = `Frequency ${snapshot.frequency_hz.toFixed(3)} Hz`;
-  const io = $("io");
-  const items: HTMLLIElement[] = [];
-  for (const input of snapshot.inputs) {
-    const li = document.createElement("li");
-    li.textContent =
-      input.kind === "pulse"
-        ? `${input.name}: ${input.total?.toFixed(3)} ${input.unit ?? ""}`
-        : `${input.name}: ${input.closed ? "closed" : "open"}`;
-    items.push(li);
+function offer(snapshot: Snapshot): void {
+  latest = snapshot;
+  document.body.dataset.received = String(Number(document.body.dataset.received ?? 0) + 1);
+  if (!frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(renderFrame);
   }
-  for (const output of snapshot.outputs) {
-    const li = document.createElement("li");
-    li.textContent = `${output.name}: relay ${output.energised ? "on" : "off"}`;
-    if (role === "owner" || role === "installer") {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "switch";
-      button.dataset.output = `${output.module}/${output.output}`;
-      button.textContent = output.energised ? "Switch off" : "Switch on";
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        try {
-          await switchOutput(output.module, output.output, !output.energised);
-          window.setTimeout(() => void showEvents(), 1500);
-        } catch (e) {
-          $("status").textContent = e instanceof Error ? e.message : "switching failed";
-        }
-      });
-      li.append(" ", button);
-    }
-    items.push(li);
-  }
-  io.replaceChildren(...items);
-  chargersCard.show(snapshot.chargers ?? [], role === "owner" || role === "installer");
-  showDevices(snapshot.devices ?? []);
-  const decisions = snapshot.control.map((d) => {
-    const li = document.createElement("li");
-    li.textContent = `${d.controller}: ${d.reason}`;
-    if (d.alarm) {
-      li.className = "alarm";
-    }
-    return li;
-  });
-  if (decisions.length === 0) {
-    const li = document.createElement("li");
-    li.textContent = "No limits active: every device runs as it wants.";
-    decisions.push(li);
-  }
-  $("control").replaceChildren(...decisions);
 }
 
 async function refresh(): Promise<void> {
   try {
-    render(await live());
+    offer(await live());
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       show("login");
     } else if (e instanceof ApiError && e.status === 503) {
       $("status").textContent = t("status.waiting");
       // The devices say why nothing is measured yet.
-      showDevices((await devices().catch(() => ({ devices: [] }))).devices);
+      showDevices((await devices().catch(() => ({ devices: [] as DeviceValues[] }))).devices);
     } else {
       $("status").textContent = t("status.lost");
     }
@@ -200,7 +134,7 @@ function connectStream(): void {
   ws.onmessage = (event) => {
     const message = JSON.parse(event.data as string) as { type: string; data: unknown };
     if (message.type === "snapshot") {
-      render(message.data as Snapshot);
+      offer(message.data as Snapshot);
     } else if (message.type === "alarms") {
       showAlarms(message.data as Alarm[]);
     } else if (message.type === "devices") {
@@ -220,69 +154,18 @@ function connectStream(): void {
   };
 }
 
-async function showEvents(): Promise<void> {
-  const list = await events().catch(() => []);
-  $("events").replaceChildren(
-    ...list.map((e) => {
-      const li = document.createElement("li");
-      li.textContent = `${new Date(e.t_ms).toLocaleString()} · ${e.kind} · ${e.message}${e.user ? ` (${e.user})` : ""}`;
-      return li;
-    }),
-  );
-}
-
-// The broker connection and the uplink's backlog: what an installer checks
-// when Home Assistant or the fleet backend shows nothing new.
-function showMqtt(mqtt: MqttStatus | undefined): void {
-  $("mqtt-card").hidden = mqtt === undefined;
-  if (mqtt === undefined) {
-    return;
-  }
-  const rows: [string, string][] = [
-    ["Broker", mqtt.broker],
-    ["State", mqtt.connected ? "connected" : "not connected"],
-    ["Topics", `${mqtt.prefix}/…${mqtt.read_only ? " (read only)" : ""}`],
-  ];
-  if (mqtt.last_error && !mqtt.connected) {
-    rows.push(["Last error", mqtt.last_error]);
-  }
-  if (mqtt.uplink) {
-    rows.push(["Uplink outbox", `${mqtt.outbox_points ?? 0} points waiting`]);
-    rows.push([
-      "Oldest unsent",
-      mqtt.oldest_unsent_ms ? new Date(mqtt.oldest_unsent_ms).toLocaleString() : "none",
-    ]);
-    if (mqtt.dropped_points) {
-      rows.push(["Dropped (outbox full)", `${mqtt.dropped_points} points`]);
-    }
-  } else {
-    rows.push(["Uplink", "off"]);
-  }
-  $("mqtt-status").replaceChildren(
-    ...rows.flatMap(([term, value]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = term;
-      const dd = document.createElement("dd");
-      dd.textContent = value;
-      dd.dataset.field = term;
-      return [dt, dd];
-    }),
-  );
-}
-
-function pollHealth(): void {
-  void health()
-    .then((h) => showMqtt(h.mqtt))
-    .catch(() => undefined);
-  window.setTimeout(pollHealth, 5000);
-}
-
-// Shows the route's page and marks its link; the installer's pages stay
-// hidden from other roles (the API refuses them anyway).
+// Shows the route's page and marks its link; the installer's page stays
+// hidden from other roles (the API refuses its calls anyway).
 function showPage(route: Route): void {
   let page = route.page;
   if (page === "installation" && role !== "installer") {
     page = "overview";
+  }
+  if (current !== page) {
+    if (current) {
+      pages[current].hide?.();
+    }
+    current = page;
   }
   for (const el of document.querySelectorAll<HTMLElement>(".page[data-page]")) {
     el.hidden = el.dataset.page !== page;
@@ -296,9 +179,16 @@ function showPage(route: Route): void {
   }
   document.body.dataset.page = page;
   document.title = `${t(`nav.${page}` as Key)} · Kirchhoff`;
+  pages[page].show?.(route);
+  if (latest) {
+    pages[page].snapshot?.(latest);
+  }
 }
 
 onRoute((route) => {
+  if ($("live-view").hidden) {
+    return; // the page opens after login
+  }
   showPage(route);
   // Keyboard and screen-reader users land on the new page's content.
   $("content").focus({ preventScroll: true });
@@ -318,7 +208,15 @@ function setupLanguageSwitch(): void {
   select.value = language();
   select.addEventListener("change", () => {
     setLanguage(select.value as Lang);
-    showPage(parseRoute());
+    for (const page of Object.values(pages)) {
+      page.language?.();
+    }
+    if (current) {
+      document.title = `${t(`nav.${current}` as Key)} · Kirchhoff`;
+      if (latest) {
+        pages[current].snapshot?.(latest);
+      }
+    }
   });
   translateDom();
 }
@@ -326,18 +224,22 @@ setupLanguageSwitch();
 
 function startLive(user: string, userRole: string): void {
   role = userRole;
-  document.querySelector<HTMLElement>("#nav a[data-nav='installation']")!.hidden = userRole !== "installer";
-  showPage(parseRoute());
-  void setupInstallation(userRole);
-  setupDiagnostics(userRole, (yaml) => void installationSaved(yaml));
-  $("who").textContent = `${user} (${userRole})`;
-  void showEvents();
+  const context: PageContext = {
+    role,
+    user,
+    canSteer: role === "owner" || role === "installer",
+    eventsChanged: () => window.setTimeout(() => void showEvents(), 1500),
+  };
+  document.querySelector<HTMLElement>("#nav a[data-nav='installation']")!.hidden = role !== "installer";
+  $("who").textContent = `${user} (${role})`;
   show("live");
+  for (const page of Object.values(pages)) {
+    page.start?.(context);
+  }
+  showPage(parseRoute());
   void refresh();
   poll();
   connectStream();
-  pollHealth();
-  setupPlan();
 }
 
 $<HTMLFormElement>("login-form").addEventListener("submit", async (event) => {

@@ -205,11 +205,14 @@ test("an installer edits the installation and sees the checker's messages at the
     await setText(original.replace("{name: Sockets,", "{name: Plugs,"));
     await page.click("#installation-save");
     await page.waitForFunction(() => document.getElementById("installation-status")?.textContent?.startsWith("Saved and applied"));
+    // The renamed load shows in the live values, on the Devices page.
+    await openPage(page, "devices");
     await page.waitForFunction(
       () => [...document.querySelectorAll("#live-table tbody tr td:first-child")].some((td) => td.textContent === "Plugs"),
       null,
       { timeout: 5000 },
     );
+    await openPage(page, "installation");
     await page.waitForFunction(() => document.getElementById("installation-describe")?.textContent?.includes("Plugs"));
 
     // A 0.2 A main breaker is exceeded at once: a major alarm above everything.
