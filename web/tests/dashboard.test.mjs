@@ -5,78 +5,8 @@
 // ../build/artifacts/ (desktop and phone).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-// import.meta.dirname needs Node 20.11; Debian 12 ships Node 18.
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = process.env.KIRCHHOFF ?? join(root, "build", "kirchhoff");
-const artifacts = join(root, "build", "artifacts");
-
-function startDaemon(extra = []) {
-  const data = mkdtempSync(join(tmpdir(), "kirchhoff-web-"));
-  const child = spawn(bin, ["run", "--data", data, "--listen", "127.0.0.1:0", "--web", join(root, "web", "dist"), ...extra]);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const ready = new Promise((resolvePromise, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`daemon did not start:\n${stderr}`)), 10000);
-    const poll = setInterval(() => {
-      const port = /msg=started .*listen=127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
-      const password = /^ {2}owner \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
-      const installerPassword = /^ {2}installer \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
-      if (port && password && installerPassword) {
-        clearInterval(poll);
-        clearTimeout(deadline);
-        resolvePromise({ url: `http://127.0.0.1:${port}/`, password, installerPassword });
-      }
-    }, 50);
-  });
-  return {
-    ready,
-    // The daemon writes its last history and registers file as it stops:
-    // the data directory goes once it has exited.
-    async stop() {
-      const exited =
-        child.exitCode !== null || child.signalCode !== null
-          ? Promise.resolve()
-          : new Promise((resolveExit) => child.once("exit", resolveExit));
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(data, { recursive: true, force: true });
-    },
-  };
-}
-
-// Opens one of the dashboard's pages with its navigation link, as a person would.
-async function openPage(page, id) {
-  await page.click(`#nav a[data-nav='${id}']`);
-  await page.waitForSelector(`.page[data-page='${id}']`, { state: "visible" });
-}
-
-// Runs `fn(page, daemon info)` against a fresh demo daemon in headless Chromium.
-async function withDashboard(viewport, fn, extra = [], pageOptions = {}) {
-  mkdirSync(artifacts, { recursive: true });
-  const daemon = startDaemon(extra);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
-  try {
-    const info = await daemon.ready;
-    const page = await browser.newPage({ viewport, ...pageOptions });
-    await page.goto(info.url);
-    await fn(page, info);
-  } finally {
-    await browser.close();
-    await daemon.stop();
-  }
-}
+import { join } from "node:path";
+import { artifacts, openPage, withDashboard } from "./lib.mjs";
 
 test("log in, watch live values, log out", async () => {
   await withDashboard({ width: 1200, height: 900 }, async (page, { url, password }) => {
