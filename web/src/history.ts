@@ -17,7 +17,7 @@ import {
   formatReactivePower,
   timeTick,
 } from "./format";
-import { t, tOr } from "./i18n";
+import { locale, t, tOr } from "./i18n";
 import { replaceParams } from "./router";
 import type { Key } from "./strings/index";
 
@@ -170,6 +170,17 @@ function toLocalInput(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+// The step the daemon picks for a range when asked for none (docs/api.md);
+// asked for explicitly, so the chart and its CSV link always agree.
+function autoStep(spanS: number): string {
+  return spanS <= 2 * 3600 ? "raw" : spanS <= 2 * 86400 ? "1m" : spanS <= 14 * 86400 ? "15m" : spanS <= 90 * 86400 ? "1h" : "1d";
+}
+
+// Dates and times without seconds, for labels.
+function shortDateTime(ms: number): string {
+  return new Date(ms).toLocaleString(locale(), { dateStyle: "short", timeStyle: "short" });
 }
 
 // The rollup whose intervals people want for a counter's use over a span:
@@ -439,27 +450,28 @@ export class HistoryCard {
     this.controls(v, counter);
     const span = v.toMs - v.fromMs;
     const described = describeSeries(v.series, this.snapshot);
-    const stepAsked = growth ? growthStep(span / 1000) : "";
+    const step = growth ? growthStep(span / 1000) : autoStep(span / 1000);
     const chart = this.$("history-chart");
     const meta = this.$("history-meta");
     const csv = this.$<HTMLAnchorElement>("history-csv");
     const csvPrevious = this.$<HTMLAnchorElement>("history-csv-previous");
     const token = ++this.request;
+    // The link and the chart's figures belong to the view asked for now.
+    csv.href = historyUrl(v.series, v.fromMs / 1000, v.toMs / 1000, "csv", step);
+    csv.download = `${v.series.replace(/[^\w.-]+/g, "_")}.csv`;
+    csvPrevious.hidden = !v.compare;
+    csvPrevious.href = historyUrl(v.series, (v.fromMs - span) / 1000, (v.toMs - span) / 1000, "csv", step);
+    delete chart.dataset.points;
     try {
       const [data, previous] = await Promise.all([
-        fetchHistory(v.series, v.fromMs, v.toMs, stepAsked),
+        fetchHistory(v.series, v.fromMs, v.toMs, step),
         v.compare
-          ? fetchHistory(v.series, v.fromMs - span, v.toMs - span, stepAsked).catch(() => undefined)
+          ? fetchHistory(v.series, v.fromMs - span, v.toMs - span, step).catch(() => undefined)
           : Promise.resolve(undefined),
       ]);
       if (token !== this.request) {
         return; // a newer view is on its way
       }
-      const step = data.step;
-      csv.href = historyUrl(v.series, v.fromMs / 1000, v.toMs / 1000, "csv", step);
-      csv.download = `${v.series.replace(/[^\w.-]+/g, "_")}.csv`;
-      csvPrevious.hidden = !previous;
-      csvPrevious.href = historyUrl(v.series, (v.fromMs - span) / 1000, (v.toMs - span) / 1000, "csv", step);
       const rows = (d: HistoryData): [number, number][] =>
         growth ? growthRows(d) : d.rows.map((r) => [r[0], d.step === "raw" ? r[1] : counter ? r[5] : r[1]]);
       const main = rows(data);
@@ -472,11 +484,13 @@ export class HistoryCard {
       chart.dataset.points = String(main.length);
       chart.dataset.comparePoints = String(before.length);
       chart.dataset.counter = counter ? (growth ? "growth" : "total") : "";
-      const args = { count: main.length, step, from: formatDateTime(v.fromMs), to: formatDateTime(v.toMs) };
+      delete chart.dataset.total;
+      const args = { count: main.length, step, from: shortDateTime(v.fromMs), to: shortDateTime(v.toMs) };
       if (main.length === 0) {
         meta.textContent = t("history.noData");
       } else if (growth) {
         const total = main.reduce((s, [, y]) => s + y, 0);
+        chart.dataset.total = String(total);
         meta.textContent = t("history.growth", { ...args, total: formatValue(total, described.unit) });
       } else {
         meta.textContent = t(step === "raw" ? "history.points" : "history.means", args);
@@ -531,7 +545,7 @@ export class HistoryCard {
     if (before.length > 0) {
       data.push(column(before));
       series.push({
-        label: `${t("history.previousLabel")} (${formatDateTime(2 * v.fromMs - v.toMs)} – ${formatDateTime(v.fromMs)})`,
+        label: `${t("history.previousLabel")} (${shortDateTime(2 * v.fromMs - v.toMs)} – ${shortDateTime(v.fromMs)})`,
         stroke: "#9ca3af",
         width: 2,
         dash: [6, 4],
@@ -587,7 +601,7 @@ export class HistoryCard {
     canvas?.setAttribute("role", "img");
     canvas?.setAttribute(
       "aria-label",
-      t("history.chartLabel", { series: d.name, from: formatDateTime(v.fromMs), to: formatDateTime(v.toMs) }),
+      t("history.chartLabel", { series: d.name, from: shortDateTime(v.fromMs), to: shortDateTime(v.toMs) }),
     );
   }
 }
