@@ -20,7 +20,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./energy.css";
 import { type HistoryData, historyUrl, type Snapshot } from "./api";
-import { formatEnergyWh, formatMoney, formatNumber, formatPercent, timeTick } from "./format";
+import { formatEnergyWh, formatMoney, formatNumber, formatPercent } from "./format";
 import { formatValue, growthRows } from "./history";
 import { locale, t } from "./i18n";
 import { replaceParams } from "./router";
@@ -222,6 +222,33 @@ function range(values: number[], currency: string): string {
   return lo === hi ? formatMoney(lo, currency) : `${formatMoney(lo, currency)}–${formatMoney(hi, currency)}`;
 }
 
+// Ticks under the bars (every k-th interval, so labels never crowd) and
+// their labels: hours of a day, days of a week or month, months of a year.
+function bucketAxis(period: Period, buckets: number[], xs: number[]): uPlot.Axis {
+  const lc = locale();
+  const label = (ms: number) => {
+    const d = new Date(ms);
+    switch (period) {
+      case "day":
+        return d.toLocaleTimeString(lc, { hour: "2-digit", minute: "2-digit" });
+      case "week":
+        return d.toLocaleDateString(lc, { weekday: "short", day: "numeric" });
+      case "month":
+        return d.toLocaleDateString(lc, { day: "numeric" });
+      default:
+        return d.toLocaleDateString(lc, { month: "short" });
+    }
+  };
+  const minPx = period === "week" ? 64 : period === "day" ? 52 : period === "year" ? 40 : 28;
+  return {
+    splits: (u) => {
+      const every = Math.max(1, Math.ceil((xs.length * minPx) / Math.max(1, u.bbox.width / devicePixelRatio)));
+      return xs.filter((_x, i) => i % every === 0);
+    },
+    values: (_u, ticks) => ticks.map((x) => label(buckets[xs.indexOf(x)] ?? x * 1000)),
+  };
+}
+
 export class EnergyCard {
   private period: Period = "day";
   private date = new Date();
@@ -229,7 +256,7 @@ export class EnergyCard {
   private chart: uPlot | undefined;
   private meterPlot: uPlot | undefined;
   private request = 0;
-  private lines: { sources: Line[]; uses: Line[]; buckets: number[]; consumption: number[] } | undefined;
+  private lines: { sources: Line[]; uses: Line[]; buckets: number[]; seen: Set<number> } | undefined;
   private readonly $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
   constructor() {
@@ -379,7 +406,7 @@ export class EnergyCard {
         })),
         { id: "export", label: t("energy.export"), colour: "#a16207", wh: exp },
       ];
-      this.lines = { sources, uses, buckets, consumption };
+      this.lines = { sources, uses, buckets, seen };
       this.draw(start, end);
       const totalConsumption = sum(consumption);
       const totalImport = sum(imp);
@@ -538,17 +565,19 @@ export class EnergyCard {
       return;
     }
     const el = this.$("energy-chart");
-    const { buckets, sources, uses } = lines;
+    const { buckets, sources, uses, seen } = lines;
     const ends = [...buckets.slice(1), end.getTime()];
     const xs = buckets.map((b, i) => (b + ends[i]) / 2000);
     // Stacked: each bar reaches the sum of it and those after it, drawn
     // tallest first so the shorter ones stay visible on top.
     const stack = (ls: Line[], sign: number) =>
-      ls.map((_, i) => buckets.map((_b, k) => sign * ls.slice(i).reduce((s, l) => s + l.wh[k], 0) / 1000));
+      ls.map((_, i) =>
+        // No bar at all for an interval without data (the future, a gap).
+        buckets.map((_b, k) => (seen.has(k) ? (sign * ls.slice(i).reduce((s, l) => s + l.wh[k], 0)) / 1000 : null)),
+      );
     const all = [...sources, ...uses];
     const data = [xs, ...stack(sources, 1), ...stack(uses, -1)] as uPlot.AlignedData;
     const bars = uPlot.paths.bars?.({ size: [0.85, 64] });
-    const spanS = (end.getTime() - start.getTime()) / 1000;
     const muted = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#6b7280";
     this.chart?.destroy();
     this.chart = new uPlot(
@@ -563,7 +592,7 @@ export class EnergyCard {
           ...all.map((l) => ({ label: l.label, stroke: l.colour, fill: l.colour, width: 0, paths: bars, points: { show: false } })),
         ],
         axes: [
-          { stroke: muted, space: 60, values: (_u, ticks) => ticks.map((s) => timeTick(s, spanS)) },
+          { stroke: muted, ...bucketAxis(this.period, buckets, xs) },
           {
             stroke: muted,
             size: 84,
@@ -621,7 +650,6 @@ export class EnergyCard {
     const ends = [...buckets.slice(1), to];
     const xs = buckets.map((b, i) => (b + ends[i]) / 2000);
     const el = this.$("meter-chart");
-    const spanS = (to - from) / 1000;
     const muted = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#6b7280";
     this.meterPlot?.destroy();
     this.meterPlot = new uPlot(
@@ -643,11 +671,11 @@ export class EnergyCard {
           },
         ],
         axes: [
-          { stroke: muted, space: 60, values: (_u, ticks) => ticks.map((s) => timeTick(s, spanS)) },
+          { stroke: muted, ...bucketAxis(this.period, buckets, xs) },
           { stroke: muted, size: 84, values: (_u, ticks) => ticks.map((v) => formatValue(v, unit)) },
         ],
       },
-      [xs, values],
+      [xs, values.map((v, i) => (seen.has(i) ? v : null))],
       el,
     );
     el.querySelector("canvas")?.setAttribute("role", "img");

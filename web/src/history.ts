@@ -562,7 +562,14 @@ export class HistoryCard {
         series,
         scales: { x: { time: true, range: () => [v.fromMs / 1000, v.toMs / 1000] } },
         axes: [
-          { values: (_u, ticks) => ticks.map((s) => timeTick(s, spanS)), stroke: ink, space: 70 },
+          {
+            values: (_u, ticks) => ticks.map((s) => timeTick(s, spanS)),
+            stroke: ink,
+            space: 70,
+            // Beyond two days the labels are dates: ticks on whole days,
+            // weeks, months (uPlot's calendar months) or years.
+            incrs: spanS > 2 * 86400 ? [1, 2, 7, 14, 30, 91, 182, 365].map((d) => d * 86400) : undefined,
+          },
           { size: 76, stroke: ink, values: (_u, ticks) => ticks.map((y) => formatValue(y, d.unit)) },
         ],
         cursor: {
