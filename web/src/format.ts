@@ -34,6 +34,10 @@ export function formatPower(w: number): string {
   return scaled(w, ["W", "kW", "MW"]);
 }
 
+export function formatReactivePower(v: number): string {
+  return scaled(v, ["var", "kvar", "Mvar"]);
+}
+
 export function formatEnergyWh(wh: number): string {
   return scaled(wh, ["Wh", "kWh", "MWh"]);
 }

@@ -13,8 +13,11 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 export const bin = process.env.KIRCHHOFF ?? join(root, "build", "kirchhoff");
 export const artifacts = join(root, "build", "artifacts");
 
-export function startDaemon(extra = []) {
+// `prepare(dir)` may fill the data directory before the daemon starts
+// (e.g. with `kirchhoff simulate --data dir`).
+export function startDaemon(extra = [], prepare = undefined) {
   const data = mkdtempSync(join(tmpdir(), "kirchhoff-web-"));
+  prepare?.(data);
   const child = spawn(bin, ["run", "--data", data, "--listen", "127.0.0.1:0", "--web", join(root, "web", "dist"), ...extra]);
   let stdout = "";
   let stderr = "";
@@ -56,9 +59,9 @@ export async function openPage(page, id) {
 }
 
 // Runs `fn(page, daemon info)` against a fresh demo daemon in headless Chromium.
-export async function withDashboard(viewport, fn, extra = [], pageOptions = {}) {
+export async function withDashboard(viewport, fn, extra = [], pageOptions = {}, prepare = undefined) {
   mkdirSync(artifacts, { recursive: true });
-  const daemon = startDaemon(extra);
+  const daemon = startDaemon(extra, prepare);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
