@@ -216,14 +216,15 @@ nlohmann::json period_json(const PeriodGrowth& p, std::int64_t from_ms, std::int
   if (import_cost && export_earnings) {
     net_cost = *import_cost - *export_earnings;
   }
-  // The capacity peak: the highest complete quarter's mean import.
+  // The capacity peak: the highest complete quarter's mean import; null
+  // until a quarter is complete. Of equal ones (within the float noise of
+  // counter differences, far below the counters' 1 mWh) the earliest.
   std::optional<double> peak_kw;
   std::optional<std::int64_t> peak_at;
   if (p.grid_import && p.grid_import->any) {
-    peak_kw = 0.0;
     for (std::int64_t q : p.grid_import->complete) {
       const double kw = p.grid_import->quarters_wh.at(q) * 4.0 / 1000.0;
-      if (!peak_at || kw > *peak_kw) {
+      if (!peak_kw || kw > *peak_kw + 1e-9) {
         peak_kw = kw;
         peak_at = q;
       }

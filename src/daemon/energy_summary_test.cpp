@@ -333,6 +333,28 @@ TEST_F(EnergySummaryTest, ACounterWithAGapOnASiteWithoutSolar) {
   EXPECT_DOUBLE_EQ(dynamic["today"]["import_cost"].get<double>(), 0.95);
 }
 
+// Ten minutes after the box started (2 kW from 06:00 local): 2 kW x 10 min
+// = 333.3 Wh imported, but no quarter is complete yet, so there is no peak
+// (null, not 0); the grid's export counter was never written, so export,
+// consumption, earnings and the net cost are unknown.
+TEST_F(EnergySummaryTest, NoPeakBeforeTheFirstCompleteQuarter) {
+  counter("load/Grid/energy_import_wh", utc_ms(2026, 7, 20, 5, 0), 0.0, {{10, 2000}});
+  write();
+  const auto j = summary(kHouse, utc_ms(2026, 7, 20, 5, 10, 30));
+  const auto& today = j["today"];
+  EXPECT_DOUBLE_EQ(today["import_kwh"].get<double>(), 0.333);
+  // 06:00 local is in the night window: 0.3333 kWh x 0.20 = 0.0667 EUR.
+  EXPECT_DOUBLE_EQ(today["import_cost"].get<double>(), 0.0667);
+  for (const char* key :
+       {"export_kwh", "consumption_kwh", "self_sufficiency_pct", "export_earnings", "net_cost"}) {
+    EXPECT_TRUE(today[key].is_null()) << key;
+  }
+  EXPECT_TRUE(today["capacity"]["peak_kw"].is_null());
+  EXPECT_TRUE(today["capacity"]["peak_at"].is_null());
+  EXPECT_TRUE(today["capacity"]["billed_kw"].is_null());
+  EXPECT_TRUE(today["capacity"]["cost"].is_null());
+}
+
 // A store that has none of the house's series (a new box, before its first
 // flush): every figure of a missing source is null, nothing fails.
 TEST_F(EnergySummaryTest, NothingRecordedGivesNullsNotZeros) {
