@@ -17,9 +17,11 @@ const kGatewayFreshMs = 5000;
 
 let healthTimer: number | undefined;
 let gateway = "";
-// performance.now() of the last snapshot received (the browser's own clock,
-// so a box with a wrong clock does not make the age wrong).
+// performance.now() when a snapshot with a newer measurement time arrived
+// (the browser's own clock, so a box with a wrong clock does not make the
+// age wrong; a repeated snapshot does not count as a reading).
 let lastSnapshotAt: number | undefined;
+let lastSnapshotTimeMs = 0;
 let lastDevices: DeviceValues[] = [];
 let lastMqtt: MqttStatus | undefined;
 
@@ -71,8 +73,10 @@ function row(texts: (string | State)[], stateIndex: number): HTMLTableRowElement
   return tr;
 }
 
+// The gateway as the measurement source, when no device is polled (with
+// devices, they are the sources and have their own rows).
 function gatewayRow(): HTMLTableRowElement | undefined {
-  if (!gateway) {
+  if (!gateway || lastDevices.length > 0) {
     return undefined;
   }
   const age = lastSnapshotAt === undefined ? -1 : performance.now() - lastSnapshotAt;
@@ -197,7 +201,10 @@ export const devicesPage: Page = {
     healthTimer = undefined;
   },
   snapshot(snapshot: Snapshot) {
-    lastSnapshotAt = performance.now();
+    if (snapshot.time_ms > lastSnapshotTimeMs) {
+      lastSnapshotTimeMs = snapshot.time_ms;
+      lastSnapshotAt = performance.now();
+    }
     fillLiveTable($<HTMLTableElement>("live-table").tBodies[0], snapshot);
     $("meta").textContent = t("live.frequency", { hz: formatNumber(snapshot.frequency_hz, 3) });
     lastDevices = snapshot.devices ?? lastDevices;
