@@ -332,7 +332,7 @@ function withCode(el: HTMLElement, text: string): void {
 
 function showMessage(id: string, text: () => string, ok: boolean): void {
   const el = $(id);
-  el.textContent = text();
+  withCode(el, text());
   el.className = `form-message ${ok ? "ok" : "error"}`;
 }
 
@@ -346,7 +346,7 @@ function renderAccounts(): void {
   $("accounts-managed").hidden = !managed;
   $("accounts-cli").hidden = managed;
   withCode($("accounts-cli"), t("set.accountsCli"));
-  $("account-message").textContent = accountMessage();
+  withCode($("account-message"), accountMessage());
   if (!lastAccounts) {
     return;
   }
@@ -491,7 +491,7 @@ function renderAll(): void {
   renderUsage();
   renderTariff();
   renderAccounts();
-  $("password-message").textContent = passwordMessage();
+  withCode($("password-message"), passwordMessage());
 }
 
 let wired = false;
