@@ -352,5 +352,11 @@ export const users = () => call<Account[]>("GET", "/api/v1/users");
 export const addUser = (username: string, password: string, role: string) =>
   call<unknown>("POST", "/api/v1/users", { username, password, role });
 export const removeUser = (name: string) => call<unknown>("DELETE", `/api/v1/users/${encodeURIComponent(name)}`);
-export const changePassword = (old_password: string, new_password: string) =>
-  call<unknown>("POST", "/api/v1/me/password", { old_password, new_password });
+// Every session of the account ends; this one continues with the new
+// session (cookie and CSRF token) the answer carries.
+export async function changePassword(old_password: string, new_password: string): Promise<void> {
+  const result = await call<{ csrf_token?: string }>("POST", "/api/v1/me/password", { old_password, new_password });
+  if (result.csrf_token) {
+    sessionStorage.setItem("kirchhoff.csrf", result.csrf_token);
+  }
+}
