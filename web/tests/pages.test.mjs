@@ -59,6 +59,10 @@ for (const viewport of [kPhone, kDesktop]) {
       assertHeadingOrder(await headingLevels(page));
       await page.$eval("#live-wrap", (el) => (el.scrollLeft = 0));
       await page.screenshot({ path: join(artifacts, `devices-${w}.png`), fullPage: true });
+      // In Dutch: the state's word and the columns follow at once.
+      await page.selectOption("#language", "nl");
+      assert.equal(await page.textContent("#devices-table tr[data-source='gateway'] .state"), "verbonden");
+      assert.equal(await page.textContent("#live-table thead th"), "Kanaal");
       assert.deepEqual(await missingTexts(page), []);
     });
   });
