@@ -203,7 +203,7 @@ for (const viewport of [kPhone, kDesktop]) {
 }
 
 test("a viewer sees Settings without the accounts, and their own password's form", async () => {
-  await withDashboard(kPhone, async (page, { viewerPassword }) => {
+  await withDashboard(kPhone, async (page, { url, viewerPassword }) => {
     await logIn(page, "viewer", viewerPassword);
     await openPage(page, "settings");
     await page.waitForSelector("#settings-server dd[data-field='tls']");
@@ -219,5 +219,23 @@ test("a viewer sees Settings without the accounts, and their own password's form
     await page.waitForFunction(() => document.getElementById("password-message")?.classList.contains("error"));
     assert.notEqual(await page.textContent("#password-message"), "");
     assert.ok((await pageOverflow(page)) <= 1, "the page scrolls sideways");
+    const api = await page.request.get(`${url}api/v1/users`);
+    if (api.status() !== 404) {
+      // With the accounts API (a viewer may not list accounts: 403): the
+      // right old password changes it; this session goes on with the new
+      // one, and the new password logs in.
+      assert.equal(api.status(), 403);
+      await page.fill("#password-form input[name=old]", viewerPassword);
+      await page.fill("#password-form input[name=new]", "a new long password");
+      await page.fill("#password-form input[name=new2]", "a new long password");
+      await page.click("#password-form button[type=submit]");
+      await page.waitForFunction(() => document.getElementById("password-message")?.classList.contains("ok"));
+      assert.equal(await page.textContent("#password-message"), "Your password is changed.");
+      await page.reload();
+      await page.waitForSelector("#nav", { state: "visible" });
+      await page.click("#logout");
+      await logIn(page, "viewer", "a new long password");
+      assert.equal(await page.textContent("#who"), "viewer (viewer)");
+    }
   });
 });
