@@ -303,3 +303,60 @@ export interface Plan {
 }
 
 export const plan = () => call<Plan>("GET", "/api/v1/plan");
+
+// Settings: the server's state, the history's disk usage, the prices in use
+// and the accounts (docs/api.md).
+export interface ServerHealth {
+  status: string;
+  version?: string;
+  uptime_s?: number;
+  snapshot_age_ms?: number;
+  history?: string; // ok, disk-full, write-failing, damaged-moved, disk-low
+  tls?: boolean;
+  local_only?: boolean;
+}
+export const serverHealth = () => call<ServerHealth>("GET", "/api/v1/health");
+
+export interface UsageLevel {
+  level: string; // raw, 1m, 15m, 1h, 1d
+  rows: number;
+  points: number;
+  bytes: number;
+  bytes_per_point: number;
+  retention: string; // "35d", "forever"
+  oldest_ms: number;
+  newest_ms: number;
+}
+export interface HistoryUsage {
+  file_bytes: number;
+  free_bytes: number;
+  total_bytes?: number;
+  reusable_bytes?: number;
+  min_free_bytes?: number;
+  levels: UsageLevel[];
+}
+export const historyUsage = () => call<HistoryUsage>("GET", "/api/v1/history/usage");
+
+export interface Prices {
+  currency: string;
+  source: "file" | "url" | "mqtt" | "tariff" | string;
+  prices: { start: string; import_eur_per_kwh: number; export_eur_per_kwh: number }[];
+}
+export const prices = () => call<Prices>("GET", "/api/v1/prices");
+
+export interface Account {
+  user: string;
+  role: string;
+}
+export const users = () => call<Account[]>("GET", "/api/v1/users");
+export const addUser = (username: string, password: string, role: string) =>
+  call<unknown>("POST", "/api/v1/users", { username, password, role });
+export const removeUser = (name: string) => call<unknown>("DELETE", `/api/v1/users/${encodeURIComponent(name)}`);
+// Every session of the account ends; this one continues with the new
+// session (cookie and CSRF token) the answer carries.
+export async function changePassword(old_password: string, new_password: string): Promise<void> {
+  const result = await call<{ csrf_token?: string }>("POST", "/api/v1/me/password", { old_password, new_password });
+  if (result.csrf_token) {
+    sessionStorage.setItem("kirchhoff.csrf", result.csrf_token);
+  }
+}

@@ -4,34 +4,33 @@
 // installation through the editor's own path (PUT /api/v1/installation).
 // Refreshed every 5 s while the card is on screen and the page visible.
 import { ApiError, diagnostics, saveInstallation, type Diagnostics, type InputDiagnosis, type Problem } from "./api";
+import { formatNumber } from "./format";
+import { t, tOr } from "./i18n";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const kRefreshMs = 5000;
 
 // Words beside the colour, so the verdict never rests on colour alone.
-const kVerdictText: Record<string, string> = {
-  ok: "ok",
-  wrong_phase: "wrong phase",
-  reversed: "reversed",
-  wrong_phase_reversed: "wrong phase, reversed",
-  no_current: "no current",
-  overrange: "over range",
-  undecided: "undecided",
-};
+function verdictText(verdict: string): string {
+  return tOr(`diag.verdict.${verdict}`, verdict);
+}
 
 let timer: number | undefined;
 let onScreen = false;
 let corrected: string | null = null;
+let lastResult: Diagnostics | undefined;
+// The status line's text, rebuilt when the language changes.
+let statusText: () => string = () => "";
 let afterSave: ((yaml: string) => void) | undefined;
 let watching = false;
 
 function num(value: number | null | undefined, digits: number): string {
-  return value === null || value === undefined ? "–" : value.toFixed(digits);
+  return value === null || value === undefined ? "–" : formatNumber(value, digits);
 }
 
 function phaseText(phase: string | null, reversed: boolean): string {
-  return phase === null ? "–" : `${phase}${reversed ? " reversed" : ""}`;
+  return phase === null ? "–" : reversed ? t("diag.phaseReversed", { phase }) : phase;
 }
 
 function cell(text: string, className = ""): HTMLTableCellElement {
@@ -44,10 +43,12 @@ function cell(text: string, className = ""): HTMLTableCellElement {
 }
 
 function evidenceText(d: InputDiagnosis): string {
-  const basis = d.evidence.basis.length > 0 ? `basis: ${d.evidence.basis.join(", ")}` : "";
+  const basis = d.evidence.basis.length > 0 ? t("diag.basis", { list: d.evidence.basis.join(", ") }) : "";
   const residual =
-    d.evidence.kcl_residual_a !== undefined ? `; KCL rest ${d.evidence.kcl_residual_a.toFixed(2)} A` : "";
-  const conductor = d.evidence.conductor ? `; on conductor ${d.evidence.conductor}` : "";
+    d.evidence.kcl_residual_a !== undefined
+      ? `; ${t("diag.kcl", { a: formatNumber(d.evidence.kcl_residual_a, 2) })}`
+      : "";
+  const conductor = d.evidence.conductor ? `; ${t("diag.conductor", { name: d.evidence.conductor })}` : "";
   const why = d.why ? (basis ? `; ${d.why}` : d.why) : "";
   return `${basis}${residual}${conductor}${why}` || "–";
 }
@@ -60,7 +61,7 @@ function row(d: InputDiagnosis): HTMLTableRowElement {
   th.scope = "row";
   th.textContent = d.input;
   const live = d.live;
-  const verdict = cell(kVerdictText[d.verdict] ?? d.verdict, `verdict ${d.verdict}`);
+  const verdict = cell(verdictText(d.verdict), `verdict ${d.verdict}`);
   tr.append(
     th,
     cell(d.load),
@@ -80,11 +81,12 @@ function row(d: InputDiagnosis): HTMLTableRowElement {
 }
 
 function show(result: Diagnostics): void {
+  lastResult = result;
   const note = $("diagnostics-note");
   const table = $<HTMLTableElement>("diagnostics-table");
   const apply = $<HTMLButtonElement>("diagnostics-apply");
   if (!result.available) {
-    note.textContent = `Not available: ${result.why ?? "no measurements"}`;
+    note.textContent = t("diag.unavailable", { why: result.why ?? t("diag.noMeasurements") });
     table.tBodies[0].replaceChildren();
     $("diagnostics-wrap").hidden = true;
     apply.hidden = true;
@@ -93,12 +95,12 @@ function show(result: Diagnostics): void {
   }
   $("diagnostics-wrap").hidden = false;
   const fixes = result.fixes ?? 0;
-  const span = `From the last ${Math.round(result.window_s)} s of measurement.`;
+  const span = t("diag.window", { s: formatNumber(Math.round(result.window_s)) });
   note.textContent =
     fixes === 0
-      ? `${span} Nothing to fix.`
-      : `${span} ${fixes} CT input${fixes === 1 ? "" : "s"} to fix.` +
-        (result.installation_error ? ` The corrected file could not be written: ${result.installation_error}` : "");
+      ? `${span} ${t("diag.nothing")}`
+      : `${span} ${fixes === 1 ? t("diag.fixOne") : t("diag.fixMany", { n: fixes })}` +
+        (result.installation_error ? ` ${t("diag.notWritten", { error: result.installation_error })}` : "");
   table.tBodies[0].replaceChildren(...(result.inputs ?? []).map(row));
   corrected = result.installation ?? null;
   apply.hidden = corrected === null;
@@ -109,7 +111,7 @@ async function refresh(): Promise<void> {
     show(await diagnostics());
   } catch (e) {
     if (!(e instanceof ApiError && (e.status === 401 || e.status === 403))) {
-      $("diagnostics-note").textContent = "Diagnostics could not be loaded; retrying…";
+      $("diagnostics-note").textContent = t("diag.loadFailed");
     }
   }
 }
@@ -153,20 +155,32 @@ export function setupDiagnostics(role: string, saved?: (yaml: string) => void): 
     try {
       const result = await saveInstallation(yaml);
       status.className = "ok";
-      status.textContent = `Saved and applied (${result.summary}); measuring with the corrected installation.`;
+      statusText = () => t("diag.applied", { summary: result.summary });
+      status.textContent = statusText();
       afterSave?.(yaml);
       window.setTimeout(() => void refresh(), 1500);
     } catch (e) {
       status.className = "error";
       if (e instanceof ApiError && e.status === 422) {
         const body = e.payload as { error: string; problems: Problem[] };
-        status.textContent = `${body.error}: ${body.problems.map((p) => `${p.line}:${p.column} ${p.message}`).join("; ")}`;
+        const text = `${body.error}: ${body.problems.map((p) => `${p.line}:${p.column} ${p.message}`).join("; ")}`;
+        statusText = () => text;
       } else {
-        status.textContent = e instanceof Error ? e.message : "not saved";
+        const error = e instanceof Error ? e.message : "";
+        statusText = () => error || t("inst.notSaved");
       }
+      status.textContent = statusText();
     } finally {
       apply.disabled = false;
     }
   };
   void refresh();
+}
+
+// The language changed: the note, the rows and the status in the new one.
+export function diagnosticsLanguage(): void {
+  if (lastResult) {
+    show(lastResult);
+  }
+  $("diagnostics-status").textContent = statusText();
 }

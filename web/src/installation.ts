@@ -4,10 +4,14 @@
 // Each message is shown beside the line it is about, and the line's number
 // is marked in the gutter.
 import { ApiError, checkInstallation, installation, saveInstallation, type Problem } from "./api";
+import { t } from "./i18n";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let problems: Problem[] = [];
+// The status line's text, rebuilt when the language changes (the summary
+// inside it is the daemon's, in English).
+let statusText: () => string = () => "";
 // The text the editor was last filled with, to tell whether the installer
 // has edited it since.
 let loadedYaml = "";
@@ -54,10 +58,11 @@ function render(): void {
   );
 }
 
-function showProblems(list: Problem[], summary: string, ok: boolean): void {
+function showProblems(list: Problem[], summary: () => string, ok: boolean): void {
   problems = list;
+  statusText = summary;
   const status = $("installation-status");
-  status.textContent = summary;
+  status.textContent = summary();
   status.className = ok ? "ok" : "error";
   render();
 }
@@ -80,12 +85,19 @@ export async function setupInstallation(role: string): Promise<void> {
   if (card.hidden) {
     return;
   }
-  const inst = await installation();
+  let inst;
+  try {
+    inst = await installation();
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    showProblems([], () => t("inst.loadFailed", { error }), false);
+    return;
+  }
   $("installation-describe").textContent = inst.describe;
   const editor = $<HTMLTextAreaElement>("installation-yaml");
   editor.value = inst.yaml;
   loadedYaml = inst.yaml;
-  showProblems([], "", true);
+  showProblems([], () => "", true);
   editor.oninput = render;
   editor.onscroll = render;
   $("installation-notes").onclick = (event) => {
@@ -96,22 +108,35 @@ export async function setupInstallation(role: string): Promise<void> {
     }
   };
   $("installation-check").onclick = async () => {
-    const result = await checkInstallation(editor.value);
-    showProblems(result.problems, result.valid ? `Valid: ${result.summary}` : result.summary, result.valid);
+    const status = $("installation-status");
+    status.className = "";
+    status.textContent = t("inst.checking");
+    try {
+      const result = await checkInstallation(editor.value);
+      showProblems(
+        result.problems,
+        () => (result.valid ? t("inst.valid", { summary: result.summary }) : result.summary),
+        result.valid,
+      );
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      showProblems(problems, () => error, false);
+    }
   };
   $("installation-save").onclick = async () => {
     try {
       const result = await saveInstallation(editor.value);
       loadedYaml = editor.value;
-      showProblems(result.problems, `Saved and applied (${result.summary})`, true);
+      showProblems(result.problems, () => t("inst.saved", { summary: result.summary }), true);
       const fresh = await installation();
       $("installation-describe").textContent = fresh.describe;
     } catch (e) {
       if (e instanceof ApiError && e.status === 422) {
         const body = e.payload as { error: string; problems: Problem[] };
-        showProblems(body.problems, body.error, false);
+        showProblems(body.problems, () => body.error, false);
       } else {
-        showProblems([], e instanceof Error ? e.message : "not saved", false);
+        const error = e instanceof Error ? e.message : "";
+        showProblems([], () => error || t("inst.notSaved"), false);
       }
     }
   };
@@ -124,8 +149,13 @@ export async function installationSaved(yaml: string): Promise<void> {
   if (editor.value === loadedYaml) {
     editor.value = yaml;
     loadedYaml = yaml;
-    showProblems([], "", true);
+    showProblems([], () => "", true);
   }
   const fresh = await installation();
   $("installation-describe").textContent = fresh.describe;
+}
+
+// The language changed: the status line in the new one.
+export function installationLanguage(): void {
+  $("installation-status").textContent = statusText();
 }

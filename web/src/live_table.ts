@@ -1,6 +1,9 @@
 // The installer's "live electricity values" table: one row per CT input with
-// its load, phase, P, Q, PF, I and the phase's line and phase voltages.
+// its channel (load), phase, P, Q, PF, I and the phase's line and phase
+// voltages. The channel is the row's first cell on every row: on a phone the
+// table scrolls sideways within its card with that column fixed (devices.css).
 import type { Snapshot } from "./api";
+import { formatNumber } from "./format";
 
 function cell(text: string, numeric = false): HTMLTableCellElement {
   const td = document.createElement("td");
@@ -14,22 +17,24 @@ function cell(text: string, numeric = false): HTMLTableCellElement {
 export function fillLiveTable(body: HTMLTableSectionElement, snapshot: Snapshot): void {
   const rows: HTMLTableRowElement[] = [];
   for (const load of snapshot.loads) {
-    for (const p of load.phases) {
+    load.phases.forEach((p, index) => {
       const v = snapshot.voltages[p.phase];
       const tr = document.createElement("tr");
       tr.dataset.input = p.input;
+      // A channel's first phase starts a group (a rule above it).
+      tr.className = index === 0 ? "first" : "";
       tr.append(
         cell(load.name),
         cell(p.phase),
-        cell(p.p_w.toFixed(0), true),
-        cell(p.q_var.toFixed(0), true),
-        cell(p.pf.toFixed(2), true),
-        cell(p.i_a.toFixed(3), true),
-        cell(v ? v.v_ll.toFixed(1) : "–", true),
-        cell(v ? v.v_ln.toFixed(1) : "–", true),
+        cell(formatNumber(p.p_w, 0), true),
+        cell(formatNumber(p.q_var, 0), true),
+        cell(formatNumber(p.pf, 2), true),
+        cell(formatNumber(p.i_a, 2), true),
+        cell(v ? formatNumber(v.v_ll, 1) : "–", true),
+        cell(v ? formatNumber(v.v_ln, 1) : "–", true),
       );
       rows.push(tr);
-    }
+    });
   }
   body.replaceChildren(...rows);
 }

@@ -284,7 +284,7 @@ test("the Devices card shows each device's state and last error", async () => {
     const body = await listed.json();
     assert.deepEqual(body.devices.map((d) => d.name), ["Meter", "Inverter"]);
     assert.ok(body.devices.every((d) => d.stale && !d.connected));
-    await page.screenshot({ path: join(artifacts, "devices-1280.png"), fullPage: true });
+    await page.screenshot({ path: join(artifacts, "devices-errors-1280.png"), fullPage: true });
   });
 });
 

@@ -3,8 +3,11 @@
 import common from "./common";
 import history from "./history";
 import energy from "./energy";
+import devices from "./devices";
+import installation from "./installation";
+import settings from "./settings";
 
-export const tables = [common, history, energy] as const;
+export const tables = [common, history, energy, devices, installation, settings] as const;
 
 type KeysOf<T> = T extends { en: infer E } ? keyof E : never;
 export type Key = KeysOf<(typeof tables)[number]>;
