@@ -26,10 +26,11 @@ export function startDaemon(extra = []) {
       const port = /msg=started .*listen=127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
       const password = /^ {2}owner \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
       const installerPassword = /^ {2}installer \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
+      const viewerPassword = /^ {2}viewer \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
       if (port && password && installerPassword) {
         clearInterval(poll);
         clearTimeout(deadline);
-        resolvePromise({ url: `http://127.0.0.1:${port}/`, password, installerPassword });
+        resolvePromise({ url: `http://127.0.0.1:${port}/`, password, installerPassword, viewerPassword });
       }
     }, 50);
   });
