@@ -15,6 +15,9 @@ export const kModes: ChargerMode[] = ["off", "now", "min+pv", "pv"];
 // How long a chosen mode is shown while the daemon has not taken it yet (it
 // does at its next cycle).
 const kPendingMs = 5000;
+// Arrow keys move through a radio group choosing each mode on the way: only
+// the one the person stops at is sent.
+const kSettleMs = 300;
 
 interface Row {
   li: HTMLLIElement;
@@ -31,6 +34,7 @@ interface Row {
   clear: HTMLButtonElement;
   error: HTMLSpanElement;
   pending?: { mode: string; until: number };
+  settle?: number;
   texts: (() => void)[];
 }
 
@@ -246,9 +250,13 @@ export class ChargersCard {
 
     for (const [mode, radio] of radios) {
       radio.addEventListener("change", () => {
-        if (radio.checked) {
-          void this.chooseMode(load, row, mode as ChargerMode);
+        if (!radio.checked) {
+          return;
         }
+        row.pending = { mode, until: Date.now() + kPendingMs + kSettleMs };
+        row.hint.textContent = tOr(`ov.mode.hint.${mode}`, "");
+        window.clearTimeout(row.settle);
+        row.settle = window.setTimeout(() => void this.chooseMode(load, row, mode as ChargerMode), kSettleMs);
       });
     }
     form.addEventListener("submit", async (event) => {

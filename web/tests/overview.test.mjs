@@ -148,6 +148,23 @@ for (const width of [390, 1280]) {
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(artifacts, `overview-${width}.png`), fullPage: true });
 
+      if (width === 390) {
+        // Dutch, French and German: every text found, and still no sideways scrolling.
+        for (const [lang, label] of [["nl", "Laadmodus"], ["fr", "Mode de charge"], ["de", "Lademodus"]]) {
+          await page.selectOption("#language", lang);
+          await page.waitForFunction((l) => document.querySelector(".segmented legend")?.textContent === l, label);
+          await page.waitForTimeout(200); // a live snapshot renders the flow's texts
+          const missing = await page.evaluate(() => [...window.kirchhoffMissingTexts]);
+          assert.deepEqual(missing, [], `${lang}: missing texts`);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflow <= 1, `${lang}: the page is ${overflow}px wider than a phone screen`);
+          if (lang === "de") {
+            await page.screenshot({ path: join(artifacts, "overview-390-de.png"), fullPage: true });
+          }
+        }
+        await page.selectOption("#language", "en");
+      }
+
       // A viewer sees the states, and no control at all.
       await page.click("#logout");
       await page.waitForSelector("#login-form", { state: "visible" });
@@ -166,3 +183,64 @@ for (const width of [390, 1280]) {
     });
   });
 }
+
+// The tiles as the summary's contract describes them, with the daemon's
+// answer replaced (Playwright intercepts /api/v1/summary): figures in the
+// dashboard's units, "–" for a null, earnings when the net cost is negative,
+// and the month's peak against its limit. The expected texts are written
+// out here by hand.
+test("the tiles show the summary's figures, earnings and the capacity peak", async () => {
+  const period = (over) => ({
+    from: "2026-12-05T00:00:00+01:00",
+    to: "2026-12-06T00:00:00+01:00",
+    import_kwh: 3.456,
+    export_kwh: 0.25,
+    solar_kwh: 12.34,
+    consumption_kwh: 15.5,
+    battery_charge_kwh: 2,
+    battery_discharge_kwh: 1.5,
+    self_sufficiency_pct: 77.7,
+    self_consumption_pct: null,
+    import_cost: 1.2,
+    export_earnings: 3.45,
+    net_cost: -2.25,
+    capacity: { peak_kw: 4.5, peak_at: "2026-12-03T18:15:00Z", limit_kw: 5, billed_kw: 4.5, cost: 18 },
+    ...over,
+  });
+  await withDashboard({ width: 1280, height: 900 }, async (page, { password }) => {
+    await page.route("**/api/v1/summary", (route) =>
+      route.fulfill({
+        json: {
+          time_ms: 1764930000000,
+          currency: "EUR",
+          timezone: "Europe/Brussels",
+          today: period({}),
+          month: period({ import_kwh: 1234.5, net_cost: 42.5 }),
+        },
+      }),
+    );
+    await logIn(page, "owner", password);
+    await page.waitForFunction(() => document.getElementById("tiles").dataset.timeMs === "1764930000000");
+    const tile = (id) =>
+      page.$eval(`#tiles .tile[data-tile='${id}']`, (t) => [
+        t.querySelector(".tile-label").textContent,
+        t.querySelector(".tile-value").textContent,
+        t.querySelector(".tile-sub").textContent,
+      ]);
+    assert.deepEqual(await tile("import_today"), ["Imported today", "3.46 kWh", ""]);
+    assert.deepEqual(await tile("export_today"), ["Exported today", "250 Wh", ""]);
+    assert.deepEqual(await tile("solar_today"), ["Solar today", "12.3 kWh", ""]);
+    assert.deepEqual(await tile("self_sufficiency"), ["Self-sufficiency today", "78 %", "of the use from own energy"]);
+    assert.equal((await tile("self_consumption"))[1], "–");
+    // Net cost -2.25 €: earnings of 2.25 €, with what import cost and export earned.
+    assert.deepEqual(await tile("cost_today"), ["Earnings today", "€2.25", "import €1.20 · export €3.45"]);
+    assert.deepEqual((await tile("cost_month")).slice(0, 2), ["Cost this month", "€42.50"]);
+    const peak = await tile("peak_month");
+    assert.deepEqual(peak.slice(0, 2), ["Peak this month", "4.50 kW"]);
+    assert.match(peak[2], /^limit 5.00 kW · /);
+    // 4.5 of 5 kW: the bar is 90 % full and marked as close to the limit.
+    const bar = await page.$eval("#tiles .tile[data-tile='peak_month'] .tile-meter > div", (d) => [d.style.width, d.className]);
+    assert.deepEqual(bar, ["90%", "high"]);
+    assert.equal(await page.isVisible("#tiles-note"), false);
+  });
+});
