@@ -211,7 +211,7 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
   const power = (v: number | null) => (v == null ? "–" : `${formatNumber(v, 2)} kW`);
   const price = (v: number | null) => (v == null ? "–" : `${money(v)}/kWh`);
   const series: uPlot.Series[] = [
-    { value: (_u, v) => (v == null ? "–" : when(v * 1000)) },
+    { label: t("ov.trend.time"), value: (_u, v) => (v == null ? "–" : when(v * 1000)) },
     { label: t("ov.plan.importPrice"), scale: "price", stroke: kColours.import, width: 2, paths: step, value: (_u, v) => price(v) },
     { label: t("ov.plan.exportPrice"), scale: "price", stroke: kColours.export, width: 1.5, paths: step, value: (_u, v) => price(v) },
     { label: t("ov.plan.pvMeasured"), scale: "kW", stroke: kColours.pv, width: 2, value: (_u, v) => power(v) },
@@ -464,13 +464,24 @@ async function refresh(): Promise<void> {
   retry = again ? window.setTimeout(tick, kRetryMs) : undefined;
 }
 
+let active = false; // the overview is on screen
+
 function tick(): void {
-  if (document.visibilityState === "visible" && !$("live-view").hidden) {
+  if (active && document.visibilityState === "visible" && !$("live-view").hidden) {
     void refresh();
   }
 }
 
+// The page left the screen: no more refreshes until it is shown again.
+export function stopPlan(): void {
+  active = false;
+  window.clearInterval(timer);
+  window.clearTimeout(retry);
+  retry = undefined;
+}
+
 export function setupPlan(): void {
+  active = true;
   if (timer === undefined) {
     document.addEventListener("visibilitychange", tick);
     const el = $("plan-chart");

@@ -70,7 +70,7 @@ export class Trend {
     const power = (_u: uPlot, v: number | null) => (v == null ? "–" : formatPower(v));
     const width = Math.max(200, this.container.clientWidth || 300);
     const series: uPlot.Series[] = [
-      { value: (_u, v) => (v == null ? "–" : timeTick(v, 60)) },
+      { label: t("ov.trend.time"), value: (_u, v) => (v == null ? "–" : timeTick(v, 60)) },
       { label: t("ov.trend.grid"), stroke: kColours.grid, width: 2, value: power },
       { label: t("ov.trend.solar"), stroke: kColours.solar, width: 2, value: power },
       ...(this.withBattery ? [{ label: t("ov.trend.battery"), stroke: kColours.battery, width: 2, value: power }] : []),

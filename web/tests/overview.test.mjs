@@ -127,6 +127,59 @@ for (const width of [390, 1280]) {
         null,
         { timeout: 5000 },
       );
+      if (width === 1280) {
+        // The heat pump held in SG Ready 3 ("Boost"), then handed back.
+        await page.selectOption("#heatpump select", "3");
+        await page.click("#heatpump button[type=submit]");
+        await page.waitForFunction(() => document.querySelector("#heatpump .result")?.textContent === "Held at Boost.", null, {
+          timeout: 5000,
+        });
+        let hp = {};
+        for (let attempt = 0; attempt < 20 && !(hp.sg_ready === 3 && hp.manual); attempt++) {
+          hp = (await json(page, `${url}api/v1/live`)).body.heat_pumps[0];
+          if (!(hp.sg_ready === 3 && hp.manual)) {
+            await page.waitForTimeout(250);
+          }
+        }
+        assert.deepEqual([hp.sg_ready, hp.manual], [3, true]);
+        await page.waitForFunction(() => document.querySelector("#heatpump .sg-state")?.textContent === "Boost, held by hand", null, {
+          timeout: 5000,
+        });
+        await page.selectOption("#heatpump select", "auto");
+        await page.click("#heatpump button[type=submit]");
+        await page.waitForFunction(
+          () => document.querySelector("#heatpump .result")?.textContent === "Handed back to the energy manager.",
+          null,
+          { timeout: 5000 },
+        );
+        // The battery's reserve: set to 30 %, or the daemon's refusal beside the Set button.
+        await page.fill("#battery input[type=range]", "30");
+        await page.click("#battery button[type=submit]");
+        await page.waitForFunction(() => /^(Reserve set|Not changed)/.test(document.querySelector("#battery .result")?.textContent ?? ""), null, {
+          timeout: 5000,
+        });
+        const reserveResult = await page.textContent("#battery .result");
+        const probeReserve = await page.request.post(`${url}api/v1/battery/reserve`, {
+          headers: { "X-CSRF-Token": await page.evaluate(() => sessionStorage.getItem("kirchhoff.csrf")) },
+          data: { reserve_pct: 30 },
+        });
+        if (probeReserve.status() === 404) {
+          assert.match(reserveResult, /^Not changed: no such resource/);
+        } else {
+          assert.equal(reserveResult, "Reserve set to 30 %.");
+          let reserve;
+          for (let attempt = 0; attempt < 20 && reserve !== 30; attempt++) {
+            reserve = (await json(page, `${url}api/v1/live`)).body.batteries[0].reserve_pct;
+            if (reserve !== 30) {
+              await page.waitForTimeout(250);
+            }
+          }
+          assert.equal(reserve, 30);
+          await page.waitForFunction(() => document.querySelector("#battery .battery-reserve")?.textContent === "Reserve: 30 %", null, {
+            timeout: 5000,
+          });
+        }
+      }
       // Every control of the page can be touched: 44 px at least.
       const small = await page.$$eval(
         ".page[data-page='overview'] :is(button, select, input:not([type=radio]), .segments label)",

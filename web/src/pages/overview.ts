@@ -10,7 +10,7 @@ import { ChargersCard } from "../chargers";
 import { flows, FlowView } from "../flow";
 import { tOr, t } from "../i18n";
 import { BatteryCard, HeatPumpCard, IoCard } from "../overview_controls";
-import { relabelPlan, setupPlan } from "../plan";
+import { relabelPlan, setupPlan, stopPlan } from "../plan";
 import { Tiles } from "../tiles";
 import { Trend } from "../trend";
 import type { Page, PageContext } from "./page";
@@ -89,6 +89,7 @@ export const overviewPage: Page = {
   },
   hide() {
     view?.tiles.hide();
+    stopPlan();
   },
   snapshot(snapshot) {
     if (!view) {
