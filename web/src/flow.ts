@@ -202,9 +202,9 @@ export class FlowView {
         viewBox: "0 0 10 10",
         refX: 5,
         refY: 5,
-        markerWidth: 4,
-        markerHeight: 4,
-        markerUnits: "strokeWidth",
+        markerWidth: 12,
+        markerHeight: 12,
+        markerUnits: "userSpaceOnUse",
         orient: "auto",
       });
       marker.appendChild(el("path", { d: "M0,0 L10,5 L0,10 z", class: `arrowhead ${cls}` }));
