@@ -49,6 +49,7 @@ EXPECTED = {
     ("DELETE", "/api/v1/chargers/{load}/session"): "owner",
     ("POST", "/api/v1/heat-pump/sg-ready"): "owner",
     ("GET", "/api/v1/prices"): "viewer",
+    ("GET", "/api/v1/summary"): "viewer",
 }
 RANK = {"none": 0, "viewer": 1, "owner": 2, "installer": 3}
 CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}"),

@@ -8,6 +8,10 @@
    too. GET /api/v1/events?kind=relay shows each change: the owner's two
    switches and the restores, with the user and the reason. A saved
    installation that cannot run does not lose the choices.
+   The energy summary (GET /api/v1/summary) answers on both runs, its energy
+   balance holds, and the month's import after the restart is at least what
+   it was before (it is read from the history); the battery's state of
+   charge is a history series.
 2. The dashboard's files: the binary placed in <tmp>/bin without a
    <tmp>/share serves none, says so in its log (naming where it looked) and
    on /api/v1/health ("dashboard": "none"); with
@@ -98,6 +102,28 @@ def stays_off(daemon, token, garden_name, what):
     print("ok:", what)
 
 
+def summary(daemon, token):
+    """GET /api/v1/summary, checked: both periods present, the energy balance
+    consumption = import - export + solar + discharge - charge within
+    rounding (each figure to 1 Wh), percentages within 0..100."""
+    status, body = daemon.call("GET", "/api/v1/summary", token=token)
+    assert status == 200, (status, body)
+    answer = json.loads(body)
+    assert answer["currency"] == "EUR" and answer["timezone"], answer
+    for name in ("today", "month"):
+        p = answer[name]
+        assert p["solar_kwh"] is not None and p["solar_kwh"] >= 0, (name, p)
+        balance = (p["import_kwh"] - p["export_kwh"] + p["solar_kwh"] + p["battery_discharge_kwh"]
+                   - p["battery_charge_kwh"])
+        assert abs(p["consumption_kwh"] - balance) <= 0.003, (name, p, balance)
+        for pct in ("self_sufficiency_pct", "self_consumption_pct"):
+            assert p[pct] is None or 0 <= p[pct] <= 100, (name, pct, p)
+        assert abs(p["net_cost"] - (p["import_cost"] - p["export_earnings"])) <= 0.0002, (name, p)
+        assert p["capacity"]["limit_kw"] == 7.5, (name, p)  # examples/demo.yaml
+    assert answer["month"]["import_kwh"] >= answer["today"]["import_kwh"], answer
+    return answer
+
+
 def relay_memory(binary, source, work):
     data = os.path.join(work, "data")
     demo = open(os.path.join(source, "examples/demo.yaml")).read()
@@ -125,6 +151,9 @@ def relay_memory(binary, source, work):
         wait_for("the renamed installation applied",
                  lambda: first.log().count('msg="installation applied"') == 2)
         stays_off(first, owner, "Patio lights", "off after the garden lights were renamed")
+        viewer = first.login("viewer", passwords["viewer"])
+        before = summary(first, viewer)
+        print("summary before the restart:", json.dumps(before["month"]))
     finally:
         first.stop()
     saved = json.load(open(os.path.join(data, "relays.json")))
@@ -135,6 +164,12 @@ def relay_memory(binary, source, work):
     try:
         owner = second.login("owner", passwords["owner"])
         stays_off(second, owner, "Patio lights", "off after a restart")
+        after = summary(second, owner)
+        if after["month"]["from"] == before["month"]["from"]:
+            assert after["month"]["import_kwh"] >= before["month"]["import_kwh"], (before, after)
+        status, body = second.call("GET", "/api/v1/history/series", token=owner)
+        assert status == 200 and "battery/Battery/soc_pct" in body, (status, body[:500])
+        print("ok: the energy summary comes from the history; the battery's charge is a series")
         status, body = second.call("GET", "/api/v1/events?kind=relay&limit=100", token=owner)
         assert status == 200, (status, body)
         events = [(e["user"], e["message"]) for e in reversed(json.loads(body))]  # oldest first

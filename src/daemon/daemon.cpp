@@ -23,6 +23,7 @@
 #include "daemon/data_dir.hpp"
 #include "daemon/device_source.hpp"
 #include "daemon/diagnostics_window.hpp"
+#include "daemon/energy_summary.hpp"
 #include "daemon/history_guard.hpp"
 #include "daemon/history_writer.hpp"
 #include "daemon/installation_api.hpp"
@@ -341,6 +342,12 @@ int Daemon::run(const std::atomic<bool>& stop) {
                              200, common::json_text(price_feed.to_json(inst->control.tariff, now_s,
                                                                        local_utc_offset_s(now_s))));
                        }));
+  // Today's and this month's energy, cost and capacity peak, from the
+  // history (docs/energy-summary.md).
+  EnergySummary energy_summary(data_dir->file("history.db"), [&site_config, &price_feed] {
+    return EnergySummary::Inputs{site_config.installation(), price_feed.current()};
+  });
+  energy_summary.add_route(router, auth_api);
   std::unique_ptr<PriceFetcher> price_fetcher;
   std::string fetching_url;
   int fetching_refresh_min = 0;

@@ -58,6 +58,13 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
       series.phases.push_back(ph);
     }
     writer.loads_.push_back(std::move(series));
+    if (load.kind == model::LoadKind::kBattery) {
+      auto soc = make("battery/" + load.name + "/soc_pct", SeriesKind::kGauge, 0.1);
+      if (!soc) {
+        return soc.error();
+      }
+      writer.socs_.emplace_back(load.name, *soc);
+    }
   }
   const int phases = model::topology_info(inst.site.topology).has_neutral
                          ? model::topology_info(inst.site.topology).phase_count
@@ -181,6 +188,18 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   }
   if (auto s = put(frequency_, snap.frequency_hz); !s) {
     return s;
+  }
+  // A battery's state of charge, as the energy manager saw it this cycle
+  // (absent before its first cycle).
+  for (const auto& [load, id] : socs_) {
+    for (const auto& battery : snap.batteries) {
+      if (battery.load == load) {
+        if (auto s = put(id, battery.soc_pct); !s) {
+          return s;
+        }
+        break;
+      }
+    }
   }
   // Matched by module and number: status inputs and inputs a meter does not
   // report this second are not recorded.

@@ -9,6 +9,9 @@
 //   voltage/<L1..L3>/v_ln, site/frequency_hz           (0.01 V, 1 mHz)
 //   voltage/<L1..L3>/v_ll                              (0.01 V; sites with 2 or 3 phases)
 //   input/<module>/<n>/total                           (pulse totals, in their unit)
+//   battery/<load>/soc_pct                             (gauge, 0.1 %: a battery load's
+//                                                       state of charge, when the
+//                                                       snapshot has it)
 #pragma once
 
 #include <map>
@@ -70,6 +73,9 @@ class HistoryWriter {
     std::string name;
     int decimals = 3;
   };
+  // Per battery load: (its name, the soc_pct series), matched by name with
+  // the snapshot's batteries.
+  std::vector<std::pair<std::string, int>> socs_;
   std::map<int, UplinkSeries> uplink_series_;  // series id → its uplink name and decimals
   std::vector<Point> points_;
 };

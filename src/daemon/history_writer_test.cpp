@@ -138,5 +138,48 @@ TEST_F(HistoryWriterTest, UplinkNamesThePerPhasePointsWithTheirDecimals) {
   EXPECT_EQ(points.at("voltage/L2/v_ll"), (std::pair{399.87, 2}));
 }
 
+// A battery load's state of charge is a gauge at 0.1 %: 63.27 % is kept as
+// 63.3; a snapshot without the battery's state (before the energy manager's
+// first cycle) adds no point.
+TEST_F(HistoryWriterTest, BatteryStateOfChargeIsAGaugeSeries) {
+  auto inst = model::load_installation_text(
+      R"(site: {name: Flat, topology: 1P-230, frequency: 50, main_breaker_a: 25}
+gateway: genius
+bus:
+  - ct_hub: hub1
+    inputs:
+      1: {ct: split-100A}
+      2: {ct: split-50A}
+loads:
+  - {name: Grid, kind: grid, phases: [L1], inputs: [hub1/1]}
+  - {name: Home battery, kind: battery, phases: [L1], inputs: [hub1/2]}
+)",
+      "battery.yaml");
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  auto writer = HistoryWriter::create(*store_, *inst);
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  snapshot::SiteSnapshot snap;
+  snap.unix_ms = kT;
+  snap.voltages = {{model::Phase::kL1, 230.0, 0.0}};
+  snap.loads.resize(2);
+  snap.loads[0].name = "Grid";
+  snap.loads[1].name = "Home battery";
+  ASSERT_TRUE(writer->append(snap).ok());
+  ASSERT_TRUE(store_->flush().ok());
+  EXPECT_FALSE(exists("battery/Home battery/soc_pct"));
+  snap.unix_ms = kT + 1000;
+  snap.batteries = {{"Home battery", 63.27, -1500.0}};
+  ASSERT_TRUE(writer->append(snap).ok());
+  ASSERT_TRUE(store_->flush().ok());
+  EXPECT_NEAR(latest("battery/Home battery/soc_pct"), 63.3, 1e-9);
+  auto stats = store_->stats();
+  ASSERT_TRUE(stats.ok());
+  for (const auto& s : *stats) {
+    if (s.key == "battery/Home battery/soc_pct") {
+      EXPECT_EQ(s.kind, store::SeriesKind::kGauge);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kirchhoff::daemon
