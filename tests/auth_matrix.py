@@ -30,6 +30,10 @@ EXPECTED = {
     ("POST", "/api/v1/logout"): "viewer",  # needs a session to end
     ("POST", "/api/v1/setup"): "public",
     ("GET", "/api/v1/me"): "viewer",
+    ("POST", "/api/v1/me/password"): "viewer",  # one's own, any role
+    ("GET", "/api/v1/users"): "installer",
+    ("POST", "/api/v1/users"): "installer",
+    ("DELETE", "/api/v1/users/{name}"): "installer",
     ("GET", "/api/v1/live"): "viewer",
     ("GET", "/api/v1/stream"): "viewer",
     ("GET", "/api/v1/history"): "viewer",
@@ -47,6 +51,7 @@ EXPECTED = {
     ("POST", "/api/v1/chargers/{load}/mode"): "owner",
     ("POST", "/api/v1/chargers/{load}/session"): "owner",
     ("DELETE", "/api/v1/chargers/{load}/session"): "owner",
+    ("POST", "/api/v1/battery/reserve"): "owner",
     ("POST", "/api/v1/heat-pump/sg-ready"): "owner",
     ("GET", "/api/v1/prices"): "viewer",
     ("GET", "/api/v1/summary"): "viewer",
@@ -55,6 +60,8 @@ RANK = {"none": 0, "viewer": 1, "owner": 2, "installer": 3}
 CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}"),
                  ("POST", "/api/v1/chargers/{load}/mode"), ("POST", "/api/v1/heat-pump/sg-ready"),
                  ("POST", "/api/v1/chargers/{load}/session"), ("DELETE", "/api/v1/chargers/{load}/session")}
+CHANGES_STATE |= {("POST", "/api/v1/battery/reserve"), ("POST", "/api/v1/me/password"),
+                  ("POST", "/api/v1/users"), ("DELETE", "/api/v1/users/{name}")}
 
 
 def main():
@@ -75,6 +82,11 @@ def main():
         ("POST", "/api/v1/chargers/{load}/mode"): json.dumps({"mode": "pv"}),
         ("POST", "/api/v1/chargers/{load}/session"): json.dumps({"departure": "07:00", "need_kwh": 20}),
         ("POST", "/api/v1/heat-pump/sg-ready"): json.dumps({"state": 3}),
+        ("POST", "/api/v1/battery/reserve"): json.dumps({"reserve_pct": 30}),
+        # A new password too short: 400 for whoever may ask, before any hashing.
+        ("POST", "/api/v1/me/password"): json.dumps({"old_password": "wrong", "new_password": "short"}),
+        ("POST", "/api/v1/users"): json.dumps({"username": "matrix-user", "password": "matrix password",
+                                               "role": "viewer"}),
     }
     work = tempfile.mkdtemp()
     out_path, err_path = os.path.join(work, "terminal"), os.path.join(work, "log")
@@ -112,7 +124,7 @@ def main():
         failures, cells = [], 0
         for (method, path), rule in sorted(EXPECTED.items()):
             concrete = (path.replace("{module}", "out1").replace("{output}", "2")
-                        .replace("{load}", "EV%20charger"))
+                        .replace("{load}", "EV%20charger").replace("{name}", "nobody"))
             if path == "/api/v1/history":
                 concrete += "?series=load/Grid/p_w&from=0&to=1"
             for who in ["none", "viewer", "owner", "installer"]:

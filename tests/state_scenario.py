@@ -12,7 +12,15 @@
    balance holds, and the month's import after the restart is at least what
    it was before (it is read from the history); the battery's state of
    charge is a history series.
-2. The dashboard's files: the binary placed in <tmp>/bin without a
+2. Other choices (docs/daemon.md, "Other choices that last"): an owner sets
+   the battery's reserve, the charger's mode and an SG Ready hold through the
+   API; /live shows them with the new keys; the daemon restarts on the same
+   data directory and shows all three from its first snapshot, each restore
+   an event. A damaged choices.json is moved aside and the installation's
+   values apply. Accounts over the API: an installer adds an owner, who
+   changes their password (the old token ends); the last installer cannot
+   be removed; each change an event with its user.
+3. The dashboard's files: the binary placed in <tmp>/bin without a
    <tmp>/share serves none, says so in its log (naming where it looked) and
    on /api/v1/health ("dashboard": "none"); with
    <tmp>/share/kirchhoff/web/index.html it serves that file at /.
@@ -202,6 +210,126 @@ def relay_memory(binary, source, work):
     print("ok: a broken installation keeps the choices for later")
 
 
+def live(daemon, token):
+    status, body = daemon.call("GET", "/api/v1/live", token=token)
+    return json.loads(body) if status == 200 else {}
+
+
+def kept_choices(snap):
+    """(reserve, charger mode, SG Ready, manual) as /live shows them, or None."""
+    if not snap.get("batteries") or not snap.get("chargers") or not snap.get("heat_pumps"):
+        return None
+    return (snap["batteries"][0]["reserve_pct"], snap["chargers"][0]["mode"],
+            snap["heat_pumps"][0]["sg_ready"], snap["heat_pumps"][0]["manual"])
+
+
+def people_choices(binary, work):
+    data = os.path.join(work, "choices-data")
+    first = Daemon(binary, work, "choices-first", data)
+    try:
+        passwords = dict(re.findall(r"^  (installer|owner|viewer) / ([0-9a-f]+)$", first.terminal(), re.M))
+        owner = first.login("owner", passwords["owner"])
+        viewer = first.login("viewer", passwords["viewer"])
+        installer = first.login("installer", passwords["installer"])
+        # The demo's installation: reserve 20 %, chargers min+pv, SG Ready by the manager.
+        snap = wait_for("the demo's devices on /live", lambda: kept_choices(live(first, owner)) and live(first, owner))
+        assert snap["batteries"][0]["reserve_pct"] == 20 and snap["chargers"][0]["mode"] == "min+pv", snap
+        # The simulator's battery: 10 kWh (sim::BatteryParams).
+        assert snap["batteries"][0]["capacity_kwh"] == 10, snap["batteries"]
+        charger = snap["chargers"][0]
+        assert isinstance(charger["charging"], bool) and charger["session_energy_wh"] >= 0, charger
+        assert (charger["plugged_since_ms"] is None) == (not charger["plugged"]), charger
+        names = {1: "blocked", 2: "normal", 3: "recommended", 4: "forced"}
+        hp = snap["heat_pumps"][0]
+        assert hp["state_name"] == names[hp["sg_ready"]] and "p_w" in hp, hp
+
+        for body, want in (('{"reserve_pct": 101}', 400), ('{"reserve_pct": -1}', 400),
+                           ('{"reserve_pct": "40"}', 400), ('{"reserve": 40}', 400), ("[]", 400)):
+            status, answer = first.call("POST", "/api/v1/battery/reserve", body, owner)
+            assert status == want, (body, status, answer)
+        assert first.call("POST", "/api/v1/battery/reserve", '{"reserve_pct": 40}', viewer)[0] == 403
+        for path, body in (("/api/v1/battery/reserve", '{"reserve_pct": 42.5}'),
+                           ("/api/v1/chargers/EV%20charger/mode", '{"mode": "pv"}'),
+                           ("/api/v1/heat-pump/sg-ready", '{"state": 1}')):
+            status, answer = first.call("POST", path, body, owner)
+            assert status == 202, (path, status, answer)
+        wait_for("the choices in force", lambda: kept_choices(live(first, owner)) == (42.5, "pv", 1, True))
+        print("ok: reserve, charger mode and SG Ready hold set through the API")
+
+        # Accounts: an installer adds an owner; she changes her password.
+        status, answer = first.call("POST", "/api/v1/users", json.dumps(
+            {"username": "alice", "password": "alice password 1", "role": "owner"}), installer)
+        assert status == 201 and json.loads(answer) == {"user": "alice", "role": "owner"}, (status, answer)
+        assert first.call("POST", "/api/v1/users", json.dumps(
+            {"username": "alice", "password": "another password", "role": "viewer"}), installer)[0] == 409
+        assert first.call("POST", "/api/v1/users", json.dumps(
+            {"username": "bob", "password": "short", "role": "viewer"}), installer)[0] == 400
+        assert first.call("GET", "/api/v1/users", token=owner)[0] == 403
+        status, answer = first.call("GET", "/api/v1/users", token=installer)
+        assert status == 200 and "argon2" not in answer, answer
+        assert sorted(json.loads(answer), key=lambda u: u["user"]) == [
+            {"user": "alice", "role": "owner"}, {"user": "installer", "role": "installer"},
+            {"user": "owner", "role": "owner"}, {"user": "viewer", "role": "viewer"}], answer
+        alice = first.login("alice", "alice password 1")
+        status, answer = first.call("POST", "/api/v1/me/password", json.dumps(
+            {"old_password": "not hers at all", "new_password": "alice password 2"}), alice)
+        assert status == 403, (status, answer)
+        status, answer = first.call("POST", "/api/v1/me/password", json.dumps(
+            {"old_password": "alice password 1", "new_password": "alice password 2"}), alice)
+        assert status == 200, (status, answer)
+        fresh = json.loads(answer)["token"]
+        assert first.call("GET", "/api/v1/me", token=alice)[0] == 401, "the old session lives on"
+        assert first.call("GET", "/api/v1/me", token=fresh)[0] == 200
+        first.login("alice", "alice password 2")
+        status, answer = first.call("DELETE", "/api/v1/users/installer", token=installer)
+        assert status == 409, (status, answer)
+        assert first.call("DELETE", "/api/v1/users/alice", token=installer)[0] == 204
+        assert first.call("GET", "/api/v1/me", token=fresh)[0] == 401
+        events = lambda: [(e["user"], e["message"]) for e in reversed(json.loads(
+            first.call("GET", "/api/v1/events?kind=account&limit=10", token=owner)[1]))]
+        wait_for("the account events", lambda: len(events()) == 3)
+        assert events() == [("installer", "account 'alice' added as owner"),
+                            ("alice", "account 'alice' changed its password"),
+                            ("installer", "account 'alice' removed")], events()
+        print("ok: accounts added, changed and removed over the API, each an event with its user")
+    finally:
+        first.stop()
+    saved = json.load(open(os.path.join(data, "choices.json")))
+    assert {name: {k: v for k, v in c.items() if k != "time_ms"} for name, c in saved["loads"].items()} == {
+        "Battery": {"reserve_pct": 42.5, "user": "owner"},
+        "EV charger": {"ev_mode": "pv", "user": "owner"},
+        "Heat pump": {"sg_ready": 1, "user": "owner"}}, saved
+
+    second = Daemon(binary, work, "choices-second", data)
+    try:
+        owner = second.login("owner", passwords["owner"])
+        # The first snapshot with the devices already carries the choices.
+        snap = wait_for("the devices on /live", lambda: kept_choices(live(second, owner)) and live(second, owner))
+        assert kept_choices(snap) == (42.5, "pv", 1, True), kept_choices(snap)
+        status, body = second.call("GET", "/api/v1/events?kind=command&limit=20", token=owner)
+        restored = sorted(e["message"] for e in json.loads(body) if "restored" in e["message"])
+        assert restored == ["battery 'Battery' reserve 42.5 %: owner's choice restored at start",
+                            "charger 'EV charger' mode pv: owner's choice restored at start",
+                            "heat pump 'Heat pump' SG Ready 1: owner's choice restored at start"], restored
+        print("ok: the choices hold through a restart, each restore an event")
+    finally:
+        second.stop()
+
+    with open(os.path.join(data, "choices.json"), "w") as f:
+        f.write('{"version": 1, "loads": {"Battery": {"reserve_pct": 4')
+    third = Daemon(binary, work, "choices-third", data)
+    try:
+        owner = third.login("owner", passwords["owner"])
+        snap = wait_for("the devices on /live", lambda: kept_choices(live(third, owner)) and live(third, owner))
+        assert kept_choices(snap)[:2] == (20, "min+pv"), kept_choices(snap)
+        warning = next(line for line in third.log().splitlines() if "choices not restored" in line)
+        assert "level=warning" in warning and "moved aside" in warning, warning
+        assert os.path.exists(os.path.join(data, "choices.json.damaged"))
+    finally:
+        third.stop()
+    print("ok: a damaged choices file is moved aside; the installation's values apply")
+
+
 def dashboard(binary, work):
     # Beside the build's binary, so a hard link works (same file system); a
     # copy where it does not.
@@ -247,6 +375,7 @@ def main():
     work = tempfile.mkdtemp(prefix="kirchhoff-state-")
     try:
         relay_memory(binary, source, work)
+        people_choices(binary, work)
         dashboard(binary, work)
         return 0
     finally:

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "auth/password.hpp"
 #include "common/json_text.hpp"
 #include "common/utf8.hpp"
@@ -110,6 +112,30 @@ void AuthApi::add_routes(Router& router) {
              guarded(auth::Role::kViewer, false, [](const HttpRequest&, const auth::Session& s) {
                return json_response(200, {{"user", s.user}, {"role", auth::role_name(s.role)}});
              }));
+  router.add_async("POST", "/api/v1/me/password", [this](const HttpRequest& r, Responder respond) {
+    change_password(r, std::move(respond));
+  });
+  router.add("GET", "/api/v1/users", [this](const HttpRequest& r) { return list_users(r); });
+  router.add_async("POST", "/api/v1/users", [this](const HttpRequest& r, Responder respond) {
+    add_user(r, std::move(respond));
+  });
+  router.add("DELETE", "/api/v1/users/{name}",
+             [this](const HttpRequest& r) { return remove_user(r); });
+}
+
+std::vector<AuthApi::AccountEvent> AuthApi::take_events() {
+  std::vector<AccountEvent> taken;
+  std::lock_guard lock(events_mutex_);
+  taken.swap(events_);
+  return taken;
+}
+
+void AuthApi::add_event(const std::string& user, std::string message) {
+  std::lock_guard lock(events_mutex_);
+  if (events_.size() >= kMaxEvents) {
+    events_.erase(events_.begin());
+  }
+  events_.push_back({clock_(), user, std::move(message)});
 }
 
 void AuthApi::refresh_users() {
@@ -241,18 +267,22 @@ HttpResponse AuthApi::finish_login(const HttpRequest& request, const std::string
     return json_error(401, "wrong user name or password");
   }
   pair_throttle_.success(pair_key);
-  auto session = sessions_.create(*user);
-  if (!session) {
-    return json_error(500, session.error().message);
-  }
   log_.info("login", {{"user", user->name},
                       {"role", std::string(auth::role_name(user->role))},
                       {"remote", request.remote}});
-  HttpResponse r = json_response(200, {{"user", user->name},
-                                       {"role", auth::role_name(user->role)},
-                                       {"token", session->token},
-                                       {"csrf_token", session->csrf_token},
-                                       {"expires_in_s", auth::SessionManager::kIdleMs / 1000}});
+  return session_response(200, *user);
+}
+
+HttpResponse AuthApi::session_response(int status, const auth::User& user) {
+  auto session = sessions_.create(user);
+  if (!session) {
+    return json_error(500, session.error().message);
+  }
+  HttpResponse r = json_response(status, {{"user", user.name},
+                                          {"role", auth::role_name(user.role)},
+                                          {"token", session->token},
+                                          {"csrf_token", session->csrf_token},
+                                          {"expires_in_s", auth::SessionManager::kIdleMs / 1000}});
   r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=" + session->token +
                                            "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                                            std::to_string(auth::SessionManager::kMaxAgeMs / 1000));
@@ -308,6 +338,202 @@ HttpResponse AuthApi::setup(const HttpRequest& request) {
   setup_code_.reset();
   log_.info("first account created", {{"user", parsed.fields["username"]}, {"role", "installer"}});
   return json_response(201, {{"user", parsed.fields["username"]}, {"role", "installer"}});
+}
+
+HttpResponse AuthApi::list_users(const HttpRequest& request) {
+  auto check = require(request, auth::Role::kInstaller, false);
+  if (!check.session) {
+    return check.denied;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  std::lock_guard lock(users_mutex_);
+  for (const auth::User& user : users_.users()) {
+    list.push_back({{"user", user.name}, {"role", auth::role_name(user.role)}});
+  }
+  return json_response(200, list);
+}
+
+void AuthApi::add_user(const HttpRequest& request, Responder respond) {
+  auto check = require(request, auth::Role::kInstaller, true);
+  if (!check.session) {
+    return respond(check.denied);
+  }
+  auto parsed = parse_string_fields(request.body, {"username", "password", "role"});
+  if (parsed.error) {
+    return respond(*parsed.error);
+  }
+  // The rules of `kirchhoff user add`.
+  const std::string name = parsed.fields["username"];
+  if (auto status = auth::check_user_name(name); !status) {
+    return respond(json_error(400, status.error().message));
+  }
+  const auto role = auth::parse_role(parsed.fields["role"]);
+  if (!role) {
+    return respond(json_error(400, "the role must be viewer, owner or installer"));
+  }
+  if (auto status = auth::check_password_rules(parsed.fields["password"]); !status) {
+    return respond(json_error(400, status.error().message));
+  }
+  const auto exists = [name] { return json_error(409, "user '" + name + "' exists already"); };
+  {
+    std::lock_guard lock(users_mutex_);
+    if (users_.find(name) != nullptr) {
+      return respond(exists());
+    }
+  }
+  const bool queued = hashing_.try_submit([this, name, role = *role,
+                                           password = std::move(parsed.fields["password"]),
+                                           by = check.session->user, respond, exists] {
+    auto hash = auth::hash_password(password, hash_cost_);
+    if (!hash) {
+      return respond(json_error(500, hash.error().message));
+    }
+    std::optional<HttpResponse> refused;
+    {
+      std::lock_guard lock(users_mutex_);
+      // Another request may have taken the name while this one hashed.
+      if (users_.find(name) != nullptr) {
+        refused = exists();
+      } else if (auto added = users_.add({name, role, *hash, clock_()}); !added) {
+        refused = json_error(400, added.error().message);
+      } else if (auto saved = users_.save(); !saved) {
+        (void)users_.remove(name);
+        refused = json_error(500, saved.error().message);
+      }
+    }
+    if (refused) {
+      return respond(*refused);
+    }
+    const std::string role_text(auth::role_name(role));
+    add_event(by, "account '" + name + "' added as " + role_text);
+    log_.info("account added", {{"user", name}, {"role", role_text}, {"by", by}});
+    respond(json_response(201, {{"user", name}, {"role", role_text}}));
+  });
+  if (!queued) {
+    HttpResponse r = json_error(503, "too many password hashes at once; try again in a moment");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(r);
+  }
+}
+
+HttpResponse AuthApi::remove_user(const HttpRequest& request) {
+  auto check = require(request, auth::Role::kInstaller, true);
+  if (!check.session) {
+    return check.denied;
+  }
+  const std::string& name = request.path_params.at(0);
+  {
+    std::lock_guard lock(users_mutex_);
+    const auth::User* user = users_.find(name);
+    if (user == nullptr) {
+      return json_error(404, "no user '" + common::log_safe(name, kNameBytes) + "'");
+    }
+    const auto installers =
+        std::count_if(users_.users().begin(), users_.users().end(),
+                      [](const auth::User& u) { return u.role == auth::Role::kInstaller; });
+    // Without an installer nobody could change the installation or the
+    // accounts from the API any more.
+    if (user->role == auth::Role::kInstaller && installers == 1) {
+      return json_error(409, "'" + name + "' is the last installer; add another one first");
+    }
+    const auth::User removed = *user;
+    (void)users_.remove(name);
+    if (auto saved = users_.save(); !saved) {
+      (void)users_.add(removed);
+      return json_error(500, saved.error().message);
+    }
+  }
+  sessions_.revoke_user(name);
+  add_event(check.session->user, "account '" + name + "' removed");
+  log_.info("account removed", {{"user", name}, {"by", check.session->user}});
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+void AuthApi::change_password(const HttpRequest& request, Responder respond) {
+  auto check = require(request, auth::Role::kViewer, true);
+  if (!check.session) {
+    return respond(check.denied);
+  }
+  auto parsed = parse_string_fields(request.body, {"old_password", "new_password"});
+  if (parsed.error) {
+    return respond(*parsed.error);
+  }
+  if (auto status = auth::check_password_rules(parsed.fields["new_password"]); !status) {
+    return respond(json_error(400, status.error().message));
+  }
+  // Wrong old passwords count like failed logins of this account from this
+  // address, so a session left open is no way around the back-off.
+  const std::string pair_key = request.remote + "|" + check.session->user.substr(0, kNameBytes);
+  const std::int64_t wait_ms = std::max(pair_throttle_.retry_after_ms(pair_key),
+                                        address_throttle_.retry_after_ms(request.remote));
+  if (wait_ms > 0) {
+    HttpResponse r = json_error(429, "too many wrong passwords; try again later");
+    r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+    return respond(r);
+  }
+  const bool queued = hashing_.try_submit(
+      [this, request, session = *check.session, old_password = parsed.fields["old_password"],
+       new_password = parsed.fields["new_password"],
+       respond] { respond(finish_password_change(request, session, old_password, new_password)); });
+  if (!queued) {
+    HttpResponse r = json_error(503, "too many password checks at once; try again in a moment");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(r);
+  }
+}
+
+HttpResponse AuthApi::finish_password_change(const HttpRequest& request,
+                                             const auth::Session& session,
+                                             const std::string& old_password,
+                                             const std::string& new_password) {
+  std::optional<auth::User> user;
+  {
+    std::lock_guard lock(users_mutex_);
+    if (const auth::User* found = users_.find(session.user);
+        found != nullptr && found->id == session.user_id) {
+      user = *found;
+    }
+  }
+  if (!user) {
+    return json_error(401, "the account changed since this login; log in again");
+  }
+  const std::string pair_key = request.remote + "|" + session.user.substr(0, kNameBytes);
+  if (!auth::verify_password(old_password, user->password_hash)) {
+    pair_throttle_.failure(pair_key);
+    address_throttle_.failure(request.remote);
+    log_.warning(
+        "password change refused",
+        {{"user", user->name}, {"reason", "wrong old password"}, {"remote", request.remote}});
+    return json_error(403, "the old password is wrong");
+  }
+  pair_throttle_.success(pair_key);
+  auto hash = auth::hash_password(new_password, hash_cost_);
+  if (!hash) {
+    return json_error(500, hash.error().message);
+  }
+  {
+    std::lock_guard lock(users_mutex_);
+    const auth::User* current = users_.find(user->name);
+    // Changed meanwhile (another session, `kirchhoff user`): the old
+    // password checked above may not be the one in force.
+    if (current == nullptr || current->id != user->id ||
+        current->password_hash != user->password_hash) {
+      return json_error(409, "the account changed meanwhile; try again");
+    }
+    (void)users_.set_password_hash(user->name, *hash);
+    if (auto saved = users_.save(); !saved) {
+      (void)users_.set_password_hash(user->name, user->password_hash);
+      return json_error(500, saved.error().message);
+    }
+    user = *users_.find(user->name);
+  }
+  // Every session of the account ends (docs/api.md); this one gets a new one.
+  sessions_.revoke_user(user->name);
+  add_event(user->name, "account '" + user->name + "' changed its password");
+  log_.info("password changed", {{"user", user->name}, {"remote", request.remote}});
+  return session_response(200, *user);
 }
 
 }  // namespace kirchhoff::api

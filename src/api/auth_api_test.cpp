@@ -191,6 +191,170 @@ TEST_F(AuthApiTest, LogoutEndsTheSession) {
   EXPECT_EQ(call("GET", "/api/v1/me", "", {{"authorization", bearer}}).status, 401);
 }
 
+// Accounts over the API: an installer "ian" beside the owner "olga" and the
+// viewer "vic"; new hashes made cheap.
+class AccountsTest : public AuthApiTest {
+ protected:
+  void SetUp() override {
+    AuthApiTest::SetUp();
+    api_->set_hash_cost(kCheap);
+    auto store = auth::UserStore::open(path_);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(
+        store->add({"ian", auth::Role::kInstaller, *auth::hash_password("ian password", kCheap), 0})
+            .ok());
+    save_later(*store);
+  }
+
+  std::vector<std::pair<std::string, std::string>> as(const std::string& user,
+                                                      const std::string& password) {
+    return {{"authorization", "Bearer " + login(user, password)["token"].get<std::string>()}};
+  }
+
+  std::vector<std::pair<std::string, std::string>> events() {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& e : api_->take_events()) {
+      EXPECT_EQ(e.t_ms, now_);
+      out.emplace_back(e.user, e.message);
+    }
+    return out;
+  }
+};
+
+TEST_F(AccountsTest, TheListHasNamesAndRolesNeverHashes) {
+  const auto r = call("GET", "/api/v1/users", "", as("ian", "ian password"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body), json::parse(R"([{"user": "olga", "role": "owner"},
+                                                 {"user": "vic", "role": "viewer"},
+                                                 {"user": "ian", "role": "installer"}])"));
+  EXPECT_THAT(r.body, Not(HasSubstr("argon2")));
+  EXPECT_EQ(call("GET", "/api/v1/users", "", as("olga", "olga password")).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/users", "").status, 401);
+}
+
+TEST_F(AccountsTest, AnInstallerAddsAccountsWithTheRulesOfUserAdd) {
+  const auto ian = as("ian", "ian password");
+  const std::string alice = R"({"username":"alice","password":"alice password","role":"owner"})";
+  const auto added = call("POST", "/api/v1/users", alice, ian);
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(json::parse(added.body), json::parse(R"({"user": "alice", "role": "owner"})"));
+  EXPECT_EQ(login("alice", "alice password")["role"], "owner");
+  EXPECT_NE(auth::UserStore::open(path_)->find("alice"), nullptr);  // saved
+  EXPECT_EQ(call("POST", "/api/v1/users", alice, ian).status, 409);
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {R"({"username":"a b","password":"alice password","role":"owner"})", "letters, digits"},
+      {R"({"username":"bob","password":"too short","role":"owner"})", "at least 10 characters"},
+      {R"({"username":"bob","password":"bob password","role":"admin"})",
+       "the role must be viewer, owner or installer"},
+      {R"({"username":"bob","password":"bob password"})", "missing field 'role'"},
+      {R"({"username":"bob","password":"bob password","role":"owner","id":"x"})",
+       "unknown field 'id'"},
+  };
+  for (const auto& [body, why] : refused) {
+    const auto r = call("POST", "/api/v1/users", body, ian);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_THAT(r.body, HasSubstr(why)) << body;
+  }
+  // Below installer, or a cookie without the CSRF token: refused.
+  const std::string bob = R"({"username":"bob","password":"bob password","role":"viewer"})";
+  EXPECT_EQ(call("POST", "/api/v1/users", bob, as("olga", "olga password")).status, 403);
+  const auto session = login("ian", "ian password");
+  EXPECT_EQ(call("POST", "/api/v1/users", bob,
+                 {{"cookie", "kirchhoff_session=" + session["token"].get<std::string>()}})
+                .status,
+            403);
+  EXPECT_EQ(auth::UserStore::open(path_)->find("bob"), nullptr);
+  EXPECT_EQ(events(), (std::vector<std::pair<std::string, std::string>>{
+                          {"ian", "account 'alice' added as owner"}}));
+  EXPECT_THAT(sink_.str(), Not(HasSubstr("alice password")));
+}
+
+TEST_F(AccountsTest, RemovingEndsTheSessionsButNeverTheLastInstaller) {
+  const auto ian = as("ian", "ian password");
+  const auto vic = as("vic", "vic password!");
+  EXPECT_EQ(call("GET", "/api/v1/me", "", vic).status, 200);
+  const auto removed = call("DELETE", "/api/v1/users/vic", "", ian);
+  EXPECT_EQ(removed.status, 204);
+  EXPECT_EQ(removed.body, "");
+  EXPECT_EQ(call("GET", "/api/v1/me", "", vic).status, 401);
+  EXPECT_EQ(auth::UserStore::open(path_)->find("vic"), nullptr);
+  EXPECT_EQ(call("DELETE", "/api/v1/users/nobody", "", ian).status, 404);
+  const auto last = call("DELETE", "/api/v1/users/ian", "", ian);
+  EXPECT_EQ(last.status, 409);
+  EXPECT_THAT(last.body, HasSubstr("'ian' is the last installer"));
+  EXPECT_EQ(call("DELETE", "/api/v1/users/olga", "", as("olga", "olga password")).status, 403);
+  // With a second installer, the first may go (and his session with him).
+  ASSERT_EQ(call("POST", "/api/v1/users",
+                 R"({"username":"ina","password":"ina password","role":"installer"})", ian)
+                .status,
+            201);
+  EXPECT_EQ(call("DELETE", "/api/v1/users/ian", "", ian).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/me", "", ian).status, 401);
+  EXPECT_EQ(events(), (std::vector<std::pair<std::string, std::string>>{
+                          {"ian", "account 'vic' removed"},
+                          {"ian", "account 'ina' added as installer"},
+                          {"ian", "account 'ian' removed"}}));
+}
+
+TEST_F(AccountsTest, OwnPasswordChangedAfterTheOldOneIsChecked) {
+  const auto olga = as("olga", "olga password");
+  const auto other_device = as("olga", "olga password");
+  const std::string wrong = R"({"old_password":"not olga's","new_password":"new olga password"})";
+  const auto refused = call("POST", "/api/v1/me/password", wrong, olga);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, HasSubstr("the old password is wrong"));
+  const auto short_one = call("POST", "/api/v1/me/password",
+                              R"({"old_password":"olga password","new_password":"short"})", olga);
+  EXPECT_EQ(short_one.status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/me/password", R"({"old_password":"olga password"})", olga).status,
+            400);
+  const auto changed =
+      call("POST", "/api/v1/me/password",
+           R"({"old_password":"olga password","new_password":"new olga password"})", olga);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  const auto body = json::parse(changed.body);
+  EXPECT_EQ(body["user"], "olga");
+  ASSERT_EQ(changed.headers.size(), 1u);
+  EXPECT_EQ(changed.headers[0].first, "Set-Cookie");
+  // Every earlier session ends (docs/api.md); the answer's one lives.
+  EXPECT_EQ(call("GET", "/api/v1/me", "", olga).status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/me", "", other_device).status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/me", "",
+                 {{"authorization", "Bearer " + body["token"].get<std::string>()}})
+                .status,
+            200);
+  login("olga", "olga password", 401);
+  login("olga", "new olga password");
+  // A viewer changes their own password too.
+  EXPECT_EQ(call("POST", "/api/v1/me/password",
+                 R"({"old_password":"vic password!","new_password":"vic password 2"})",
+                 as("vic", "vic password!"))
+                .status,
+            200);
+  EXPECT_EQ(events(), (std::vector<std::pair<std::string, std::string>>{
+                          {"olga", "account 'olga' changed its password"},
+                          {"vic", "account 'vic' changed its password"}}));
+  EXPECT_THAT(sink_.str(), Not(HasSubstr("new olga password")));
+}
+
+TEST_F(AccountsTest, WrongOldPasswordsBackOffLikeFailedLogins) {
+  const auto vic = as("vic", "vic password!");
+  const std::string wrong = R"({"old_password":"guess","new_password":"vic password 2"})";
+  // Three free failures from 10.0.0.1, then a fourth: a wait of 1 s.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(call("POST", "/api/v1/me/password", wrong, vic).status, 403) << i;
+  }
+  const std::string right = R"({"old_password":"vic password!","new_password":"vic password 2"})";
+  const auto r = call("POST", "/api/v1/me/password", right, vic);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+  EXPECT_EQ(r.headers[0].second, "1");
+  // The same back-off as logins of that account from that address.
+  login("vic", "vic password!", 429);
+  now_ += 1000;
+  EXPECT_EQ(call("POST", "/api/v1/me/password", right, vic).status, 200);
+}
+
 class SetupTest : public AuthApiTest {
  protected:
   void SetUp() override {

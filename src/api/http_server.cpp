@@ -339,6 +339,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>>,
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
+    if (r.status == 204) {
+      // No content: no Content-Length (RFC 9110, 8.6) and nothing to type.
+      res->erase(http::field::content_length);
+      res->erase(http::field::content_type);
+    }
     http::async_write(
         stream_, *res,
         [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {

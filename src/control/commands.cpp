@@ -78,6 +78,20 @@ struct Checker {
     }
     return common::Status::success();
   }
+
+  common::Status operator()(const BatteryReserveCommand& reserve) const {
+    const bool has_battery =
+        std::any_of(installation.loads.begin(), installation.loads.end(),
+                    [](const model::Load& l) { return l.kind == model::LoadKind::kBattery; });
+    if (!has_battery) {
+      return common::make_error(common::ErrorKind::kNotFound, "the site has no battery");
+    }
+    if (!(reserve.reserve_pct >= 0.0 && reserve.reserve_pct <= 100.0)) {
+      return common::make_error(common::ErrorKind::kInvalidArgument,
+                                "a battery reserve is 0 to 100 %");
+    }
+    return common::Status::success();
+  }
 };
 
 struct Describer {
@@ -90,6 +104,9 @@ struct Describer {
   }
   std::string operator()(const SgReadyCommand& sg) const {
     return "heat pump SG Ready " + (sg.state ? std::to_string(*sg.state) : std::string("auto"));
+  }
+  std::string operator()(const BatteryReserveCommand& reserve) const {
+    return "battery reserve " + common::shortest_number(reserve.reserve_pct) + " %";
   }
   std::string operator()(const EvSessionCommand& ev) const {
     if (!ev.session) {

@@ -41,7 +41,14 @@ struct SgReadyCommand {
   std::optional<int> state;
 };
 
-using Command = std::variant<RelayCommand, EvModeCommand, SgReadyCommand, EvSessionCommand>;
+// The battery's reserve (%) a person chose, kept instead of the
+// installation's control.battery.reserve_pct.
+struct BatteryReserveCommand {
+  double reserve_pct = 0.0;
+};
+
+using Command = std::variant<RelayCommand, EvModeCommand, SgReadyCommand, EvSessionCommand,
+                             BatteryReserveCommand>;
 
 // A session's bounds: a departure at most 7 days ahead, a need above 0 and
 // at most 200 kWh.
@@ -72,7 +79,8 @@ std::optional<model::EvMode> parse_ev_mode(std::string_view text);
 
 // For events and logs: "out1/2 switched on", "charger 'Car' mode pv",
 // "heat pump SG Ready 3", "heat pump SG Ready auto", "charger 'Car' session
-// 20 kWh by 2026-03-02T06:00:00Z", "charger 'Car' session cleared".
+// 20 kWh by 2026-03-02T06:00:00Z", "charger 'Car' session cleared",
+// "battery reserve 30 %".
 std::string describe(const Command& command);
 
 }  // namespace kirchhoff::control

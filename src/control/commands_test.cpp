@@ -91,6 +91,24 @@ TEST(ControlCommands, SgReadyNeedsAHeatPumpAndAStateOneToFour) {
   EXPECT_EQ(refused.error().message, "the site has no heat pump");
 }
 
+TEST(ControlCommands, BatteryReserveNeedsABatteryAndZeroToHundred) {
+  auto with_battery = site();
+  with_battery.loads.push_back(load("Battery", model::LoadKind::kBattery));
+  for (double pct : {0.0, 37.5, 100.0}) {
+    EXPECT_TRUE(validate(BatteryReserveCommand{pct}, with_battery).ok()) << pct;
+  }
+  const auto above = validate(BatteryReserveCommand{100.5}, with_battery);
+  ASSERT_FALSE(above.ok());
+  EXPECT_EQ(above.error().kind, common::ErrorKind::kInvalidArgument);
+  EXPECT_EQ(above.error().message, "a battery reserve is 0 to 100 %");
+  EXPECT_FALSE(validate(BatteryReserveCommand{-1.0}, with_battery).ok());
+
+  const auto none = validate(BatteryReserveCommand{30.0}, site());
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().kind, common::ErrorKind::kNotFound);
+  EXPECT_EQ(none.error().message, "the site has no battery");
+}
+
 TEST(ControlCommands, ParseEvModeAcceptsTheModeNamesAndMinPv) {
   EXPECT_EQ(parse_ev_mode("off"), model::EvMode::kOff);
   EXPECT_EQ(parse_ev_mode("now"), model::EvMode::kNow);
@@ -110,6 +128,8 @@ TEST(ControlCommands, DescribeWordsTheCommandForEventsAndLogs) {
   EXPECT_EQ(describe(EvModeCommand{"Car", model::EvMode::kMinPv}), "charger 'Car' mode min+pv");
   EXPECT_EQ(describe(SgReadyCommand{3}), "heat pump SG Ready 3");
   EXPECT_EQ(describe(SgReadyCommand{std::nullopt}), "heat pump SG Ready auto");
+  EXPECT_EQ(describe(BatteryReserveCommand{30.0}), "battery reserve 30 %");
+  EXPECT_EQ(describe(BatteryReserveCommand{12.5}), "battery reserve 12.5 %");
 }
 
 }  // namespace

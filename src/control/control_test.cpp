@@ -103,6 +103,9 @@ ControlInput input_from(const json& st, std::int64_t now_ms, int repeat_index) {
     input.battery.present = true;
     input.battery.power_w = b.value("power_w", 0.0);
     input.battery.soc_pct = b.value("soc_pct", 50.0);
+    if (b.contains("reserve_pct")) {
+      input.battery.reserve_pct = b["reserve_pct"].get<double>();  // a person's
+    }
     input.battery.max_charge_w = b.value("max_w", 5000.0);
     input.battery.max_discharge_w = b.value("max_w", 5000.0);
     input.battery.phases = flags(b.value("on", json::array({1, 0, 0})));

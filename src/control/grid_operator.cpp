@@ -206,9 +206,10 @@ Request PeakShaving::decide(const ControlInput& input) {
   const double battery_can_w = b.present && b.soc_pct > b.soc_min_pct ? b.max_discharge_w : 0.0;
   // The battery backs the car only down to its reserve (on again 5 points
   // above), or the two take turns at the edge of what the battery can give.
-  if (!b.present || b.soc_pct <= config_.battery.reserve_pct) {
+  const double reserve_pct = b.reserve_pct.value_or(config_.battery.reserve_pct);
+  if (!b.present || b.soc_pct <= reserve_pct) {
     battery_backs_car_ = false;
-  } else if (b.soc_pct > config_.battery.reserve_pct + 5.0) {
+  } else if (b.soc_pct > reserve_pct + 5.0) {
     battery_backs_car_ = true;
   }
   std::string used;

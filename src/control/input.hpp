@@ -80,6 +80,9 @@ struct BatteryInput {
   double max_charge_w = 0.0;
   double max_discharge_w = 0.0;
   double capacity_wh = 0.0;  // 0: unknown (the planner then leaves the battery to the rules)
+  // A person's reserve (dashboard, API); empty: the installation's
+  // control.battery.reserve_pct.
+  std::optional<double> reserve_pct;
   std::array<bool, 3> phases{true, false, false};  // conductors of its inverter
 };
 

@@ -89,7 +89,8 @@ Request TimeOfUse::decide(const ControlInput& input) {
     const bool has_hold =
         std::any_of(tariff.windows.begin(), tariff.windows.end(),
                     [](const auto& w) { return w.action == model::WindowAction::kHold; });
-    if (has_hold && battery_free && b.soc_pct <= config_.battery.reserve_pct) {
+    if (has_hold && battery_free &&
+        b.soc_pct <= b.reserve_pct.value_or(config_.battery.reserve_pct)) {
       request.battery_w.max = 0.0;
       parts.push_back("battery reserve kept for the expensive hours");
     }

@@ -20,6 +20,7 @@
 #include "common/utf8.hpp"
 #include "control/site_input.hpp"
 #include "daemon/alarms.hpp"
+#include "daemon/choice_memory.hpp"
 #include "daemon/data_dir.hpp"
 #include "daemon/device_source.hpp"
 #include "daemon/diagnostics_window.hpp"
@@ -539,6 +540,32 @@ int Daemon::run(const std::atomic<bool>& stop) {
     record_relay_events(relay_memory.restore(source->devices(), manager, when));
   };
   restore_relays("at start");
+  // People's charger modes, SG Ready hold and battery reserve, kept in the
+  // data directory like relays (docs/daemon.md, "Other choices that last").
+  ChoiceMemory choice_memory(data_dir->file("choices.json"));
+  if (auto loaded = choice_memory.load(); !loaded) {
+    log_.warning("choices not restored", {{"reason", loaded.error().message}});
+  }
+  auto restore_choices = [&](const std::string& when) {
+    if (!installation_error.empty()) {
+      return;  // as for relays: nothing is dropped for an installation that cannot run
+    }
+    auto kept = choice_memory.keep_only(installation_);
+    if (!kept.saved) {
+      log_.warning("choices not saved", {{"reason", kept.saved.error().message}});
+    }
+    for (const auto& gone : kept.dropped) {
+      log_.warning("choice dropped", {{"what", gone.message}});
+    }
+    auto events = std::move(kept.dropped);
+    for (auto& e : choice_memory.restore(choices, manager, when)) {
+      events.push_back(std::move(e));
+    }
+    for (const auto& e : events) {
+      (void)(*history)->add_event({common::unix_ms_now(), "command", e.user, e.message});
+    }
+  };
+  restore_choices("at start");
   std::optional<int> sg_ready_now;  // the SG Ready state set this cycle
   control::SiteMeasurements measured;
   control::ControlInput input;
@@ -581,6 +608,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
     manager = control::make_default_manager(installation_);
     choices.keep_only(installation_);
     restore_relays("after the installation changed");
+    restore_choices("after the installation changed");
     planning.set_installation(installation_);
     if (mqtt_link) {
       mqtt_link->set_installation(installation_);
@@ -596,6 +624,11 @@ int Daemon::run(const std::atomic<bool>& stop) {
 
   // People's commands since the last cycle, each an event with its user.
   auto apply_people_commands = [&] {
+    // Accounts changed over the API (the HTTP thread cannot write the history).
+    for (const auto& e : auth_api.take_events()) {
+      (void)(*history)->add_event({e.t_ms, "account", e.user, e.message});
+      log_.info("account", {{"what", e.message}, {"user", e.user}});
+    }
     const devices::SiteDevices* site_devices = source->devices();
     for (auto& c : commands_.take()) {
       // Checked when it was asked for; checked again here, since a new
@@ -635,6 +668,13 @@ int Daemon::run(const std::atomic<bool>& stop) {
         manager.set_sg_ready_manual(sg->state);
       } else if (const auto* session = std::get_if<control::EvSessionCommand>(&c.command)) {
         choices.set_ev_session(session->load, session->session);
+      } else if (const auto* reserve = std::get_if<control::BatteryReserveCommand>(&c.command)) {
+        choices.set_battery_reserve(reserve->reserve_pct);
+      }
+      if (auto saved =
+              choice_memory.remember(c.command, installation_, c.user, common::unix_ms_now());
+          !saved) {
+        log_.warning("choice not saved", {{"reason", saved.error().message}});
       }
       const std::string what = control::describe(c.command);
       (void)(*history)->add_event({common::unix_ms_now(), "command", c.user, what});
@@ -669,6 +709,7 @@ int Daemon::run(const std::atomic<bool>& stop) {
       (void)(*history)->add_event({now_ms, "command", "", what});
       log_.info("session cleared", {{"load", gone.load}, {"why", gone.why}});
     }
+    choices.track_plugs(input, now_ms, cycle_s);
     choices.apply(input);
     source->declared_sessions(input);
     planning.on_cycle(input, installation_.control.tariff);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 
 #include "common/json_text.hpp"
@@ -95,7 +96,36 @@ std::vector<PersonChoices::ClearedSession> PersonChoices::update_sessions(
   return cleared;
 }
 
+std::optional<model::EvMode> PersonChoices::ev_mode(const std::string& load) const {
+  const auto chosen = ev_modes_.find(load);
+  if (chosen == ev_modes_.end()) {
+    return std::nullopt;
+  }
+  return chosen->second;
+}
+
+void PersonChoices::track_plugs(const control::ControlInput& input, std::int64_t now_ms,
+                                double cycle_s) {
+  for (const auto& ev : input.evs) {
+    if (!ev.present || !ev.responding) {
+      continue;
+    }
+    if (!ev.plugged) {
+      plugged_.erase(ev.name);
+      continue;
+    }
+    auto [it, first] = plugged_.try_emplace(ev.name, Plugged{now_ms, 0.0});
+    // The cycle that finds the car plugged in counts from there on.
+    if (!first && ev.power_w > 0.0) {
+      it->second.energy_wh += ev.power_w * cycle_s / 3600.0;
+    }
+  }
+}
+
 void PersonChoices::apply(control::ControlInput& input) const {
+  if (battery_reserve_ && input.battery.present) {
+    input.battery.reserve_pct = battery_reserve_;
+  }
   for (auto& ev : input.evs) {
     const auto chosen = ev_modes_.find(ev.name);
     if (chosen != ev_modes_.end()) {
@@ -123,6 +153,11 @@ void PersonChoices::describe(const model::Installation& installation,
       c.session = snapshot::ChargerValues::Session{ev.session->departure_unix_s,
                                                    ev.session->need_wh, ev.session->delivered_wh};
     }
+    c.charging = ev.plugged && ev.power_w > snapshot::ChargerValues::kChargingW;
+    if (const auto plugged = plugged_.find(ev.name); ev.plugged && plugged != plugged_.end()) {
+      c.session_energy_wh = plugged->second.energy_wh;
+      c.plugged_since_ms = plugged->second.since_ms;
+    }
     snap.chargers.push_back(std::move(c));
   }
   snap.heat_pumps.clear();
@@ -130,11 +165,17 @@ void PersonChoices::describe(const model::Installation& installation,
   for (const auto& load : installation.loads) {
     if (load.kind == model::LoadKind::kHeatpump && input.heat_pump.present &&
         snap.heat_pumps.empty()) {
-      snap.heat_pumps.push_back(
-          {load.name, sg_ready.value_or(input.heat_pump.sg_state), sg_manual});
+      snap.heat_pumps.push_back({load.name, sg_ready.value_or(input.heat_pump.sg_state), sg_manual,
+                                 input.heat_pump.power_w});
     }
     if (load.kind == model::LoadKind::kBattery && input.battery.present && snap.batteries.empty()) {
-      snap.batteries.push_back({load.name, input.battery.soc_pct, input.battery.power_w});
+      snapshot::BatteryValues b{load.name, input.battery.soc_pct, input.battery.power_w};
+      b.reserve_pct = input.battery.reserve_pct.value_or(
+          battery_reserve_.value_or(installation.control.battery.reserve_pct));
+      if (input.battery.capacity_wh > 0.0) {
+        b.capacity_kwh = input.battery.capacity_wh / 1000.0;
+      }
+      snap.batteries.push_back(std::move(b));
     }
   }
 }
@@ -146,6 +187,13 @@ void PersonChoices::keep_only(const model::Installation& installation) {
   };
   std::erase_if(ev_modes_, gone);
   std::erase_if(sessions_, gone);
+  std::erase_if(plugged_, gone);
+  const bool has_battery =
+      std::any_of(installation.loads.begin(), installation.loads.end(),
+                  [](const model::Load& l) { return l.kind == model::LoadKind::kBattery; });
+  if (!has_battery) {
+    battery_reserve_.reset();
+  }
 }
 
 void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& site,
@@ -252,6 +300,22 @@ void add_command_routes(api::Router& router, api::AuthApi& auth, SiteConfig& sit
             }
             return queue_checked(site, queue, command, session.user, {{"state", body["state"]}});
           }));
+  router.add("POST", "/api/v1/battery/reserve",
+             auth.guarded(auth::Role::kOwner, true,
+                          [&site, &queue](const api::HttpRequest& r, const auth::Session& session) {
+                            const auto body = json::parse(r.body, nullptr, false);
+                            // A number: true/false are not percentages.
+                            const bool shaped = body.is_object() && body.size() == 1 &&
+                                                body.contains("reserve_pct") &&
+                                                body["reserve_pct"].is_number();
+                            if (!shaped) {
+                              return api::json_error(
+                                  400, "the body must be {\"reserve_pct\": 0 to 100}");
+                            }
+                            const double pct = body["reserve_pct"].get<double>();
+                            return queue_checked(site, queue, control::BatteryReserveCommand{pct},
+                                                 session.user, {{"reserve_pct", pct}});
+                          }));
 }
 
 }  // namespace kirchhoff::daemon

@@ -26,6 +26,21 @@ nlohmann::json alarms_to_json(const std::vector<ActiveAlarm>& alarms) {
   return out;
 }
 
+std::string_view sg_ready_name(int state) {
+  switch (state) {
+    case 1:
+      return "blocked";
+    case 2:
+      return "normal";
+    case 3:
+      return "recommended";
+    case 4:
+      return "forced";
+    default:
+      return "unknown";
+  }
+}
+
 nlohmann::json to_json(const SiteSnapshot& s) {
   using nlohmann::json;
   json out;
@@ -101,17 +116,28 @@ nlohmann::json to_json(const SiteSnapshot& s) {
               ? json{{"departure", common::format_utc_time(c.session->departure_unix_s * 1000)},
                      {"need_kwh", c.session->need_wh / 1000.0},
                      {"delivered_kwh", std::round(c.session->delivered_wh) / 1000.0}}
-              : json(nullptr)}});
+              : json(nullptr)},
+         {"charging", c.charging},
+         {"session_energy_wh", round_to(c.session_energy_wh, 10)},
+         {"plugged_since_ms", c.plugged_since_ms ? json(*c.plugged_since_ms) : json(nullptr)}});
   }
   out["chargers"] = chargers;
   json heat_pumps = json::array();
   for (const auto& h : s.heat_pumps) {
-    heat_pumps.push_back({{"load", h.load}, {"sg_ready", h.sg_ready}, {"manual", h.manual}});
+    heat_pumps.push_back({{"load", h.load},
+                          {"sg_ready", h.sg_ready},
+                          {"manual", h.manual},
+                          {"p_w", round_to(h.p_w, 10)},
+                          {"state_name", sg_ready_name(h.sg_ready)}});
   }
   out["heat_pumps"] = heat_pumps;
   json batteries = json::array();
   for (const auto& b : s.batteries) {
-    batteries.push_back({{"load", b.load}, {"soc_pct", b.soc_pct}, {"power_w", b.power_w}});
+    batteries.push_back({{"load", b.load},
+                         {"soc_pct", b.soc_pct},
+                         {"power_w", b.power_w},
+                         {"reserve_pct", b.reserve_pct},
+                         {"capacity_kwh", b.capacity_kwh ? json(*b.capacity_kwh) : json(nullptr)}});
   }
   out["batteries"] = batteries;
   if (!s.devices.empty()) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/installation.hpp"
@@ -118,6 +119,17 @@ struct ChargerValues {
     double delivered_wh = 0.0;
   };
   std::optional<Session> session;
+  // Plugged in and drawing more than kChargingW.
+  bool charging = false;
+  // AC energy charged since the car was plugged in (0 when unplugged), and
+  // when the daemon saw it plugged in (its start, for a car plugged in
+  // before).
+  double session_energy_wh = 0.0;
+  std::optional<std::int64_t> plugged_since_ms = std::nullopt;
+
+  // Below this a plugged car is taken as not charging (a charger's own
+  // draw and a full car's trickle stay under it).
+  static constexpr double kChargingW = 100.0;
 };
 
 // The heat pump's SG Ready state (1 blocked, 2 normal, 3 recommended, 4
@@ -127,12 +139,19 @@ struct HeatPumpValues {
   std::string load;
   int sg_ready = 2;
   bool manual = false;
+  double p_w = 0.0;  // its power now
 };
+
+// "blocked", "normal", "recommended", "forced" for SG Ready 1-4; "unknown"
+// for anything else.
+std::string_view sg_ready_name(int state);
 
 struct BatteryValues {
   std::string load;
   double soc_pct = 0.0;
-  double power_w = 0.0;  // + discharge, as the battery reports it
+  double power_w = 0.0;      // + discharge, as the battery reports it
+  double reserve_pct = 0.0;  // the reserve in force: a person's or the installation's
+  std::optional<double> capacity_kwh = std::nullopt;  // usable; empty when not known
 };
 
 struct SiteSnapshot {
