@@ -95,7 +95,8 @@ export class ChargersCard {
       row.li.dataset.charging = String(c.charging ?? (c.plugged && c.power_w >= 5));
       row.state.textContent = stateText(c);
       const energy = c.session_energy_wh;
-      row.energy.hidden = energy == null;
+      // Nothing to say for a session that has not started (no car, nothing charged).
+      row.energy.hidden = energy == null || (!c.plugged && energy === 0);
       row.energy.textContent = energy == null ? "" : t("ov.charger.sessionEnergy", { energy: formatEnergyWh(energy) });
       if (row.pending && (row.pending.mode === c.mode || now > row.pending.until)) {
         row.pending = undefined;
