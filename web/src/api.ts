@@ -33,6 +33,8 @@ export interface Snapshot {
   outputs: { module: string; output: number; name: string; energised: boolean }[];
   control: { controller: string; reason: string; alarm?: boolean }[];
   chargers?: Charger[];
+  heat_pumps?: HeatPump[];
+  batteries?: Battery[];
   alarms?: Alarm[];
   devices?: DeviceValues[];
 }
@@ -49,7 +51,25 @@ export interface Charger {
   plugged: boolean;
   current_a: number;
   power_w: number;
+  charging?: boolean;
+  session_energy_wh?: number | null;
   session?: ChargeSession | null;
+}
+
+// A heat pump on SG Ready contacts: 1 blocked, 2 normal, 3 recommended, 4 forced;
+// `manual` while a person holds it in a state.
+export interface HeatPump {
+  load: string;
+  sg_ready: number;
+  manual: boolean;
+}
+
+// A battery the energy manager steers; power_w + discharge.
+export interface Battery {
+  load: string;
+  soc_pct: number;
+  power_w: number;
+  reserve_pct?: number | null;
 }
 
 // A real device (P1, SunSpec, Modbus) as the daemon's poller last saw it.
@@ -180,6 +200,47 @@ export const declareSession = (load: string, request: SessionRequest) =>
   call<{ status: string }>("POST", `/api/v1/chargers/${encodeURIComponent(load)}/session`, request);
 export const clearSession = (load: string) =>
   call<{ status: string }>("DELETE", `/api/v1/chargers/${encodeURIComponent(load)}/session`);
+
+export type ChargerMode = "off" | "now" | "min+pv" | "pv";
+export const setChargerMode = (load: string, mode: ChargerMode) =>
+  call<{ status: string }>("POST", `/api/v1/chargers/${encodeURIComponent(load)}/mode`, { mode });
+export const setBatteryReserve = (reserve_pct: number) =>
+  call<{ status: string }>("POST", "/api/v1/battery/reserve", { reserve_pct });
+export const setSgReady = (state: 1 | 2 | 3 | 4 | "auto") =>
+  call<{ status: string }>("POST", "/api/v1/heat-pump/sg-ready", { state });
+
+// GET /api/v1/summary (viewer): today's and this month's energy, shares and
+// money, computed by the daemon in the site's time zone. Any figure may be null.
+export interface SummaryPeriod {
+  from: string;
+  to: string;
+  import_kwh: number | null;
+  export_kwh: number | null;
+  solar_kwh: number | null;
+  consumption_kwh: number | null;
+  battery_charge_kwh: number | null;
+  battery_discharge_kwh: number | null;
+  self_sufficiency_pct: number | null;
+  self_consumption_pct: number | null;
+  import_cost: number | null;
+  export_earnings: number | null;
+  net_cost: number | null;
+  capacity: {
+    peak_kw: number | null;
+    peak_at: string | null;
+    limit_kw: number | null;
+    billed_kw: number | null;
+    cost: number | null;
+  } | null;
+}
+export interface Summary {
+  time_ms: number;
+  currency: string;
+  timezone: string;
+  today: SummaryPeriod;
+  month: SummaryPeriod;
+}
+export const summary = () => call<Summary>("GET", "/api/v1/summary");
 
 export const events = () =>
   call<{ t_ms: number; kind: string; user: string; message: string }[]>("GET", "/api/v1/events?limit=5");

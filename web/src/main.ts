@@ -14,6 +14,7 @@ import { energyPage } from "./pages/energy";
 import { devicesPage, showDevices } from "./pages/devices";
 import { installationPage } from "./pages/installation";
 import { settingsPage } from "./pages/settings";
+import { recordTrend } from "./trend";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -91,6 +92,7 @@ function renderFrame(): void {
 
 function offer(snapshot: Snapshot): void {
   latest = snapshot;
+  recordTrend(snapshot); // the overview's last minutes, whichever page is shown
   document.body.dataset.received = String(Number(document.body.dataset.received ?? 0) + 1);
   if (!frameRequested) {
     frameRequested = true;

@@ -8,6 +8,8 @@
 // updated in place.
 import uPlot from "uplot";
 import { ApiError, plan, type Plan } from "./api";
+import { formatNumber, formatPower } from "./format";
+import { language, locale, t } from "./i18n";
 
 const kRefreshMs = 60_000;
 const kRetryMs = 10_000; // while there is no plan yet, or it could not be loaded
@@ -35,7 +37,7 @@ export function hourLabel(tS: number): string {
   const d = new Date(tS * 1000);
   const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   if (d.getHours() === 0 && d.getMinutes() === 0) {
-    return `${hm}\n${d.toLocaleDateString(undefined, { weekday: "short", day: "numeric" })}`;
+    return `${hm}\n${d.toLocaleDateString(locale(), { weekday: "short", day: "numeric" })}`;
   }
   return hm;
 }
@@ -43,13 +45,13 @@ export function hourLabel(tS: number): string {
 // "Sat 07:00" in local time.
 function when(iso: string | number): string {
   const d = new Date(iso);
-  const day = d.toLocaleDateString(undefined, { weekday: "short" });
+  const day = d.toLocaleDateString(locale(), { weekday: "short" });
   return `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 function currencyFormat(currency: string): (v: number) => string {
   try {
-    const f = new Intl.NumberFormat(undefined, {
+    const f = new Intl.NumberFormat(locale(), {
       style: "currency",
       currency,
       minimumFractionDigits: 2,
@@ -61,7 +63,8 @@ function currencyFormat(currency: string): (v: number) => string {
   }
 }
 
-const kwh = (v: number | undefined) => `${(v ?? 0).toFixed(1)} kWh`;
+// Plans speak in kWh with one decimal, in the dashboard's language.
+const kwh = (v: number | undefined) => `${formatNumber(v ?? 0, 1)} kWh`;
 
 // The chart's columns: x (unix seconds) and one column per series, in the
 // order of `Layout.series`.
@@ -81,7 +84,7 @@ function layoutOf(p: Plan): Layout {
   const cars = p.cars.map((c) => c.load);
   const soc = p.slots.some((s) => s.soc_pct !== null);
   const currency = p.currency ?? "EUR";
-  return { key: `${cars.join("\u0000")}|${soc}|${currency}`, cars, soc, currency };
+  return { key: `${cars.join("\u0000")}|${soc}|${currency}|${language()}`, cars, soc, currency };
 }
 
 function build(p: Plan, layout: Layout): Built {
@@ -135,8 +138,8 @@ function build(p: Plan, layout: Layout): Built {
 function summarise(p: Plan, layout: Layout, measuredSlots: number): string {
   if (p.slots.length === 0) {
     return measuredSlots > 0
-      ? `No plan; the measured PV and load of the last ${Math.round(measuredSlots / 4)} hours.`
-      : "No plan yet.";
+      ? t("ov.plan.sum.measuredOnly", { hours: Math.round(measuredSlots / 4) })
+      : t("ov.plan.sum.none");
   }
   const slotH = (p.slot_s ?? 900) / 3600;
   const money = currencyFormat(layout.currency);
@@ -145,21 +148,28 @@ function summarise(p: Plan, layout: Layout, measuredSlots: number): string {
   const charged = p.slots.reduce((sum, s) => sum + Math.max(0, -s.battery_w) * slotH, 0) / 1000;
   const discharged = p.slots.reduce((sum, s) => sum + Math.max(0, s.battery_w) * slotH, 0) / 1000;
   const parts = [
-    `Plan from ${when(p.slots[0].start)} for ${Math.round(p.slots.length * slotH)} hours.`,
-    `Import price ${money(Math.min(...prices))} to ${money(Math.max(...prices))} per kWh, lowest from ${when(p.slots[cheapest].start)}.`,
-    `Forecast PV ${(p.slots.reduce((sum, s) => sum + s.pv_w * slotH, 0) / 1000).toFixed(1)} kWh, household load ${(p.slots.reduce((sum, s) => sum + s.load_w * slotH, 0) / 1000).toFixed(1)} kWh.`,
-    `Battery charges ${charged.toFixed(1)} kWh and discharges ${discharged.toFixed(1)} kWh.`,
+    t("ov.plan.sum.from", { time: when(p.slots[0].start), hours: Math.round(p.slots.length * slotH) }),
+    t("ov.plan.sum.price", {
+      min: money(Math.min(...prices)),
+      max: money(Math.max(...prices)),
+      time: when(p.slots[cheapest].start),
+    }),
+    t("ov.plan.sum.forecast", {
+      pv: kwh(p.slots.reduce((sum, s) => sum + s.pv_w * slotH, 0) / 1000),
+      load: kwh(p.slots.reduce((sum, s) => sum + s.load_w * slotH, 0) / 1000),
+    }),
+    t("ov.plan.sum.battery", { charged: kwh(charged), discharged: kwh(discharged) }),
   ];
   layout.cars.forEach((name, k) => {
     const e = p.slots.reduce((sum, s) => sum + (s.cars_w[k] ?? 0) * slotH, 0) / 1000;
-    parts.push(`${name} charges ${e.toFixed(1)} kWh.`);
+    parts.push(t("ov.plan.sum.car", { name, energy: kwh(e) }));
   });
   if (layout.soc) {
     const socs = p.slots.map((s) => s.soc_pct ?? 0);
-    parts.push(`State of charge between ${Math.min(...socs).toFixed(0)} and ${Math.max(...socs).toFixed(0)} %.`);
+    parts.push(t("ov.plan.sum.soc", { min: formatNumber(Math.min(...socs), 0), max: formatNumber(Math.max(...socs), 0) }));
   }
   if (measuredSlots > 0) {
-    parts.push(`Before it, the measured PV and load of the last ${Math.round(measuredSlots * slotH)} hours.`);
+    parts.push(t("ov.plan.sum.measured", { hours: Math.round(measuredSlots * slotH) }));
   }
   return parts.join(" ");
 }
@@ -198,18 +208,18 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
   const money = currencyFormat(layout.currency);
   const step = uPlot.paths.stepped?.({ align: 1 });
   const width = Math.max(200, el.clientWidth || 300);
-  const power = (v: number | null) => (v == null ? "–" : `${v.toFixed(2)} kW`);
+  const power = (v: number | null) => (v == null ? "–" : `${formatNumber(v, 2)} kW`);
   const price = (v: number | null) => (v == null ? "–" : `${money(v)}/kWh`);
   const series: uPlot.Series[] = [
-    { value: (_u, v) => (v == null ? "–" : when(v * 1000)) },
-    { label: "Import price", scale: "price", stroke: kColours.import, width: 2, paths: step, value: (_u, v) => price(v) },
-    { label: "Export price", scale: "price", stroke: kColours.export, width: 1.5, paths: step, value: (_u, v) => price(v) },
-    { label: "PV measured", scale: "kW", stroke: kColours.pv, width: 2, value: (_u, v) => power(v) },
-    { label: "PV forecast", scale: "kW", stroke: kColours.pv, width: 2, dash: kDash, value: (_u, v) => power(v) },
-    { label: "Load measured", scale: "kW", stroke: kColours.load, width: 2, value: (_u, v) => power(v) },
-    { label: "Load forecast", scale: "kW", stroke: kColours.load, width: 2, dash: kDash, value: (_u, v) => power(v) },
+    { label: t("ov.trend.time"), value: (_u, v) => (v == null ? "–" : when(v * 1000)) },
+    { label: t("ov.plan.importPrice"), scale: "price", stroke: kColours.import, width: 2, paths: step, value: (_u, v) => price(v) },
+    { label: t("ov.plan.exportPrice"), scale: "price", stroke: kColours.export, width: 1.5, paths: step, value: (_u, v) => price(v) },
+    { label: t("ov.plan.pvMeasured"), scale: "kW", stroke: kColours.pv, width: 2, value: (_u, v) => power(v) },
+    { label: t("ov.plan.pvForecast"), scale: "kW", stroke: kColours.pv, width: 2, dash: kDash, value: (_u, v) => power(v) },
+    { label: t("ov.plan.loadMeasured"), scale: "kW", stroke: kColours.load, width: 2, value: (_u, v) => power(v) },
+    { label: t("ov.plan.loadForecast"), scale: "kW", stroke: kColours.load, width: 2, dash: kDash, value: (_u, v) => power(v) },
     {
-      label: "Battery plan (+ discharge)",
+      label: t("ov.plan.battery"),
       scale: "kW",
       stroke: kColours.battery,
       fill: `${kColours.battery}22`,
@@ -219,7 +229,7 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
     },
     ...layout.cars.map(
       (name, k): uPlot.Series => ({
-        label: `${name} plan`,
+        label: t("ov.plan.carPlan", { name }),
         scale: "kW",
         stroke: kCarColours[k % kCarColours.length],
         width: 2,
@@ -250,7 +260,7 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       ticks: { stroke: kColours.grid, size: 4 },
       gap: 3,
       size: fit,
-      values: (_u, ticks) => ticks.map((t) => `${+t.toFixed(1)} kW`),
+      values: (_u, ticks) => ticks.map((v) => `${formatNumber(v, Number.isInteger(v) ? 0 : 1)} kW`),
     },
     {
       scale: "price",
@@ -265,12 +275,12 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
   ];
   if (layout.soc) {
     series.push({
-      label: "State of charge",
+      label: t("ov.plan.soc"),
       scale: "%",
       stroke: kColours.soc,
       width: 1.5,
       dash: [2, 3],
-      value: (_u, v) => (v == null ? "–" : `${v.toFixed(0)} %`),
+      value: (_u, v) => (v == null ? "–" : `${formatNumber(v, 0)} %`),
     });
     axes.push({
       scale: "%",
@@ -280,7 +290,7 @@ function options(el: HTMLElement, layout: Layout): uPlot.Options {
       ticks: { stroke: kColours.grid, size: 4 },
       gap: 3,
       size: fit,
-      values: (_u, ticks) => ticks.map((t) => `${t}%`),
+      values: (_u, ticks) => ticks.map((v) => `${formatNumber(v, 0)}%`),
     });
   }
   return {
@@ -307,7 +317,19 @@ let timer: number | undefined;
 let loading = false;
 let retry: number | undefined;
 
+let last: Plan | undefined;
+
+// The language changed: the chart's names and the texts follow.
+export function relabelPlan(): void {
+  if (last) {
+    render(last);
+  } else {
+    $("plan-status").textContent = t("ov.plan.loading");
+  }
+}
+
 function render(p: Plan): void {
+  last = p;
   const el = $("plan-chart");
   const layout = layoutOf(p);
   const built = build(p, layout);
@@ -336,31 +358,36 @@ function showStatus(p: Plan): void {
   const status = $("plan-status");
   status.dataset.status = p.status;
   if (p.status === "none") {
-    status.textContent = "No plan yet. The first plan is made within a quarter hour of start.";
+    status.textContent = t("ov.plan.none");
   } else if (p.status === "failed") {
-    status.textContent = `The planner failed: ${p.error ?? "no reason given"}. The energy manager's rules run the site.`;
+    status.textContent = t("ov.plan.failed", { error: p.error ?? t("ov.plan.noReason") });
   } else {
     const hours = Math.round((p.slots.length * (p.slot_s ?? 900)) / 3600);
-    const failed = p.error ? ` The last re-plan failed (${p.error}); this plan is still followed.` : "";
-    status.textContent = `The next ${hours} hours from ${when(p.start ?? p.slots[0]?.start ?? Date.now())}.${failed}`;
+    const failed = p.error ? ` ${t("ov.plan.lastFailed", { error: p.error })}` : "";
+    status.textContent = `${t("ov.plan.next", { hours, time: when(p.start ?? p.slots[0]?.start ?? Date.now()) })}${failed}`;
   }
 }
 
 function carText(c: Plan["cars"][number]): string {
   if (!c.planned) {
-    return `${c.load}: no ready-by time; the energy manager's rules charge it.`;
+    return t("ov.plan.car.unplanned", { load: c.load });
   }
-  const head = `${c.load}: ready by ${when(c.departure ?? "")}, needs ${kwh(c.need_kwh)}, ${kwh(c.delivered_kwh)} delivered`;
+  const head = t("ov.plan.car.head", {
+    load: c.load,
+    time: when(c.departure ?? ""),
+    need: kwh(c.need_kwh),
+    delivered: kwh(c.delivered_kwh),
+  });
   if ((c.unmet_kwh ?? 0) > 0) {
-    return `${head}; cannot be met: ${kwh(c.unmet_kwh)} short.`;
+    return t("ov.plan.car.unmet", { head, short: kwh(c.unmet_kwh) });
   }
   if ((c.need_kwh ?? 0) - (c.delivered_kwh ?? 0) <= 0) {
-    return `${head}; done.`;
+    return t("ov.plan.car.done", { head });
   }
   if (c.expected_finish) {
-    return `${head}; expected to finish ${when(c.expected_finish)}.`;
+    return t("ov.plan.car.finish", { head, time: when(c.expected_finish) });
   }
-  return `${head}; finishes after the plan's horizon.`;
+  return t("ov.plan.car.after", { head });
 }
 
 // One list item per car, kept (and only its text changed) across refreshes.
@@ -386,21 +413,25 @@ function showCars(p: Plan): void {
 function showFigures(p: Plan): void {
   const parts: string[] = [];
   if (p.made_at) {
-    parts.push(`Made at ${when(p.made_at)}`);
+    parts.push(t("ov.plan.madeAt", { time: when(p.made_at) }));
   }
   if (p.solve_ms !== undefined) {
-    parts.push(`solved in ${p.solve_ms.toFixed(1)} ms`);
+    parts.push(t("ov.plan.solved", { ms: formatNumber(p.solve_ms, 1) }));
   }
   parts.push(
-    `${p.replans} re-plan${p.replans === 1 ? "" : "s"} (median ${p.solve_ms_median.toFixed(1)} ms, worst ${p.solve_ms_worst.toFixed(1)} ms` +
-      `${p.failed_solves > 0 ? `, ${p.failed_solves} failed` : ""})`,
+    t(p.replans === 1 ? "ov.plan.replan" : "ov.plan.replans", {
+      n: p.replans,
+      median: formatNumber(p.solve_ms_median, 1),
+      worst: formatNumber(p.solve_ms_worst, 1),
+      failed: p.failed_solves > 0 ? t("ov.plan.failedSolves", { n: p.failed_solves }) : "",
+    }),
   );
   // The newest day is still running; the one before it is the last whole day.
   const days = p.forecast_error;
   const day = days.length >= 2 ? days[days.length - 2] : undefined;
   if (day) {
-    const date = new Date(day.day).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" });
-    parts.push(`forecast error on ${date}: PV ${day.pv_mae_w.toFixed(0)} W, load ${day.load_mae_w.toFixed(0)} W (mean absolute)`);
+    const date = new Date(day.day).toLocaleDateString(locale(), { weekday: "short", day: "numeric", month: "short" });
+    parts.push(t("ov.plan.forecastError", { date, pv: formatPower(day.pv_mae_w), load: formatPower(day.load_mae_w) }));
   }
   const text = `${parts.join(" · ")}.`;
   const figures = $("plan-figures");
@@ -423,7 +454,7 @@ async function refresh(): Promise<void> {
     if (e instanceof ApiError && e.status === 401) {
       again = false; // logged out: the next login starts over
     } else {
-      $("plan-status").textContent = "The plan could not be loaded; retrying…";
+      $("plan-status").textContent = t("ov.plan.loadFailed");
     }
   } finally {
     loading = false;
@@ -433,13 +464,24 @@ async function refresh(): Promise<void> {
   retry = again ? window.setTimeout(tick, kRetryMs) : undefined;
 }
 
+let active = false; // the overview is on screen
+
 function tick(): void {
-  if (document.visibilityState === "visible" && !$("live-view").hidden) {
+  if (active && document.visibilityState === "visible" && !$("live-view").hidden) {
     void refresh();
   }
 }
 
+// The page left the screen: no more refreshes until it is shown again.
+export function stopPlan(): void {
+  active = false;
+  window.clearInterval(timer);
+  window.clearTimeout(retry);
+  retry = undefined;
+}
+
 export function setupPlan(): void {
+  active = true;
   if (timer === undefined) {
     document.addEventListener("visibilitychange", tick);
     const el = $("plan-chart");
