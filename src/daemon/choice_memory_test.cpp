@@ -168,10 +168,9 @@ TEST_F(ChoiceMemoryTest, ADamagedFileIsMovedAsideAndNothingIsRestored) {
   EXPECT_TRUE(std::filesystem::exists(path() + ".damaged"));
   EXPECT_FALSE(std::filesystem::exists(path()));
   // The next choice writes a new file.
-  ASSERT_TRUE(memory
-                  .remember(control::BatteryReserveCommand{25.0}, installation(demo_yaml()),
-                            "olga", 1)
-                  .ok());
+  ASSERT_TRUE(
+      memory.remember(control::BatteryReserveCommand{25.0}, installation(demo_yaml()), "olga", 1)
+          .ok());
   ChoiceMemory again(path());
   ASSERT_TRUE(again.load().ok());
   EXPECT_EQ(again.choices().size(), 1u);
@@ -224,7 +223,8 @@ TEST_F(ChoiceMemoryTest, RestoreLaysTheChoicesOverTheManagersInput) {
   EXPECT_EQ(events[0].user, "");
   EXPECT_EQ(events[0].message, "charger 'EV charger' mode off: olga's choice restored at start");
   EXPECT_EQ(events[1].message, "heat pump 'Heat pump' SG Ready 1: olga's choice restored at start");
-  EXPECT_EQ(events[2].message, "battery 'Battery' reserve 45 %: a person's choice restored at start");
+  EXPECT_EQ(events[2].message,
+            "battery 'Battery' reserve 45 %: a person's choice restored at start");
   EXPECT_EQ(choices.ev_mode("EV charger"), model::EvMode::kOff);
   EXPECT_EQ(choices.battery_reserve(), 45.0);
   EXPECT_EQ(manager.sg_ready_manual(), 1);
