@@ -30,7 +30,7 @@ export function startDaemon(extra = [], prepare = undefined) {
       const password = /^ {2}owner \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
       const installerPassword = /^ {2}installer \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
       const viewerPassword = /^ {2}viewer \/ ([0-9a-f]+)$/m.exec(stdout)?.[1];
-      if (port && password && installerPassword) {
+      if (port && password && installerPassword && viewerPassword) {
         clearInterval(poll);
         clearTimeout(deadline);
         resolvePromise({ url: `http://127.0.0.1:${port}/`, password, installerPassword, viewerPassword });

@@ -140,7 +140,8 @@ test("every control on every page is reached with the Tab key, and Enter follows
         return [
           ...new Set(
             [...document.querySelectorAll(selector)]
-              .filter((el) => !el.disabled && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden")
+              // checkVisibility: not inside a closed <details>, not display:none or visibility:hidden.
+              .filter((el) => !el.disabled && el.checkVisibility({ visibilityProperty: true }) && el.getClientRects().length > 0)
               .map((el) => window.kbdName(el)),
           ),
         ];
