@@ -3,7 +3,9 @@
 // localStorage). Static markup names its text with data-i18n="key" (and
 // data-i18n-aria-label, -title, -placeholder); code calls t(key).
 import type { Lang } from "./strings/define";
-import { type Key, tables } from "./strings/index";
+import "./strings/index"; // the shared and Overview tables, in the first bundle
+import type { Key } from "./strings/index";
+import { merged, onTableAdded } from "./strings/registry";
 
 export type { Lang };
 export const kLanguages: { code: Lang; name: string }[] = [
@@ -14,20 +16,21 @@ export const kLanguages: { code: Lang; name: string }[] = [
 ];
 
 const kStorageKey = "kirchhoff.language";
-const merged: Record<Lang, Record<string, string>> = { en: {}, nl: {}, fr: {}, de: {} };
-for (const table of tables) {
-  for (const lang of Object.keys(merged) as Lang[]) {
-    Object.assign(merged[lang], table[lang]);
-  }
-}
+const kAttributes = ["aria-label", "title", "placeholder"] as const;
 
-// Keys asked for that no table has: a browser test reads this and fails on
+// Keys asked for that no table has: a browser test reads these and fails on
 // any (the compiler catches them in code; markup is only checked here).
+// Markup whose page has not loaded yet keeps its English text until it does.
 const missing = new Set<string>();
 (window as unknown as { kirchhoffMissingTexts: Set<string> }).kirchhoffMissingTexts = missing;
+(window as unknown as { kirchhoffUnresolvedTexts: () => string[] }).kirchhoffUnresolvedTexts = () =>
+  [...document.querySelectorAll<HTMLElement>("[data-i18n]")]
+    .map((el) => el.dataset.i18n ?? "")
+    .concat(kAttributes.flatMap((a) => [...document.querySelectorAll(`[data-i18n-${a}]`)].map((el) => el.getAttribute(`data-i18n-${a}`) ?? "")))
+    .filter((key) => merged.en[key] === undefined);
 
 function isLang(value: string | null): value is Lang {
-  return value !== null && value in merged;
+  return value !== null && kLanguages.some((l) => l.code === value);
 }
 
 // The first of the browser's languages we speak ("nl-BE" → "nl"), else English.
@@ -86,19 +89,32 @@ export function tOr(key: string, fallback: string): string {
   return merged[current][key] ?? merged.en[key] ?? fallback;
 }
 
-const kAttributes = ["aria-label", "title", "placeholder"] as const;
-
-// Fills every data-i18n element below root (the whole page by default).
+// Fills every data-i18n element below root (the whole page by default)
+// whose table has loaded.
 export function translateDom(root: ParentNode = document): void {
+  const text = (key: string) => merged[current][key] ?? merged.en[key];
   for (const el of root.querySelectorAll<HTMLElement>("[data-i18n]")) {
-    el.textContent = t(el.dataset.i18n as Key);
+    const value = text(el.dataset.i18n ?? "");
+    if (value !== undefined) {
+      el.textContent = value;
+    }
   }
   for (const attribute of kAttributes) {
     for (const el of root.querySelectorAll<HTMLElement>(`[data-i18n-${attribute}]`)) {
-      el.setAttribute(attribute, t(el.getAttribute(`data-i18n-${attribute}`) as Key));
+      const value = text(el.getAttribute(`data-i18n-${attribute}`) ?? "");
+      if (value !== undefined) {
+        el.setAttribute(attribute, value);
+      }
     }
   }
 }
+
+// A page's table arrived with its code: its markup takes the language.
+onTableAdded(() => {
+  if (document.readyState !== "loading") {
+    translateDom();
+  }
+});
 
 export function setLanguage(lang: Lang): void {
   current = lang;

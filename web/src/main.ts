@@ -9,23 +9,51 @@ import type { Key } from "./strings/index";
 import { formatTime } from "./format";
 import type { Page, PageContext } from "./pages/page";
 import { overviewPage } from "./pages/overview";
-import { historyPage, showEvents } from "./pages/history";
-import { energyPage } from "./pages/energy";
-import { devicesPage, showDevices } from "./pages/devices";
-import { installationPage } from "./pages/installation";
-import { settingsPage } from "./pages/settings";
 import { recordTrend } from "./trend";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const pages: Record<PageId, Page> = {
-  overview: overviewPage,
-  history: historyPage,
-  energy: energyPage,
-  devices: devicesPage,
-  installation: installationPage,
-  settings: settingsPage,
+// The Overview is in the first bundle; every other page (its code, charts
+// and texts) is fetched when it is first opened, so a phone on a slow link
+// downloads only what it shows.
+const devicesModule = () => import("./pages/devices");
+const historyModule = () => import("./pages/history");
+const loaders: Record<PageId, () => Promise<Page>> = {
+  overview: async () => overviewPage,
+  history: () => historyModule().then((m) => m.historyPage),
+  energy: () => import("./pages/energy").then((m) => m.energyPage),
+  devices: () => devicesModule().then((m) => m.devicesPage),
+  installation: () => import("./pages/installation").then((m) => m.installationPage),
+  settings: () => import("./pages/settings").then((m) => m.settingsPage),
 };
+const pages = new Map<PageId, Page>();
+let context: PageContext | undefined;
+let latestDevices: DeviceValues[] | undefined;
+
+// The page's module, loaded once and started for the session in force.
+async function pageFor(id: PageId): Promise<Page> {
+  let page = pages.get(id);
+  if (!page) {
+    page = await loaders[id]();
+    pages.set(id, page);
+    if (context) {
+      page.start?.(context);
+    }
+    if (id === "devices" && latestDevices) {
+      (await devicesModule()).showDevices(latestDevices);
+    }
+  }
+  return page;
+}
+
+// The devices' states, from the stream or while nothing is measured: kept
+// for the Devices page, drawn at once when it is loaded.
+function showDevices(list: DeviceValues[]): void {
+  latestDevices = list;
+  if (pages.has("devices")) {
+    void devicesModule().then((m) => m.showDevices(list));
+  }
+}
 
 let timer: number | undefined;
 let socket: WebSocket | undefined;
@@ -45,7 +73,7 @@ function show(view: "login" | "live"): void {
     socket?.close();
     socket = undefined;
     if (current) {
-      pages[current].hide?.();
+      pages.get(current)?.hide?.();
       current = undefined;
     }
     $<HTMLInputElement>("login-form").querySelector("input")?.focus();
@@ -86,7 +114,7 @@ function renderFrame(): void {
   }
   showAlarms(snapshot.alarms ?? []);
   $("status").textContent = t("status.live", { time: formatTime(snapshot.time_ms) });
-  pages[current].snapshot?.(snapshot);
+  pages.get(current)?.snapshot?.(snapshot);
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? 0) + 1);
 }
 
@@ -158,14 +186,14 @@ function connectStream(): void {
 
 // Shows the route's page and marks its link; the installer's page stays
 // hidden from other roles (the API refuses its calls anyway).
-function showPage(route: Route): void {
+async function showPage(route: Route): Promise<void> {
   let page = route.page;
   if (page === "installation" && role !== "installer") {
     page = "overview";
   }
   if (current !== page) {
     if (current) {
-      pages[current].hide?.();
+      pages.get(current)?.hide?.();
     }
     current = page;
   }
@@ -181,9 +209,13 @@ function showPage(route: Route): void {
   }
   document.body.dataset.page = page;
   document.title = `${t(`nav.${page}` as Key)} · Kirchhoff`;
-  pages[page].show?.(route);
+  const module = await pageFor(page);
+  if (current !== page) {
+    return; // another page was chosen while this one loaded
+  }
+  module.show?.(route);
   if (latest) {
-    pages[page].snapshot?.(latest);
+    module.snapshot?.(latest);
   }
 }
 
@@ -191,7 +223,7 @@ onRoute((route) => {
   if ($("live-view").hidden) {
     return; // the page opens after login
   }
-  showPage(route);
+  void showPage(route);
   // Keyboard and screen-reader users land on the new page's content.
   $("content").focus({ preventScroll: true });
 });
@@ -210,13 +242,13 @@ function setupLanguageSwitch(): void {
   select.value = language();
   select.addEventListener("change", () => {
     setLanguage(select.value as Lang);
-    for (const page of Object.values(pages)) {
+    for (const page of pages.values()) {
       page.language?.();
     }
     if (current) {
       document.title = `${t(`nav.${current}` as Key)} · Kirchhoff`;
       if (latest) {
-        pages[current].snapshot?.(latest);
+        pages.get(current)?.snapshot?.(latest);
       }
     }
   });
@@ -226,19 +258,26 @@ setupLanguageSwitch();
 
 function startLive(user: string, userRole: string): void {
   role = userRole;
-  const context: PageContext = {
+  context = {
     role,
     user,
     canSteer: role === "owner" || role === "installer",
-    eventsChanged: () => window.setTimeout(() => void showEvents(), 1500),
+    // The events list is on the History page: refreshed if it is loaded
+    // (it refreshes itself whenever it is opened).
+    eventsChanged: () =>
+      window.setTimeout(() => {
+        if (pages.has("history")) {
+          void historyModule().then((m) => m.showEvents());
+        }
+      }, 1500),
   };
   document.querySelector<HTMLElement>("#nav a[data-nav='installation']")!.hidden = role !== "installer";
   $("who").textContent = `${user} (${role})`;
   show("live");
-  for (const page of Object.values(pages)) {
+  for (const page of pages.values()) {
     page.start?.(context);
   }
-  showPage(parseRoute());
+  void showPage(parseRoute());
   void refresh();
   poll();
   connectStream();

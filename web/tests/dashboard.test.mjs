@@ -176,11 +176,14 @@ test("an owner declares a charge session with the Ready by form", async () => {
       null,
       { timeout: 5000 },
     );
+    // The declaration is an event, listed on the History page.
+    await openPage(page, "history");
     await page.waitForFunction(
       () => document.getElementById("events")?.textContent?.includes("charger 'EV charger' session 20 kWh by"),
       null,
       { timeout: 5000 },
     );
+    await openPage(page, "overview");
     // 80 % of the default 60 kWh battery (control.ev.battery_kwh) is 48 kWh.
     await page.fill(`${form} input[name=amount]`, "80");
     await page.selectOption(`${form} select[name=unit]`, "pct");

@@ -128,11 +128,14 @@ for (const width of [390, 1280]) {
         events.some((e) => e.message.includes("charger 'EV charger' mode pv") && e.user === "owner"),
         JSON.stringify(events),
       );
+      // …and in the events list on the History page.
+      await openPage(page, "history");
       await page.waitForFunction(
         () => document.getElementById("events")?.textContent?.includes("charger 'EV charger' mode pv"),
         null,
         { timeout: 5000 },
       );
+      await openPage(page, "overview");
       if (width === 1280) {
         // The heat pump held in SG Ready 3 ("Boost"), then handed back.
         await page.selectOption("#heatpump select", "3");

@@ -7,6 +7,7 @@ import { formatDateTime, formatNumber } from "../format";
 import { t, tOr } from "../i18n";
 import { fillLiveTable } from "../live_table";
 import type { Key } from "../strings/index";
+import "../strings/devices";
 import type { Page } from "./page";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -4,6 +4,7 @@
 import type { Snapshot } from "../api";
 import { EnergyCard } from "../energy";
 import type { Route } from "../router";
+import "../strings/energy";
 import type { Page } from "./page";
 
 let card: EnergyCard | undefined;

@@ -5,6 +5,7 @@ import { formatDateTime } from "../format";
 import { HistoryCard } from "../history";
 import { t, tOr } from "../i18n";
 import type { Route } from "../router";
+import "../strings/history";
 import type { Page } from "./page";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -3,6 +3,7 @@
 import "../installation.css";
 import { diagnosticsLanguage, setupDiagnostics } from "../diagnostics";
 import { installationLanguage, installationSaved, setupInstallation } from "../installation";
+import "../strings/installation";
 import type { Page } from "./page";
 
 export const installationPage: Page = {

@@ -20,6 +20,7 @@ import {
 import { formatNumber } from "../format";
 import { kLanguages, language, locale, t, tOr } from "../i18n";
 import type { Key } from "../strings/index";
+import "../strings/settings";
 import type { Page } from "./page";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
