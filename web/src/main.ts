@@ -245,6 +245,9 @@ function setupLanguageSwitch(): void {
     for (const page of pages.values()) {
       page.language?.();
     }
+    if (latest) {
+      $("status").textContent = t("status.live", { time: formatTime(latest.time_ms) });
+    }
     if (current) {
       document.title = `${t(`nav.${current}` as Key)} · Kirchhoff`;
       if (latest) {
@@ -273,6 +276,9 @@ function startLive(user: string, userRole: string): void {
   };
   document.querySelector<HTMLElement>("#nav a[data-nav='installation']")!.hidden = role !== "installer";
   $("who").textContent = `${user} (${role})`;
+  // Set in code, not by data-i18n: a page's texts arriving later must not
+  // turn a live status back into "waiting".
+  $("status").textContent = latest ? t("status.live", { time: formatTime(latest.time_ms) }) : t("status.waiting");
   show("live");
   for (const page of pages.values()) {
     page.start?.(context);
