@@ -9,6 +9,7 @@
 #include "common/json_text.hpp"
 #include "common/text.hpp"
 #include "common/utf8.hpp"
+#include "daemon/choices_file.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -145,26 +146,7 @@ std::string choice_text(const LoadChoice& choice) {
 }
 
 common::Status ChoiceMemory::load() {
-  choices_.clear();
-  std::error_code ec;
-  if (!std::filesystem::exists(path_, ec)) {
-    return common::Status::success();
-  }
-  const auto text = common::read_file(path_);
-  auto parsed = text ? parse_load_choices(*text)
-                     : common::Result<std::vector<LoadChoice>>(common::make_error(
-                           common::ErrorKind::kIoError, path_ + ": cannot be read"));
-  if (parsed) {
-    choices_ = std::move(*parsed);
-    return common::Status::success();
-  }
-  // Kept for a person to look at; the next choice writes a new file.
-  const std::string aside = path_ + ".damaged";
-  std::filesystem::rename(path_, aside, ec);
-  return common::make_error(
-      parsed.error().kind,
-      path_ + ": " + parsed.error().message +
-          (ec ? "; it could not be moved aside: " + ec.message() : "; moved aside to " + aside));
+  return read_choices_file(path_, parse_load_choices, choices_);
 }
 
 common::Status ChoiceMemory::save() const {

@@ -8,6 +8,7 @@
 #include "common/file.hpp"
 #include "common/json_text.hpp"
 #include "common/text.hpp"
+#include "daemon/choices_file.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -106,26 +107,7 @@ std::optional<std::string> output_name(const model::Installation& installation,
 }
 
 common::Status RelayMemory::load() {
-  choices_.clear();
-  std::error_code ec;
-  if (!std::filesystem::exists(path_, ec)) {
-    return common::Status::success();
-  }
-  const auto text = common::read_file(path_);
-  auto parsed = text ? parse_relay_choices(*text)
-                     : common::Result<std::vector<RelayChoice>>(common::make_error(
-                           common::ErrorKind::kIoError, path_ + ": cannot be read"));
-  if (parsed) {
-    choices_ = std::move(*parsed);
-    return common::Status::success();
-  }
-  // Kept for a person to look at; the next switch writes a new file.
-  const std::string aside = path_ + ".damaged";
-  std::filesystem::rename(path_, aside, ec);
-  return common::make_error(
-      parsed.error().kind,
-      path_ + ": " + parsed.error().message +
-          (ec ? "; it could not be moved aside: " + ec.message() : "; moved aside to " + aside));
+  return read_choices_file(path_, parse_relay_choices, choices_);
 }
 
 common::Status RelayMemory::save() const {

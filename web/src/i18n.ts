@@ -56,6 +56,18 @@ function stored(): Lang | null {
 let current: Lang = stored() ?? browserLanguage();
 const listeners: (() => void)[] = [];
 
+// The options of a language switch (the header's and the Settings page's),
+// each name in its own language.
+export function languageOptions(): HTMLOptionElement[] {
+  return kLanguages.map(({ code, name }) => {
+    const option = document.createElement("option");
+    option.value = code;
+    option.textContent = name;
+    option.lang = code;
+    return option;
+  });
+}
+
 export function language(): Lang {
   return current;
 }

@@ -3,7 +3,7 @@
 // page on screen at most once per animation frame.
 import "./style.css";
 import { ApiError, type Alarm, devices, type DeviceValues, health, live, login, logout, me, type Snapshot } from "./api";
-import { kLanguages, language, setLanguage, t, tOr, translateDom, type Lang } from "./i18n";
+import { language, languageOptions, setLanguage, t, tOr, translateDom, type Lang } from "./i18n";
 import { onRoute, parseRoute, type PageId, type Route } from "./router";
 import type { Key } from "./strings/index";
 import { formatTime } from "./format";
@@ -230,15 +230,7 @@ onRoute((route) => {
 
 function setupLanguageSwitch(): void {
   const select = $<HTMLSelectElement>("language");
-  select.replaceChildren(
-    ...kLanguages.map(({ code, name }) => {
-      const option = document.createElement("option");
-      option.value = code;
-      option.textContent = name;
-      option.lang = code;
-      return option;
-    }),
-  );
+  select.replaceChildren(...languageOptions());
   select.value = language();
   select.addEventListener("change", () => {
     setLanguage(select.value as Lang);

@@ -40,18 +40,10 @@ Message status_message(const TopicConfig& config, bool online) {
 }
 
 std::string sg_ready_name(int state) {
-  switch (state) {
-    case 1:
-      return "blocked";
-    case 2:
-      return "normal";
-    case 3:
-      return "recommended";
-    case 4:
-      return "forced";
-    default:
-      return {};
-  }
+  // The snapshot's names; MQTT states have no "unknown" (an empty name is
+  // not published).
+  const std::string_view name = snapshot::sg_ready_name(state);
+  return name == "unknown" ? std::string() : std::string(name);
 }
 
 LivePublisher::LivePublisher(const model::Installation& installation, TopicConfig config)

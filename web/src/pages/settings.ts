@@ -18,7 +18,7 @@ import {
   type Account,
 } from "../api";
 import { formatNumber } from "../format";
-import { kLanguages, language, locale, t, tOr } from "../i18n";
+import { language, languageOptions, locale, t, tOr } from "../i18n";
 import type { Key } from "../strings/index";
 import "../strings/settings";
 import type { Page } from "./page";
@@ -103,15 +103,7 @@ function onOff(value: boolean | undefined, on: Key, off: Key): string {
 function renderDisplay(): void {
   const select = $<HTMLSelectElement>("settings-language");
   if (select.options.length === 0) {
-    select.replaceChildren(
-      ...kLanguages.map(({ code, name }) => {
-        const option = document.createElement("option");
-        option.value = code;
-        option.textContent = name;
-        option.lang = code;
-        return option;
-      }),
-    );
+    select.replaceChildren(...languageOptions());
   }
   select.value = language();
   $("settings-theme").textContent = t(darkScheme.matches ? "set.themeDark" : "set.themeLight");
