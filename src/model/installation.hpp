@@ -93,6 +93,14 @@ struct Load {
   // north (180 = south). Empty: not given.
   std::optional<double> tilt_deg;
   std::optional<double> azimuth_deg;
+  // Equipment (docs/installation-file.md): battery loads' usable energy and
+  // AC power, solar loads' peak DC power, EV loads' car battery and on-board
+  // charge power. Empty: not given (the simulator's defaults).
+  std::optional<double> capacity_kwh;
+  std::optional<double> power_kw;
+  std::optional<double> kwp;
+  std::optional<double> car_battery_kwh;
+  std::optional<double> car_charge_kw;
   SourcePos pos;
   SourcePos name_pos;
   SourcePos breaker_pos;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "devices/capabilities.hpp"
 #include "sim/random.hpp"
@@ -58,6 +59,15 @@ class SimEvCharger : public devices::EvCharger {
     bool feasible = true;
   };
   std::optional<Session> session() const;
+  // Replay: the sessions to come, in time order, instead of the random ones
+  // (arrival, departure and the energy the car wants into its battery, Wh).
+  // The charger then takes its cars from this list only.
+  struct PlannedSession {
+    std::int64_t arrival_unix_s = 0;
+    std::int64_t departure_unix_s = 0;
+    double wanted_wh = 0.0;
+  };
+  void set_planned_sessions(std::vector<PlannedSession> sessions);
   // Unmet energy of the sessions that were feasible, and how many were not.
   double unmet_feasible_wh() const { return unmet_feasible_wh_; }
   int infeasible_sessions() const { return infeasible_sessions_; }
@@ -93,6 +103,8 @@ class SimEvCharger : public devices::EvCharger {
   int sessions_ = 0;
   double session_ac_wh_ = 0.0;
   bool feasible_ = true;
+  std::optional<std::vector<PlannedSession>> planned_;
+  std::size_t next_planned_ = 0;
   double unmet_feasible_wh_ = 0.0;
   int infeasible_sessions_ = 0;
 };

@@ -10,8 +10,6 @@ namespace {
 
 using model::LoadKind;
 
-constexpr double kGridImpedanceOhm = 0.25;  // source impedance seen from the meter
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -195,36 +193,50 @@ void SiteSimulator::spread(std::size_t load_index, double power_w) {
   }
 }
 
-const SiteState& SiteSimulator::step() {
+const SiteState& SiteSimulator::step() { return advance(nullptr); }
+
+const SiteState& SiteSimulator::step_recorded(const RecordedSecond& recorded) {
+  return advance(&recorded);
+}
+
+const SiteState& SiteSimulator::advance(const RecordedSecond* recorded) {
   constexpr double kDt = 1.0;
   const auto& topo = model::topology_info(installation_.site.topology);
   SiteState& s = state_;
   s.unix_s += 1;
-  weather_.advance(s.unix_s);
-  const SunPosition sun =
-      sun_position(s.unix_s, installation_.site.latitude_deg.value_or(options_.latitude_deg),
-                   installation_.site.longitude_deg.value_or(options_.longitude_deg));
-  household_.step(s.unix_s, sun.elevation_rad < 0.0, kDt);
+  SunPosition sun;
+  if (recorded == nullptr) {
+    weather_.advance(s.unix_s);
+    sun = sun_position(s.unix_s, installation_.site.latitude_deg.value_or(options_.latitude_deg),
+                       installation_.site.longitude_deg.value_or(options_.longitude_deg));
+    household_.step(s.unix_s, sun.elevation_rad < 0.0, kDt);
 
-  // Grid: slow voltage variation (sd 1 %) and frequency drift (sd 20 mHz),
-  // both first-order autoregressive with a time constant of about 15 min.
-  constexpr double kPhi = 0.99889;
-  const double innovation = std::sqrt(1.0 - kPhi * kPhi);
-  voltage_drift_ = kPhi * voltage_drift_ + 0.01 * innovation * grid_rng_.normal();
-  frequency_drift_ = kPhi * frequency_drift_ + 0.02 * innovation * grid_rng_.normal();
+    // Grid: slow voltage variation (sd 1 %) and frequency drift (sd 20 mHz),
+    // both first-order autoregressive with a time constant of about 15 min.
+    constexpr double kPhi = 0.99889;
+    const double innovation = std::sqrt(1.0 - kPhi * kPhi);
+    voltage_drift_ = kPhi * voltage_drift_ + 0.01 * innovation * grid_rng_.normal();
+    frequency_drift_ = kPhi * frequency_drift_ + 0.02 * innovation * grid_rng_.normal();
+    s.outdoor_c = weather_.outdoor_c();
+  }
   s.frequency_hz = installation_.site.frequency_hz + frequency_drift_;
-  s.outdoor_c = weather_.outdoor_c();
 
   for (auto& flow : s.loads) {
     flow.p_w = {0.0, 0.0, 0.0};
   }
-  const double v_nominal = topo.v_ln_nominal * (1.0 + voltage_drift_);
+  const double v_nominal = recorded != nullptr && recorded->source_v > 0.0
+                               ? recorded->source_v
+                               : topo.v_ln_nominal * (1.0 + voltage_drift_);
   s.pv_w = 0.0;
   if (pv_) {
-    const double poa = plane_of_array_irradiance(sun, pv_->panel, weather_.clear_sky_index());
+    double available_w = recorded != nullptr ? recorded->pv_w : 0.0;
+    if (recorded == nullptr) {
+      const double poa = plane_of_array_irradiance(sun, pv_->panel, weather_.clear_sky_index());
+      available_w = pv_ac_power_w(*pv_, poa, s.outdoor_c);
+    }
     // An active power limit caps the inverter's output at a share of its
     // rated power (it does not scale what the sun gives below that).
-    s.pv_w = std::min(pv_ac_power_w(*pv_, poa, s.outdoor_c),
+    s.pv_w = std::min(available_w,
                       std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0 * pv_->inverter_max_w);
     inverter_.observe(s.pv_w, pv_->inverter_max_w, pv_->peak_w);
   }
@@ -233,10 +245,14 @@ const SiteState& SiteSimulator::step() {
     ev->step(s.unix_s, v_nominal, kDt);
     s.ev_w += ev->power_w();
   }
-  s.heat_pump_w = heat_pump_ ? heat_pump_->step(s.outdoor_c, kDt) : 0.0;
-  s.indoor_c = heat_pump_ ? heat_pump_->indoor_c() : 0.0;
+  if (recorded != nullptr) {
+    s.heat_pump_w = heat_pump_ ? recorded->heat_pump_w : 0.0;
+  } else {
+    s.heat_pump_w = heat_pump_ ? heat_pump_->step(s.outdoor_c, kDt) : 0.0;
+    s.indoor_c = heat_pump_ ? heat_pump_->indoor_c() : 0.0;
+  }
   s.boiler_w = 0.0;
-  if (boiler_) {
+  if (boiler_ && recorded == nullptr) {
     const bool powered = boiler_relay_ == nullptr || boiler_relay_->energised();
     s.boiler_w = boiler_->step(powered, household_.hot_water_l(), kDt);
   }
@@ -246,6 +262,12 @@ const SiteState& SiteSimulator::step() {
   bool boiler_on_a_load = false;
   for (std::size_t i : of_kind_[static_cast<int>(LoadKind::kConsumer)]) {
     double p = 0.0;
+    if (recorded != nullptr) {
+      p = i < recorded->load_count ? static_cast<double>(recorded->load_w[i]) : 0.0;
+      spread(i, p);
+      s.consumption_w += p;
+      continue;
+    }
     for (ApplianceGroup g : assignments_[i].groups) {
       p += household_.power_w(g);
     }
@@ -257,8 +279,12 @@ const SiteState& SiteSimulator::step() {
     s.consumption_w += p;
   }
   s.unmeasured_w = boiler_on_a_load ? 0.0 : s.boiler_w;
-  for (ApplianceGroup g : unmeasured_groups_) {
-    s.unmeasured_w += household_.power_w(g);
+  if (recorded != nullptr) {
+    s.unmeasured_w = recorded->unmeasured_w;
+  } else {
+    for (ApplianceGroup g : unmeasured_groups_) {
+      s.unmeasured_w += household_.power_w(g);
+    }
   }
   s.consumption_w += s.unmeasured_w;
   auto share_among = [&](LoadKind kind, double power_w) {
@@ -334,16 +360,18 @@ const SiteState& SiteSimulator::step() {
   for (std::size_t i = 0; i < relays_.size() && i < 32; ++i) {
     s.relays_energised |= relays_[i]->energised() ? (1u << i) : 0u;
   }
-  // Pulse meters count what the household used.
-  for (PulseMeter& meter : meters_) {
-    const std::string unit = lower(meter.unit);
-    if (unit == "m3") {
-      meter.value =
-          has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
-    } else if (unit == "l") {
-      meter.value = household_.water_l();
+  // Pulse meters count what the household used (a replay has no household).
+  if (recorded == nullptr) {
+    for (PulseMeter& meter : meters_) {
+      const std::string unit = lower(meter.unit);
+      if (unit == "m3") {
+        meter.value =
+            has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
+      } else if (unit == "l") {
+        meter.value = household_.water_l();
+      }
+      meter.pulses = static_cast<std::uint64_t>(std::floor(meter.value * meter.pulses_per_unit));
     }
-    meter.pulses = static_cast<std::uint64_t>(std::floor(meter.value * meter.pulses_per_unit));
   }
   return s;
 }

@@ -99,12 +99,36 @@ class SimInverter : public devices::Inverter {
   double panel_peak_w_ = 0.0;
 };
 
+// The grid's source impedance seen from the meter (Ohm): the voltage drops
+// by it times the current drawn.
+inline constexpr double kGridImpedanceOhm = 0.25;
+
+// Replay (docs/whatif.md): what a site's history says for one second.
+struct RecordedSecond {
+  // Power of each load by its index in the installation (W, + in the load's
+  // direction); only consumer loads are read. Loads from `load_count` on
+  // (added after the recording) draw nothing.
+  const float* load_w = nullptr;
+  std::size_t load_count = 0;
+  double unmeasured_w = 0.0;  // consumption no load measured
+  double pv_w = 0.0;          // what the panels gave (before any new limit)
+  double heat_pump_w = 0.0;
+  // The grid's source voltage line to neutral (V, before the site's own
+  // drop); 0: nominal.
+  double source_v = 0.0;
+};
+
 class SiteSimulator {
  public:
   SiteSimulator(const model::Installation& installation, const SiteOptions& options);
 
   // Advances by one second and returns the new state.
   const SiteState& step();
+  // Advances by one second of a recording: consumers, unmeasured use, PV and
+  // the heat pump as recorded; the battery, chargers and grid from the
+  // models. The grid voltage stays nominal; weather, household, boiler and
+  // pulse meters do not run.
+  const SiteState& step_recorded(const RecordedSecond& recorded);
   const SiteState& state() const { return state_; }
   const model::Installation& installation() const { return installation_; }
 
@@ -150,6 +174,7 @@ class SiteSimulator {
     bool boiler = false;
   };
   void spread(std::size_t load_index, double power_w);
+  const SiteState& advance(const RecordedSecond* recorded);
 
   model::Installation installation_;
   SiteOptions options_;
