@@ -108,6 +108,19 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+// Lets a long key ("battery.capacity_kwh") wrap after its dots and
+// underscores rather than anywhere, in a narrow table header.
+std::string breakable(const std::string& escaped) {
+  std::string out;
+  for (const char c : escaped) {
+    out += c;
+    if (c == '.' || c == '_') {
+      out += "<wbr>";
+    }
+  }
+  return out;
+}
+
 // Shortens a text from the result that would break the layout, at a UTF-8
 // character boundary.
 std::string shorten(std::string text) {
@@ -409,13 +422,14 @@ void render_table(const Page& page, std::string& html) {
   if (page.variants.empty()) {
     html += "<p>No variants: only the baseline was replayed (give <code>--vary</code>).</p>\n";
   }
+  html += "<p class=\"note\">Each row is one replay of the period; costs in " + currency +
+          ". The best variant is marked.</p>\n";
   html +=
       "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"variants-title\" "
-      "tabindex=\"0\">\n<table class=\"variants\">\n<caption>Each row is one replay of the "
-      "period; costs in " +
-      currency + ". The best variant is marked.</caption>\n<thead><tr><th scope=\"col\">Run</th>";
+      "tabindex=\"0\">\n<table class=\"variants\">\n<caption class=\"visually-hidden\">Baseline "
+      "and variants</caption>\n<thead><tr><th scope=\"col\">Run</th>";
   for (const std::string& key : page.keys) {
-    html += "<th scope=\"col\" class=\"key\">" + escape_html(shorten(key)) + "</th>";
+    html += "<th scope=\"col\" class=\"key\">" + breakable(escape_html(shorten(key))) + "</th>";
   }
   html +=
       "<th scope=\"col\" class=\"num\">Import kWh</th><th scope=\"col\" class=\"num\">Export "

@@ -73,6 +73,10 @@
       axis({ label: chart.key, values: function (u, splits) { return splits.map(function (v) { return String(+v.toFixed(3)); }); } }),
       axis({ label: "Savings per year (" + currency + ")", size: 64, values: function (u, splits) { return splits.map(function (v) { return v.toFixed(0); }); } }),
     ];
+    if (chart.x.length <= 12) {
+      // Ticks at the sizes that were replayed, while they fit.
+      options.axes[0].splits = function () { return chart.x; };
+    }
     return new uPlot(options, columns, el);
   }
 

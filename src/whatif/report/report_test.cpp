@@ -101,10 +101,11 @@ TEST(WhatifReport, ExampleHasEveryVariantWithItsSavingsAndNoExternalReference) {
   EXPECT_EQ(html.find("class=\"warning\""), std::string::npos);
 
   // The table: the set keys as columns, then the figures with investment and payback.
-  EXPECT_NE(html.find("<th scope=\"col\">Run</th><th scope=\"col\" class=\"key\">"
-                      "battery.capacity_kwh</th><th scope=\"col\" class=\"key\">strategy</th>"
-                      "<th scope=\"col\" class=\"num\">Import kWh</th>"),
-            std::string::npos);
+  EXPECT_NE(
+      html.find("<th scope=\"col\">Run</th><th scope=\"col\" class=\"key\">"
+                "battery.<wbr>capacity_<wbr>kwh</th><th scope=\"col\" class=\"key\">strategy</th>"
+                "<th scope=\"col\" class=\"num\">Import kWh</th>"),
+      std::string::npos);
   EXPECT_NE(html.find("Investment EUR</th><th scope=\"col\" class=\"num\">Payback years</th>"),
             std::string::npos);
   const std::vector<std::string> rows = body_rows(html);
