@@ -4,7 +4,8 @@
 // from file:// in headless Chromium with every network request refused. At
 // phone and desktop width, light and dark: no request but file: and data:,
 // no console error, every chart drawn, no page wider than a phone, no axe-core
-// violation. Screenshots go to build/artifacts/.
+// violation; printed, nothing wider than the paper. Screenshots go to
+// build/artifacts/.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -128,3 +129,27 @@ for (const [width, height, scheme] of [
     }
   });
 }
+
+// Printed on A4 (about 700 CSS px between the margins): the table and the
+// charts fit the column.
+test("the report printed: nothing wider than the paper", async () => {
+  const { context, page, problems } = await open({ width: 1280, height: 900 }, "light");
+  try {
+    await page.emulateMedia({ media: "print" });
+    await page.setViewportSize({ width: 700, height: 900 });
+    await page.waitForTimeout(200);
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      charts: [...document.querySelectorAll(".chart .uplot canvas")].map((c) => c.getBoundingClientRect().width),
+    }));
+    assert.ok(widths.page <= 701, `the printed page is ${widths.page}px wide`);
+    assert.equal(widths.charts.length, 3);
+    for (const w of widths.charts) {
+      assert.ok(w <= 700, `a printed chart ${w}px wide`);
+    }
+    await page.screenshot({ path: join(artifacts, "whatif-report-print.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -140,6 +140,12 @@
   // Paper is narrower than most screens: fit the charts to the printed column.
   window.addEventListener("beforeprint", resize);
   window.addEventListener("afterprint", resize);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    if (print.addEventListener) {
+      print.addEventListener("change", resize);
+    }
+  }
   // Colours come from the stylesheet, which follows the system's theme.
   if (window.matchMedia) {
     var scheme = window.matchMedia("(prefers-color-scheme: dark)");
