@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/utf8.hpp"
 #include "whatif/report/report_css.hpp"
 #include "whatif/report/report_js.hpp"
 #include "whatif/report/uplot_css.hpp"
@@ -75,9 +76,11 @@ std::optional<bool> bool_of(const json* value) {
 
 // ---- text ----
 
-// For element content and quoted attribute values. Control characters other
+// For element content and quoted attribute values. Ill-formed UTF-8 (a
+// result built in memory may hold any bytes) and control characters other
 // than tab and newline have no business on the page; they become U+FFFD.
-std::string escape_html(std::string_view text) {
+std::string escape_html(std::string_view raw) {
+  const std::string text = common::to_valid_utf8(raw);
   std::string out;
   out.reserve(text.size() + 16);
   for (const char c : text) {

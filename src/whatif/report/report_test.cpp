@@ -220,6 +220,22 @@ TEST(WhatifReport, EscapesEveryStringOfTheResult) {
   EXPECT_EQ(data["currency"], "</script><script>alert(2)</script>");
 }
 
+// A result built in memory may hold any bytes: the page stays valid UTF-8
+// without control characters.
+TEST(WhatifReport, IllFormedTextBecomesReplacementCharacters) {
+  json result = example();
+  result["variants"][0]["set"]["strategy"] = std::string(
+      "a\xff\x01"
+      "b");
+  result["currency"] = std::string("\xc3");
+  const std::string html = render_report(result);
+  EXPECT_NE(html.find("<td>a\uFFFD\uFFFDb</td>"), std::string::npos);
+  EXPECT_NE(html.find("Cost \uFFFD</th>"), std::string::npos);
+  EXPECT_EQ(html.find('\xff'), std::string::npos);
+  EXPECT_EQ(html.find('\x01'), std::string::npos);
+  EXPECT_TRUE(chart_data(html).is_object());
+}
+
 TEST(WhatifReport, WarnsWhenTheBaselineDoesNotReproduceTheRecording) {
   json result = example();
   result["baseline"]["reproduces_recorded"] = false;
