@@ -41,7 +41,8 @@ constexpr const char* kDash = "\u2014";
 
 // ---- defensive accessors: a wrong type reads as "absent" ----
 
-const json* member(const json* object, const char* key) {
+// A std::string, not a C string: keys of `set` may hold a NUL.
+const json* member(const json* object, const std::string& key) {
   if (object == nullptr || !object->is_object()) {
     return nullptr;
   }
@@ -320,7 +321,7 @@ std::string set_label(const Row& row, const std::vector<std::string>& keys,
     if (key == except) {
       continue;
     }
-    const json* value = member(row.set, key.c_str());
+    const json* value = member(row.set, key);
     if (value == nullptr) {
       continue;
     }
@@ -455,7 +456,7 @@ void render_table(const Page& page, std::string& html) {
     }
     html += "</th>";
     for (const std::string& key : page.keys) {
-      const json* value = member(row.set, key.c_str());
+      const json* value = member(row.set, key);
       html += "<td>" + (value ? escape_html(value_text(*value)) : std::string(kDash)) + "</td>";
     }
     number_cell(html, number_of(member(row.kpis, "import_kwh")), 1);
@@ -502,7 +503,7 @@ json savings_charts(const Page& page) {
     std::vector<double> xs;
     bool numeric = true;
     for (const Row& row : page.variants) {
-      const json* value = member(row.set, key.c_str());
+      const json* value = member(row.set, key);
       if (value == nullptr) {
         continue;
       }
@@ -521,7 +522,7 @@ json savings_charts(const Page& page) {
     std::map<std::string, std::size_t> group_index;
     json series = json::array();
     for (const Row& row : page.variants) {
-      const json* value = member(row.set, key.c_str());
+      const json* value = member(row.set, key);
       if (value == nullptr) {
         continue;
       }
