@@ -12,6 +12,7 @@
 #include "app/progress_bar.hpp"
 #include "common/json_text.hpp"
 #include "common/text.hpp"
+#include "whatif/report/report.hpp"
 #include "whatif/whatif.hpp"
 
 namespace kirchhoff::app {
@@ -146,6 +147,15 @@ int whatif_command(const CommandContext& ctx) {
   if (!result) {
     ctx.err << "kirchhoff whatif: " << result.error().message << "\n";
     return result.error().kind == common::ErrorKind::kIoError ? kExitUnreadable : kExitInvalid;
+  }
+  if (auto report = options->get("report")) {
+    std::ofstream file(*report, std::ios::binary | std::ios::trunc);
+    file << whatif::render_report(*result);
+    file.close();
+    if (!file) {
+      ctx.err << "kirchhoff whatif: --report " << *report << ": cannot be written\n";
+      return kExitUnreadable;
+    }
   }
   ctx.out << common::json_text(*result, 2) << "\n";
   return kExitOk;

@@ -475,8 +475,8 @@ common::Result<nlohmann::json> run(const Request& request, Progress* progress) {
         kpis["payback_years"] = nullptr;
       }
     }
-    // The best: the shortest payback when prices are given, else the most saved.
-    const double score = payback ? -*payback : (request.capex.empty() ? savings : -1e300);
+    // The best: the shortest payback of those that pay back, else the most saved.
+    const double score = payback ? 1e12 - *payback : savings;
     if (!best || score > best_score) {
       best = k;
       best_score = score;
