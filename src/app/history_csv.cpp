@@ -67,8 +67,29 @@ void UtcTimeFormatter::append(std::string& out, std::int64_t unix_ms) {
 }
 
 void append_number(std::string& out, double value) {
-  // to_chars with a precision is specified as printf's %.{precision}g.
   char text[40];
+  // Fast path: where %.10g prints without an exponent (1e-4 <= |v| < 1e10)
+  // and the shortest decimal that reads back as `value` has at most 10
+  // significant digits, %.10g prints exactly that decimal: rounding the
+  // exact binary value to 10 digits lands on it, as doubles are far denser
+  // than 10-digit decimals. The shortest form is the cheaper one to find.
+  const double magnitude = value < 0.0 ? -value : value;
+  if (value == 0.0 || (magnitude >= 1e-4 && magnitude < 1e10)) {
+    const auto result = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+    int digits = 0;
+    bool leading = true;
+    for (const char* c = text; c != result.ptr; ++c) {
+      if (*c >= '0' && *c <= '9') {
+        leading = leading && *c == '0';
+        digits += leading ? 0 : 1;
+      }
+    }
+    if (result.ec == std::errc() && digits <= 10) {
+      out.append(text, result.ptr);
+      return;
+    }
+  }
+  // to_chars with a precision is specified as printf's %.{precision}g.
   const auto result =
       std::to_chars(text, text + sizeof text, value, std::chars_format::general, 10);
   out.append(text, result.ptr);

@@ -33,6 +33,13 @@ TEST(HistoryCsv, NumbersAreWhatPrintfG10Writes) {
                             0.0001,
                             123456789.05,
                             9999999999.5,  // rounds up to 1e+10
+                            9999999999.0,
+                            1e6,  // the shortest form would be 1e+06; %g writes 1000000
+                            0.00012345,
+                            0.000099999,
+                            123456.7891,   // 10 digits
+                            123456.78912,  // 11 digits: rounded to 10
+                            0.30000000000000004,
                             std::numeric_limits<double>::max(),
                             std::numeric_limits<double>::denorm_min(),
                             std::numeric_limits<double>::infinity(),
@@ -47,11 +54,16 @@ TEST(HistoryCsv, NumbersAreWhatPrintfG10Writes) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> watts(-20000.0, 20000.0);
   std::uniform_int_distribution<int> decimals(0, 6);
-  for (int i = 0; i < 200000; ++i) {
-    // Measured values carry few decimals; raw bit patterns cover the rest.
+  std::uniform_int_distribution<int> exponent(-12, 10);
+  for (int i = 0; i < 300000; ++i) {
+    // Measured values carry few decimals, at any magnitude (around the
+    // fixed/exponent switch at 1e-4 and 1e10 too); raw bit patterns cover
+    // the rest.
     const double scale = std::pow(10.0, decimals(rng));
-    const double v =
-        i % 2 == 0 ? std::round(watts(rng) * scale) / scale : std::bit_cast<double>(rng());
+    const double rounded = std::round(watts(rng) * scale) / scale;
+    const double v = i % 3 == 0   ? rounded
+                     : i % 3 == 1 ? rounded * std::pow(10.0, exponent(rng))
+                                  : std::bit_cast<double>(rng());
     std::string text;
     append_number(text, v);
     ASSERT_EQ(text, printf_g10(v)) << i;
