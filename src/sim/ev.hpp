@@ -24,8 +24,8 @@ struct EvParams {
   int charger_phases = 3;       // 1 or 3
   double charger_max_a = 16.0;  // rated current per phase
   double car_max_a = 16.0;      // on-board charger limit per phase
-  double car_battery_wh = 0.0;  // the car's battery; 0: unknown, sessions not capped
   double charging_efficiency = 0.92;
+  double car_battery_wh = 0.0;  // the car's battery; 0: unknown, sessions not capped
 };
 
 class SimEvCharger : public devices::EvCharger {
