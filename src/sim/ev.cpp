@@ -63,6 +63,11 @@ void SimEvCharger::plan_next_session(std::int64_t after_unix_s) {
     arrival_s_ = arrival;
     departure_s_ = departure;
     wanted_wh_ = rng_.uniform(8000.0, 30000.0);
+    // A driver arrives with some charge left and rarely charges past 90 %:
+    // a session never wants more than 90 % of the car's battery.
+    if (params_.car_battery_wh > 0.0) {
+      wanted_wh_ = std::min(wanted_wh_, 0.9 * params_.car_battery_wh);
+    }
     return;
   }
   arrival_s_ = day_start;  // two weeks without a car: try again then

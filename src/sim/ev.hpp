@@ -3,10 +3,10 @@
 // Sessions: on weekdays a car arrives around 17:30 (sd 1 h, 85 % of days) and
 // leaves at 07:30 (sd 30 min) the next morning; on weekend days it comes home
 // around 13:00 (sd 2 h, 45 % of days) and stays 4-10 h. Each session wants
-// 8-30 kWh. The car accepts at most its on-board limit per phase; the charger
-// obeys its current limit (6-32 A, below 6 A it pauses: IEC 61851).
-// Without a setpoint the charger gives the car its full rated current at once,
-// as an unmanaged wallbox does.
+// 8-30 kWh, at most 90 % of the car's battery when its size is known. The car accepts at most its
+// on-board limit per phase; the charger obeys its current limit (6-32 A, below 6 A it pauses: IEC
+// 61851). Without a setpoint the charger gives the car its full rated current at once, as an
+// unmanaged wallbox does.
 //
 // On arrival the driver declares the session (departure and energy need), as
 // a person would in the dashboard: the planner charges by that deadline.
@@ -26,6 +26,7 @@ struct EvParams {
   double charger_max_a = 16.0;  // rated current per phase
   double car_max_a = 16.0;      // on-board charger limit per phase
   double charging_efficiency = 0.92;
+  double car_battery_wh = 0.0;  // the car's battery; 0: unknown, sessions not capped
 };
 
 class SimEvCharger : public devices::EvCharger {

@@ -182,7 +182,7 @@ common::Result<RunOutcome> run_one(const Request& request, const Recording* rec,
         }
         // What no load measured: the grid's balance of what the loads did.
         second.unmeasured_w = grid + pv + battery - measured_use;
-        second.pv_w = pv * variant.pv_scale;
+        second.pv_scale = variant.pv_scale;
         second.heat_pump_w = heat_pump;
         second.source_v = block.source_v.empty() ? 0.0 : block.source_v[i];
         const std::int64_t t0 = block.start_s + static_cast<std::int64_t>(i) * block.step_s;
