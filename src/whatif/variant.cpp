@@ -301,7 +301,11 @@ common::Result<Variant> make_variant(const Request& request,
         const double kwp = loads[i].kwp.value_or(
             recorded_kwp / static_cast<double>(of_kind(LoadKind::kSolar).size()));
         loads[i].kwp = kwp * v.pv_scale;
-        loads[i].breaker_a.reset();  // the inverter follows the panels
+        // The inverters grow with the panels (the breaker must not hold them).
+        if (loads[i].inverter_kw) {
+          loads[i].inverter_kw = *loads[i].inverter_kw * v.pv_scale;
+        }
+        loads[i].breaker_a.reset();
       }
       v.sizes[key] = *n;
     } else if (key == "ev.sessions" && *n > 0.0) {
