@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "usage: kirchhoff whatif --data DIR [--config FILE] [--from DATE] [--to DATE]\n"
     "                        [--vary KEY=V1,V2,...]... [--capex KEY=PRICE]... [--prices FILE]\n"
     "                        [--strategy none|managed] [--jobs N] [--report FILE.html]\n"
+    "                        [--resolution raw|1m]\n"
     "       kirchhoff whatif --config FILE [--days N] [--seed S] [--start DATE] [--vary ...]\n"
     "keys: battery.capacity_kwh, battery.power_kw, solar.kwp, ev.sessions, heatpump, tariff,\n"
     "      strategy, control.<setting> (docs/whatif.md)\n";
@@ -30,9 +31,9 @@ constexpr const char* kUsage =
 }  // namespace
 
 int whatif_command(const CommandContext& ctx) {
-  constexpr std::array<std::string_view, 13> kKnown = {
-      "data", "config", "from", "to",   "vary",  "capex",   "prices",
-      "jobs", "report", "days", "seed", "start", "strategy"};
+  constexpr std::array<std::string_view, 14> kKnown = {
+      "data", "config", "from", "to",   "vary",  "capex",    "prices",
+      "jobs", "report", "days", "seed", "start", "strategy", "resolution"};
   constexpr std::array<std::string_view, 2> kRepeatable = {"vary", "capex"};
   const auto options = Options::parse(ctx.args, kKnown, {}, kRepeatable);
   if (!options) {
@@ -110,6 +111,14 @@ int whatif_command(const CommandContext& ctx) {
   request.seed = static_cast<std::uint64_t>(*seed);
   request.jobs = static_cast<int>(*jobs);
   request.strategy = options->get("strategy").value_or("");
+  const std::string resolution = options->get("resolution").value_or("raw");
+  if (resolution != "raw" && resolution != "1m") {
+    ctx.err << "kirchhoff whatif: --resolution must be raw (seconds where the history keeps them) "
+               "or 1m (the 1-minute means throughout), not '"
+            << resolution << "'\n";
+    return kExitUnreadable;
+  }
+  request.minute_means_only = resolution == "1m";
   if (auto prices = options->get("prices")) {
     // A command-line path: relative to the working directory.
     request.prices_file = std::filesystem::absolute(*prices).string();

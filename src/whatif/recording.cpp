@@ -166,7 +166,7 @@ std::vector<sim::SimEvCharger::PlannedSession> find_sessions(
 common::Result<Recording> read_recording(const std::string& history_path,
                                          const model::Installation& installation,
                                          std::int64_t from_ms, std::int64_t to_ms,
-                                         Progress* progress) {
+                                         bool minute_means_only, Progress* progress) {
   store::StoreOptions options;
   options.read_only = true;
   auto opened = store::Store::open(history_path, options);
@@ -235,7 +235,7 @@ common::Result<Recording> read_recording(const std::string& history_path,
     block.seconds = end - day;
     block.load_w.resize(installation.loads.size());
     // Raw seconds when every load's raw points cover the block, else minutes.
-    bool raw = true;
+    bool raw = !minute_means_only;
     for (std::size_t l = 0; l < installation.loads.size() && raw; ++l) {
       auto points = store.read_raw(power_key(installation.loads[l]), day * 1000, end * 1000);
       if (!points) {

@@ -52,10 +52,11 @@ struct Recording {
 // Reads [from_ms, to_ms) of the history at `history_path` (0: its first or
 // last point) for `installation`'s loads. Errors name the file and the
 // reason (no history, nothing in the period, a load with no series).
+// `minute_means_only`: the 1-minute means even where raw seconds are kept.
 common::Result<Recording> read_recording(const std::string& history_path,
                                          const model::Installation& installation,
                                          std::int64_t from_ms, std::int64_t to_ms,
-                                         Progress* progress);
+                                         bool minute_means_only, Progress* progress);
 
 // The sessions a charger's power shows (docs/whatif.md): a session starts
 // when it draws more than 100 W and ends after the last such second; runs

@@ -51,6 +51,9 @@ struct Request {
   std::string prices_file;
   // The baseline's strategy: "none" or "managed"; empty: the one recorded.
   std::string strategy;
+  // Replay the 1-minute means even where raw seconds are kept (faster,
+  // coarser: what older periods get anyway).
+  bool minute_means_only = false;
   // Threads for the runs; 0: all cores.
   int jobs = 0;
 };
