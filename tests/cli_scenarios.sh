@@ -70,6 +70,41 @@ else
   fail=$((fail + 1))
 fi
 rm -rf "$hist"
+
+# whatif: a recorded June day replayed; the baseline gives back the recorded
+# grid within 0.5 %, a bigger battery imports less, the report has no link out.
+wi=$(mktemp -d)
+if "$bin" simulate --config examples/demo.yaml --days 1 --start 2026-06-02 --strategy managed \
+    --data "$wi/data" >/dev/null 2>&1 &&
+  "$bin" whatif --data "$wi/data" --config examples/demo.yaml --vary battery.capacity_kwh=5,20 \
+    --capex battery.capacity_kwh=450 --report "$wi/report.html" >"$wi/out.json" 2>/dev/null &&
+  ! grep -q 'src=' "$wi/report.html" &&
+  python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+b = d['baseline']
+assert b['reproduces_recorded'], b
+for k in ('import', 'export'):
+    rec = d['recorded'][k + '_kwh']
+    assert abs(b['kpis'][k + '_kwh'] - rec) <= 0.005 * max(rec, 1.0), (k, b['kpis'][k + '_kwh'], rec)
+small, big = d['variants']
+assert big['kpis']['import_kwh'] < small['kpis']['import_kwh'], (small['kpis'], big['kpis'])
+# 20 kWh against the demo's 10: 10 x 450 EUR.
+assert big['kpis']['investment'] == 4500.0, big['kpis']
+" "$wi/out.json"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: whatif on a recorded day"
+  cat "$wi/out.json"
+  fail=$((fail + 1))
+fi
+expect "whatif with an unknown key" 2 "$bin" whatif --data "$wi/data" --config examples/demo.yaml \
+  --vary battery.capacity=5
+grep -q "unknown key 'battery.capacity'.*did you mean" "$out" ||
+  { echo "FAIL: whatif unknown key: message"; cat "$out"; fail=$((fail + 1)); }
+expect "whatif on a data directory without an installation" 2 "$bin" whatif --data "$wi/data"
+expect "whatif without --data or --config" 2 "$bin" whatif --vary solar.kwp=4
+rm -rf "$wi"
 # simulate --prices: the same two days at the example's day-ahead prices
 # report the new keys and cost something else than at the flat tariff.
 flat=$(mktemp)
