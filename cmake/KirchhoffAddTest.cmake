@@ -5,7 +5,9 @@
 #   FUZZ  - a libFuzzer target (with KIRCHHOFF_FUZZ) or, in every other build,
 #           the same target linked with a replay main that runs its seed corpus
 #           (fuzz/corpus/<NAME>/), registered with ctest so regressions surface.
-#   BENCH - a benchmark program; compiled in every build, run by `make bench`.
+#   BENCH - a benchmark program; compiled in every build but the sanitized one
+#           (figures under ASan mean nothing, and CI's time goes elsewhere),
+#           run by `make bench`.
 function(kirchhoff_add_test NAME KIND)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   if(KIND STREQUAL "UNIT")
@@ -25,7 +27,11 @@ function(kirchhoff_add_test NAME KIND)
       add_test(NAME ${NAME} COMMAND ${NAME} ${PROJECT_SOURCE_DIR}/fuzz/corpus/${NAME})
     endif()
   elseif(KIND STREQUAL "BENCH")
-    add_executable(${NAME} ${ARG_SOURCES})
+    if(KIRCHHOFF_SANITIZE)
+      add_executable(${NAME} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+    else()
+      add_executable(${NAME} ${ARG_SOURCES})
+    endif()
     target_link_libraries(${NAME} PRIVATE ${ARG_LIBS} benchmark::benchmark)
   else()
     message(FATAL_ERROR "kirchhoff_add_test: unknown kind ${KIND}")
