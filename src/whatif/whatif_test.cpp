@@ -254,6 +254,30 @@ TEST_F(RecordedDemo, VariantsRunAndSaveAgainstTheBaseline) {
   EXPECT_NEAR(v[0]["kpis"]["savings_per_year"].get<double>(), saved * 365.0 / 2.0, 1.0);
 }
 
+TEST_F(RecordedDemo, AHeatPumpTurnsTheRecordedGasIntoElectricity) {
+  Request r = request();
+  r.vary = {{"heatpump", {"yes"}}};
+  auto out = run(r);
+  ASSERT_TRUE(out) << out.error().message;
+  const auto& k = (*out)["variants"][0]["kpis"];
+  // The gas saved is what the gas meter (in1/1, m3) counted over the days.
+  store::StoreOptions read_only;
+  read_only.read_only = true;
+  auto store = store::Store::open(*dir_ + "/history.db", read_only);
+  ASSERT_TRUE(store);
+  auto gas =
+      (*store)->counter_delta("input/in1/1/total", 1782864000000, 1782864000000 + 2 * 86'400'000);
+  ASSERT_TRUE(gas);
+  ASSERT_GT(*gas, 0.1);
+  EXPECT_NEAR(k["gas_saved_m3"].get<double>(), *gas, 0.002);
+  // Its heat (9.77 kWh/m3 x 90 %) at a COP of 2 to 4.5 costs 1.95 to 4.4
+  // kWh of electricity per m3: consumption grows within those bounds.
+  const double more = k["consumption_kwh"].get<double>() -
+                      (*out)["baseline"]["kpis"]["consumption_kwh"].get<double>();
+  EXPECT_GE(more, *gas * 9.77 * 0.9 / 4.5 - 0.01);
+  EXPECT_LE(more, *gas * 9.77 * 0.9 / 2.0 + 0.01);
+}
+
 TEST_F(RecordedDemo, AnEmptyPeriodIsAClearError) {
   Request r = request();
   r.from_ms = 1700000000000;  // 2023
