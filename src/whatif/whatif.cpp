@@ -262,6 +262,9 @@ common::Result<Vary> parse_vary(std::string_view text) {
   }
   Vary vary;
   vary.key = trim(text.substr(0, eq));
+  if (vary.key.empty()) {
+    return invalid("--vary " + std::string(text) + ": the key is empty");
+  }
   std::string_view rest = text.substr(eq + 1);
   while (true) {
     const auto comma = rest.find(',');
