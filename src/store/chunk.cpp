@@ -13,30 +13,35 @@ using common::zigzag;
 
 constexpr std::uint8_t kVersion = 1;
 
+// Bits are gathered in a 64-bit accumulator and leave it a byte at a time
+// (a bit at a time costs most of the store's ingest).
 class BitWriter {
  public:
   explicit BitWriter(std::string& out) : out_(out) {}
   void bits(std::uint64_t value, int count) {
-    for (int i = count - 1; i >= 0; --i) {
-      acc_ = static_cast<std::uint8_t>((acc_ << 1) | ((value >> i) & 1));
-      if (++used_ == 8) {
-        out_.push_back(static_cast<char>(acc_));
-        acc_ = 0;
-        used_ = 0;
-      }
+    if (count > 32) {
+      bits(value >> 32, count - 32);
+      bits(value & 0xFFFF'FFFFu, 32);
+      return;
+    }
+    acc_ = (acc_ << count) | (value & ((std::uint64_t{1} << count) - 1));
+    used_ += count;
+    while (used_ >= 8) {
+      used_ -= 8;
+      out_.push_back(static_cast<char>(static_cast<std::uint8_t>(acc_ >> used_)));
     }
   }
   void finish() {
     if (used_ > 0) {
-      out_.push_back(static_cast<char>(acc_ << (8 - used_)));
+      out_.push_back(static_cast<char>(static_cast<std::uint8_t>(acc_ << (8 - used_))));
       used_ = 0;
     }
   }
 
  private:
   std::string& out_;
-  std::uint8_t acc_ = 0;
-  int used_ = 0;
+  std::uint64_t acc_ = 0;
+  int used_ = 0;  // bits of acc_ not yet written, < 8 between calls
 };
 
 class BitReader {
@@ -47,10 +52,26 @@ class BitReader {
       return false;
     }
     out = 0;
-    for (int i = 0; i < count; ++i, ++pos_) {
+    int left = count;
+    while (left > 0) {
       const auto byte = static_cast<std::uint8_t>(data_[pos_ / 8]);
-      out = (out << 1) | ((byte >> (7 - pos_ % 8)) & 1);
+      const int avail = 8 - static_cast<int>(pos_ % 8);
+      const int take = avail < left ? avail : left;
+      const std::uint64_t piece =
+          (static_cast<std::uint64_t>(byte) >> (avail - take)) & ((std::uint64_t{1} << take) - 1);
+      out = (out << take) | piece;
+      pos_ += static_cast<std::size_t>(take);
+      left -= take;
     }
+    return true;
+  }
+  // One bit; false past the end.
+  bool bit(std::uint64_t& out) {
+    if (pos_ >= data_.size() * 8) {
+      return false;
+    }
+    out = (static_cast<std::uint8_t>(data_[pos_ / 8]) >> (7 - pos_ % 8)) & 1u;
+    ++pos_;
     return true;
   }
 
@@ -67,14 +88,11 @@ void put_bucketed(BitWriter& w, std::int64_t v) {
   }
   const std::uint64_t z = zigzag(v);
   if (z < (1u << 7)) {
-    w.bits(0b10, 2);
-    w.bits(z, 7);
+    w.bits((0b10u << 7) | z, 9);
   } else if (z < (1u << 12)) {
-    w.bits(0b110, 3);
-    w.bits(z, 12);
+    w.bits((0b110u << 12) | z, 15);
   } else if (z < (1u << 20)) {
-    w.bits(0b1110, 4);
-    w.bits(z, 20);
+    w.bits((0b1110u << 20) | z, 24);
   } else {
     w.bits(0b1111, 4);
     w.bits(z, 64);
@@ -85,7 +103,7 @@ bool get_bucketed(BitReader& r, std::int64_t& v) {
   std::uint64_t bit = 0;
   int ones = 0;
   while (ones < 4) {
-    if (!r.bits(1, bit)) {
+    if (!r.bit(bit)) {
       return false;
     }
     if (bit == 0) {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "common/sqlite_statement.hpp"
+#include "store/statement_cache.hpp"
 
 namespace kirchhoff::store {
 
@@ -20,6 +21,7 @@ constexpr int kApplicationId = 0x4B495243;  // "KIRC"
 constexpr int kSchemaVersion = 2;
 constexpr std::size_t kSealPoints = 3600;
 using Stmt = common::SqliteStatement;
+using Query = CachedStatement;
 
 constexpr std::int64_t kSealSpanMs = 3'600'000;
 constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
@@ -130,14 +132,24 @@ struct Store::Series {
   Rollup current[4];
   std::vector<std::pair<int, Rollup>> closed;  // finished buckets not yet written
 
+  // Every level's bucket of a point later than every earlier one: its
+  // bucket is the current one while the point is less than a level after
+  // the current bucket's start (no division per point).
   void add(std::int64_t t_ms, double value) {
     for (int l = 0; l < 4; ++l) {
       Rollup& r = current[l];
-      const std::int64_t start = floor_to(t_ms, kLevels[l]);
-      if (r.count > 0 && r.start_ms != start) {
+      if (r.count > 0 && t_ms - r.start_ms < kLevels[l]) {
+        ++r.count;
+        r.min = std::min(r.min, value);
+        r.max = std::max(r.max, value);
+        r.sum += value;
+        r.last = value;
+        continue;
+      }
+      if (r.count > 0) {
         closed.emplace_back(l, r);
       }
-      add_value(r, start, value);
+      r = {floor_to(t_ms, kLevels[l]), 1, value, value, value, value, value};
     }
   }
 };
@@ -257,7 +269,7 @@ common::Status Store::migrate_from_v1() {
   // Each series' tails become one sealed chunk.
   std::map<std::int64_t, std::vector<RawPoint>> open;
   {
-    Stmt tails(db_, "SELECT series_id, data FROM tails ORDER BY series_id, seq");
+    Query tails(*stmts_, db_, "SELECT series_id, data FROM tails ORDER BY series_id, seq");
     int rc = SQLITE_ROW;
     while ((rc = tails.step()) == SQLITE_ROW) {
       auto points = decode_chunk(tails.data(1));
@@ -276,7 +288,7 @@ common::Status Store::migrate_from_v1() {
     if (points.empty()) {
       continue;
     }
-    Stmt chunk(db_,
+    Query chunk(*stmts_, db_,
                "INSERT OR REPLACE INTO chunks (series_id, start_ms, end_ms, count, data) "
                "VALUES (?, ?, ?, ?, ?)");
     chunk.bind(1, id)
@@ -297,16 +309,18 @@ common::Status Store::migrate_from_v1() {
   return common::Status::success();
 }
 
-Store::Store(std::string path, StoreOptions options) : path_(std::move(path)), options_(options) {}
+Store::Store(std::string path, StoreOptions options)
+    : path_(std::move(path)), options_(options), stmts_(std::make_unique<StatementCache>()) {}
 
 Store::~Store() {
+  stmts_->clear();
   if (db_ != nullptr) {
     sqlite3_close(db_);
   }
 }
 
 common::Result<int> Store::series_id(const std::string& key) {
-  Stmt find(db_, "SELECT id FROM series WHERE key = ?");
+  Query find(*stmts_, db_, "SELECT id FROM series WHERE key = ?");
   find.bind(1, key);
   const int rc = find.step();
   if (rc == SQLITE_ROW) {
@@ -319,7 +333,7 @@ common::Result<int> Store::series_id(const std::string& key) {
 }
 
 common::Result<Store::SeriesInfo> Store::info(const std::string& key) {
-  Stmt find(db_, "SELECT id, resolution, sealed_ms FROM series WHERE key = ?");
+  Query find(*stmts_, db_, "SELECT id, resolution, sealed_ms FROM series WHERE key = ?");
   find.bind(1, key);
   const int rc = find.step();
   if (rc == SQLITE_ROW) {
@@ -345,7 +359,7 @@ common::Result<int> Store::series(const std::string& key, SeriesKind kind, doubl
     return id.error();
   }
   if (!id) {
-    Stmt insert(db_, "INSERT INTO series (key, kind, resolution) VALUES (?, ?, ?)");
+    Query insert(*stmts_, db_, "INSERT INTO series (key, kind, resolution) VALUES (?, ?, ?)");
     insert.bind(1, key)
         .bind(2, std::string(kind == SeriesKind::kCounter ? "counter" : "gauge"))
         .bind(3, resolution);
@@ -359,7 +373,7 @@ common::Result<int> Store::series(const std::string& key, SeriesKind kind, doubl
     auto s = std::make_unique<Series>();
     s->id = found;
     s->key = key;
-    Stmt row(db_, "SELECT kind, resolution, sealed_ms FROM series WHERE id = ?");
+    Query row(*stmts_, db_, "SELECT kind, resolution, sealed_ms FROM series WHERE id = ?");
     row.bind(1, static_cast<std::int64_t>(found));
     if (row.step() != SQLITE_ROW) {
       return sql_error("reading series '" + key + "'");
@@ -380,7 +394,7 @@ common::Status Store::load_series(Series& s) {
   // The open chunk from the journal, decoded once for all series.
   if (!journal_cache_) {
     journal_cache_.emplace();
-    Stmt rows(db_, "SELECT seq, data FROM journal ORDER BY seq");
+    Query rows(*stmts_, db_, "SELECT seq, data FROM journal ORDER BY seq");
     int rc = SQLITE_ROW;
     while ((rc = rows.step()) == SQLITE_ROW) {
       auto segments = journal_segments(rows.data(1));
@@ -425,7 +439,7 @@ common::Status Store::load_series(Series& s) {
   if (s.sealed_ms != kNone) {
     for (int l = 0; l < 4; ++l) {
       const std::int64_t start = floor_to(s.sealed_ms, kLevels[l]);
-      Stmt row(db_,
+      Query row(*stmts_, db_,
                "SELECT count, min, max, sum, first, last FROM rollups "
                "WHERE series_id = ? AND level = ? AND start_ms = ?");
       row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, kLevels[l]).bind(3, start);
@@ -463,6 +477,83 @@ common::Status Store::append(int series_id, std::int64_t t_ms, double value) {
   return common::Status::success();
 }
 
+common::Status Store::append_block(std::int64_t t0_ms, std::int64_t step_ms, std::int64_t n,
+                                   std::span<const int> series_ids,
+                                   std::span<const double> values) {
+  if (options_.read_only) {
+    return make_error(ErrorKind::kInvalidArgument, path_ + ": opened read-only");
+  }
+  std::int64_t span_ms = 0;
+  if (step_ms <= 0 || n < 0 || __builtin_mul_overflow(n > 0 ? n - 1 : 0, step_ms, &span_ms) ||
+      t0_ms > std::numeric_limits<std::int64_t>::max() - span_ms) {
+    return make_error(ErrorKind::kInvalidArgument,
+                      path_ + ": a block needs a positive step and a representable end");
+  }
+  const auto samples = static_cast<std::size_t>(n);
+  if (values.size() != series_ids.size() * samples) {
+    return make_error(ErrorKind::kInvalidArgument,
+                      path_ + ": a block of " + std::to_string(series_ids.size()) + " series and " +
+                          std::to_string(n) + " samples needs as many values, not " +
+                          std::to_string(values.size()));
+  }
+  // Everything is checked before anything is appended: a bad block leaves
+  // memory as it was.
+  std::vector<Series*> targets;
+  targets.reserve(series_ids.size());
+  for (std::size_t i = 0; i < series_ids.size(); ++i) {
+    const auto it = series_.find(series_ids[i]);
+    if (it == series_.end()) {
+      return make_error(ErrorKind::kInvalidArgument,
+                        "unknown series id " + std::to_string(series_ids[i]));
+    }
+    Series& s = *it->second;
+    if (std::find(targets.begin(), targets.end(), &s) != targets.end()) {
+      return make_error(ErrorKind::kInvalidArgument,
+                        "series '" + s.key + "' appears twice in one block");
+    }
+    targets.push_back(&s);
+    const std::span<const double> row = values.subspan(i * samples, samples);
+    bool first = true;
+    for (std::size_t k = 0; k < samples; ++k) {
+      const double v = row[k];
+      if (std::isnan(v)) {
+        continue;
+      }
+      if (!std::isfinite(v)) {
+        return make_error(ErrorKind::kInvalidArgument,
+                          "series '" + s.key + "': value is not finite");
+      }
+      const std::int64_t t = t0_ms + static_cast<std::int64_t>(k) * step_ms;
+      if (first && t <= s.last_t) {
+        return make_error(ErrorKind::kInvalidArgument,
+                          "series '" + s.key + "': point at " + std::to_string(t) +
+                              " ms is not after the last one at " + std::to_string(s.last_t) +
+                              " ms");
+      }
+      first = false;
+    }
+  }
+  // One pass per series: quantise, append to the open chunk and add to the
+  // rollups, exactly as append() does point by point.
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    Series& s = *targets[i];
+    const std::span<const double> row = values.subspan(i * samples, samples);
+    s.open.reserve(s.open.size() + samples);
+    for (std::size_t k = 0; k < samples; ++k) {
+      const double v = row[k];
+      if (std::isnan(v)) {
+        continue;
+      }
+      const std::int64_t t = t0_ms + static_cast<std::int64_t>(k) * step_ms;
+      const auto q = static_cast<std::int64_t>(std::llround(v / s.resolution));
+      s.open.push_back({t, q});
+      s.last_t = t;
+      s.add(t, static_cast<double>(q) * s.resolution);
+    }
+  }
+  return flush();
+}
+
 std::int64_t Store::pending_points() const {
   std::int64_t n = 0;
   for (const auto& [id, s] : series_) {
@@ -472,7 +563,7 @@ std::int64_t Store::pending_points() const {
 }
 
 common::Status Store::write_rollup(int id, std::int64_t level, const Rollup& r) {
-  Stmt upsert(db_,
+  Query upsert(*stmts_, db_,
               "INSERT OR REPLACE INTO rollups (series_id, level, start_ms, count, min, max, "
               "sum, first, last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   upsert.bind(1, static_cast<std::int64_t>(id))
@@ -560,7 +651,7 @@ common::Status Store::try_flush(bool full) {
     Series& s = *sp;
     if (seals(s)) {
       sealed_any = true;
-      Stmt chunk(db_,
+      Query chunk(*stmts_, db_,
                  "INSERT OR REPLACE INTO chunks (series_id, start_ms, end_ms, count, data) "
                  "VALUES (?, ?, ?, ?, ?)");
       chunk.bind(1, static_cast<std::int64_t>(id))
@@ -585,7 +676,7 @@ common::Status Store::try_flush(bool full) {
           }
         }
       }
-      Stmt mark(db_, "UPDATE series SET sealed_ms = ? WHERE id = ?");
+      Query mark(*stmts_, db_, "UPDATE series SET sealed_ms = ? WHERE id = ?");
       mark.bind(1, s.open.back().t_ms).bind(2, static_cast<std::int64_t>(id));
       if (mark.step() != SQLITE_DONE) {
         return fail(sql_error("sealing a chunk"));
@@ -602,14 +693,14 @@ common::Status Store::try_flush(bool full) {
     }
   }
   if (!segments.empty()) {
-    Stmt row(db_, "INSERT INTO journal (seq, end_ms, data) VALUES (?, ?, ?)");
+    Query row(*stmts_, db_, "INSERT INTO journal (seq, end_ms, data) VALUES (?, ?, ?)");
     row.bind(1, next_seq_).bind(2, journal_end).blob(3, encode_journal(segments));
     if (row.step() != SQLITE_DONE) {
       return fail(sql_error("writing points"));
     }
   }
   if (sealed_any) {
-    Stmt drop(db_, "DELETE FROM journal WHERE seq < ?");
+    Query drop(*stmts_, db_, "DELETE FROM journal WHERE seq < ?");
     drop.bind(1, keep_seq);
     if (drop.step() != SQLITE_DONE) {
       return fail(sql_error("trimming the journal"));
@@ -618,7 +709,7 @@ common::Status Store::try_flush(bool full) {
   // Retention, at most once an hour of data time. Chunks hold sealed points
   // only, which the stored rollups count already.
   if (newest != kNone && newest - last_retention_ms_ >= 3'600'000) {
-    Stmt drop(db_, "DELETE FROM chunks WHERE end_ms < ?");
+    Query drop(*stmts_, db_, "DELETE FROM chunks WHERE end_ms < ?");
     drop.bind(1, newest - options_.raw_retention_ms);
     if (drop.step() != SQLITE_DONE) {
       return fail(sql_error("applying retention"));
@@ -660,7 +751,7 @@ common::Status Store::try_flush(bool full) {
 common::Result<std::vector<RawPoint>> Store::journal_points(const SeriesInfo& s,
                                                             std::int64_t from_ms) {
   std::vector<RawPoint> out;
-  Stmt rows(db_, "SELECT data FROM journal WHERE end_ms >= ? ORDER BY seq");
+  Query rows(*stmts_, db_, "SELECT data FROM journal WHERE end_ms >= ? ORDER BY seq");
   rows.bind(1, from_ms);
   int rc = SQLITE_ROW;
   while ((rc = rows.step()) == SQLITE_ROW) {
@@ -685,7 +776,7 @@ common::Result<std::vector<Store::Rollup>> Store::open_buckets(const SeriesInfo&
   std::vector<Rollup> out;
   if (s.sealed) {
     const std::int64_t start = floor_to(s.sealed_ms, level_ms);
-    Stmt row(db_,
+    Query row(*stmts_, db_,
              "SELECT count, min, max, sum, first, last FROM rollups "
              "WHERE series_id = ? AND level = ? AND start_ms = ?");
     row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, level_ms).bind(3, start);
@@ -717,7 +808,7 @@ common::Result<std::vector<Point>> Store::read_raw(const std::string& key, std::
   }
   const double resolution = s->resolution;
   std::vector<Point> out;
-  Stmt chunks(db_,
+  Query chunks(*stmts_, db_,
               "SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ? AND start_ms <= ? "
               "ORDER BY start_ms");
   chunks.bind(1, static_cast<std::int64_t>(s->id)).bind(2, from_ms).bind(3, to_ms);
@@ -759,7 +850,7 @@ common::Result<std::vector<Bucket>> Store::read_rollup(const std::string& key,
   // Stored buckets before the one holding the sealed time are complete.
   const std::int64_t open_start =
       s->sealed ? floor_to(s->sealed_ms, level_ms) : std::numeric_limits<std::int64_t>::max();
-  Stmt rows(db_,
+  Query rows(*stmts_, db_,
             "SELECT start_ms, count, min, max, sum, first, last FROM rollups "
             "WHERE series_id = ? AND level = ? AND start_ms >= ? AND start_ms <= ? "
             "AND start_ms < ? ORDER BY start_ms");
@@ -797,7 +888,7 @@ common::Result<std::optional<Point>> Store::latest(const std::string& key) {
   }
   const double resolution = s->resolution;
   {
-    Stmt rows(db_, "SELECT data FROM journal ORDER BY seq DESC");
+    Query rows(*stmts_, db_, "SELECT data FROM journal ORDER BY seq DESC");
     int rc = SQLITE_ROW;
     while ((rc = rows.step()) == SQLITE_ROW) {
       auto points = decode_journal(rows.data(0), s->id);
@@ -816,7 +907,7 @@ common::Result<std::optional<Point>> Store::latest(const std::string& key) {
       return sql_error("reading the journal");
     }
   }
-  Stmt row(db_, "SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1");
+  Query row(*stmts_, db_, "SELECT data FROM chunks WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1");
   row.bind(1, static_cast<std::int64_t>(s->id));
   if (row.step() == SQLITE_ROW) {
     auto points = decode_chunk(row.data(0));
@@ -829,7 +920,7 @@ common::Result<std::optional<Point>> Store::latest(const std::string& key) {
     }
   }
   // Raw data past retention: the last minute's rollup still knows the value.
-  Stmt rollup(db_,
+  Query rollup(*stmts_, db_,
               "SELECT start_ms, last FROM rollups WHERE series_id = ? AND level = ? "
               "ORDER BY start_ms DESC LIMIT 1");
   rollup.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m);
@@ -858,7 +949,7 @@ common::Result<double> Store::counter_delta(const std::string& key, std::int64_t
         return it->last;
       }
     }
-    Stmt row(db_,
+    Query row(*stmts_, db_,
              "SELECT last FROM rollups WHERE series_id = ? AND level = ? AND start_ms < ? "
              "ORDER BY start_ms DESC LIMIT 1");
     row.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m).bind(3, t);
@@ -871,7 +962,7 @@ common::Result<double> Store::counter_delta(const std::string& key, std::int64_t
   auto start = value_before(from_ms);
   if (!start) {
     // The series began inside the range: count from its first value.
-    Stmt first(db_,
+    Query first(*stmts_, db_,
                "SELECT first FROM rollups WHERE series_id = ? AND level = ? "
                "ORDER BY start_ms LIMIT 1");
     first.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m);
@@ -894,7 +985,7 @@ common::Result<std::optional<Bucket>> Store::max_mean(const std::string& key, st
   const std::int64_t open_start =
       s->sealed ? floor_to(s->sealed_ms, level_ms) : std::numeric_limits<std::int64_t>::max();
   std::optional<Bucket> best;
-  Stmt row(db_,
+  Query row(*stmts_, db_,
            "SELECT start_ms, count, min, max, sum, first, last FROM rollups "
            "WHERE series_id = ? AND level = ? AND start_ms >= ? AND start_ms < ? AND count > 0 "
            "AND start_ms < ? ORDER BY sum / count DESC LIMIT 1");
@@ -930,7 +1021,7 @@ common::Result<std::vector<SeriesStats>> Store::stats() {
   const ReadSnapshot snapshot(db_);
   std::vector<SeriesStats> out;
   std::map<std::int64_t, std::pair<std::size_t, std::int64_t>> index;  // id → (out slot, sealed)
-  Stmt rows(db_,
+  Query rows(*stmts_, db_,
             "SELECT s.id, s.key, s.kind, s.resolution, s.sealed_ms, "
             "(SELECT COALESCE(SUM(count), 0) FROM chunks c WHERE c.series_id = s.id), "
             "(SELECT COALESCE(SUM(length(data)), 0) FROM chunks c WHERE c.series_id = s.id), "
@@ -965,7 +1056,7 @@ common::Result<std::vector<SeriesStats>> Store::stats() {
     return sql_error("reading the series");
   }
   // Points in the journal count too.
-  Stmt journal(db_, "SELECT data FROM journal ORDER BY seq");
+  Query journal(*stmts_, db_, "SELECT data FROM journal ORDER BY seq");
   while ((rc = journal.step()) == SQLITE_ROW) {
     auto segments = journal_segments(journal.data(0));
     if (!segments) {
@@ -1007,7 +1098,7 @@ std::int64_t Store::file_bytes() const {
 }
 
 common::Status Store::checkpoint() {
-  Stmt run(db_, "PRAGMA wal_checkpoint(TRUNCATE)");
+  Query run(*stmts_, db_, "PRAGMA wal_checkpoint(TRUNCATE)");
   if (run.step() != SQLITE_ROW) {
     return sql_error("checkpointing");
   }
@@ -1020,14 +1111,14 @@ common::Status Store::checkpoint() {
 }
 
 common::Status Store::add_event(const Event& event) {
-  Stmt insert(db_, "INSERT INTO events (t_ms, kind, user, message) VALUES (?, ?, ?, ?)");
+  Query insert(*stmts_, db_, "INSERT INTO events (t_ms, kind, user, message) VALUES (?, ?, ?, ?)");
   insert.bind(1, event.t_ms).bind(2, event.kind).bind(3, event.user).bind(4, event.message);
   return insert.step() == SQLITE_DONE ? common::Status::success() : sql_error("writing an event");
 }
 
 common::Result<std::vector<Event>> Store::events(std::int64_t from_ms, std::int64_t to_ms,
                                                  std::int64_t limit, std::string_view kind) {
-  Stmt rows(db_,
+  Query rows(*stmts_, db_,
             "SELECT t_ms, kind, user, message FROM events WHERE t_ms >= ?1 AND t_ms <= ?2 "
             "AND (?4 = '' OR kind = ?4) ORDER BY t_ms DESC, id DESC LIMIT ?3");
   rows.bind(1, from_ms).bind(2, to_ms).bind(3, limit).bind(4, std::string(kind));

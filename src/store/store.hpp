@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@
 struct sqlite3;
 
 namespace kirchhoff::store {
+
+class StatementCache;
 
 enum class SeriesKind { kGauge, kCounter };
 
@@ -127,6 +130,19 @@ class Store {
 
   // A point in memory; times must increase within a series.
   common::Status append(int series_id, std::int64_t t_ms, double value);
+  // A block of regular samples of several series at once, the bulk path of
+  // backfills (`simulate --data`): sample k (0 <= k < n) of series_ids[i]
+  // is at t0_ms + k * step_ms with value values[i * n + k] (series-major:
+  // each series' n samples are contiguous). A NaN value is no point. Every
+  // sample time must be after the series' last point and every other value
+  // finite; nothing is appended when any is not. Then commits the block with
+  // everything appended before in one transaction, exactly as flush() (on
+  // failure the points wait in memory like flush()'s). Reads back exactly
+  // like the same points appended one by one and flushed: the same chunks
+  // once sealed and the same rollups. A block of an hour (3600 samples of
+  // 1 s) seals every series in the same commit: no journal row is written.
+  common::Status append_block(std::int64_t t0_ms, std::int64_t step_ms, std::int64_t n,
+                              std::span<const int> series_ids, std::span<const double> values);
   // Commits everything appended so far, atomically; applies retention at most
   // once an hour. On failure nothing stored changes and the points wait in
   // memory for the next flush (bounded by max_pending_ms).
@@ -226,6 +242,8 @@ class Store {
   std::string path_;
   StoreOptions options_;
   sqlite3* db_ = nullptr;
+  // Prepared statements, finalised before db_ closes.
+  std::unique_ptr<StatementCache> stmts_;
   std::map<int, std::unique_ptr<Series>> series_;
   std::int64_t last_retention_ms_ = 0;
   std::int64_t next_seq_ = 1;

@@ -7,14 +7,14 @@
 #include <map>
 #include <vector>
 
-#include "common/sqlite_statement.hpp"
+#include "store/statement_cache.hpp"
 #include "store/store.hpp"
 
 namespace kirchhoff::store {
 
 using common::ErrorKind;
 using common::make_error;
-using Stmt = common::SqliteStatement;
+using Query = CachedStatement;
 
 namespace {
 
@@ -34,8 +34,8 @@ constexpr std::array<const char*, 4> kLevelNames = {"1m", "15m", "1h", "1d"};
 }  // namespace
 
 common::Result<std::int64_t> Store::reusable_bytes() {
-  Stmt pages(db_, "PRAGMA freelist_count");
-  Stmt size(db_, "PRAGMA page_size");
+  Query pages(*stmts_, db_, "PRAGMA freelist_count");
+  Query size(*stmts_, db_, "PRAGMA page_size");
   if (pages.step() != SQLITE_ROW || size.step() != SQLITE_ROW) {
     return sql_error("reading the free pages");
   }
@@ -57,7 +57,7 @@ common::Result<std::int64_t> Store::drop_oldest_raw(std::int64_t bytes) {
   std::vector<std::pair<std::int64_t, std::int64_t>> victims;
   std::int64_t freed = 0;
   {
-    Stmt oldest(db_, "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
+    Query oldest(*stmts_, db_, "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
     int rc = SQLITE_ROW;
     while (freed < bytes && (rc = oldest.step()) == SQLITE_ROW) {
       victims.emplace_back(oldest.i64(0), oldest.i64(1));
@@ -70,7 +70,7 @@ common::Result<std::int64_t> Store::drop_oldest_raw(std::int64_t bytes) {
     }
   }
   for (const auto& [id, start_ms] : victims) {
-    Stmt drop(db_, "DELETE FROM chunks WHERE series_id = ? AND start_ms = ?");
+    Query drop(*stmts_, db_, "DELETE FROM chunks WHERE series_id = ? AND start_ms = ?");
     drop.bind(1, id).bind(2, start_ms);
     if (drop.step() != SQLITE_DONE) {
       const auto error = sql_error("dropping the oldest raw chunks");
@@ -95,7 +95,7 @@ common::Status Store::apply_rollup_retention(std::int64_t now_ms) {
       continue;  // forever
     }
     // A bucket goes once its end is older than the retention.
-    Stmt drop(db_, "DELETE FROM rollups WHERE level = ? AND start_ms < ?");
+    Query drop(*stmts_, db_, "DELETE FROM rollups WHERE level = ? AND start_ms < ?");
     drop.bind(1, kLevels[l]).bind(2, now_ms - keep_ms - kLevels[l]);
     if (drop.step() != SQLITE_DONE) {
       return sql_error(std::string("applying the retention of the ") + kLevelNames[l] + " rollups");
@@ -110,7 +110,7 @@ common::Result<StorageUsage> Store::usage() {
   raw.level = "raw";
   std::int64_t raw_estimate = 0;
   {
-    Stmt chunks(db_,
+    Query chunks(*stmts_, db_,
                 "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(length(data)), 0), "
                 "MIN(start_ms), MAX(end_ms) FROM chunks");
     if (chunks.step() != SQLITE_ROW) {
@@ -129,11 +129,11 @@ common::Result<StorageUsage> Store::usage() {
     // times. A row may still hold points its series has sealed since (the
     // row goes once every point in it is sealed): those count in the chunks.
     std::map<std::int64_t, std::int64_t> sealed_ms;
-    Stmt series(db_, "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
+    Query series(*stmts_, db_, "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
     while (series.step() == SQLITE_ROW) {
       sealed_ms[series.i64(0)] = series.i64(1);
     }
-    Stmt journal(db_, "SELECT data FROM journal");
+    Query journal(*stmts_, db_, "SELECT data FROM journal");
     while (journal.step() == SQLITE_ROW) {
       ++raw.rows;
       raw_estimate += static_cast<std::int64_t>(journal.data(0).size()) + kJournalRowBytes;
@@ -164,7 +164,7 @@ common::Result<StorageUsage> Store::usage() {
     LevelUsage level;
     level.level = kLevelNames[l];
     level.level_ms = kLevels[l];
-    Stmt rows(db_, "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
+    Query rows(*stmts_, db_, "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
     rows.bind(1, kLevels[l]);
     if (rows.step() != SQLITE_ROW) {
       return sql_error("reading the rollups");
@@ -180,15 +180,15 @@ common::Result<StorageUsage> Store::usage() {
   }
   std::int64_t other_estimate = 0;
   {
-    Stmt events(db_,
+    Query events(*stmts_, db_,
                 "SELECT COUNT(*), COALESCE(SUM(length(message) + length(kind)), 0) FROM events");
     if (events.step() == SQLITE_ROW) {
       other_estimate = events.i64(0) * kEventRowBytes + events.i64(1);
     }
   }
   // The file's pages in use, shared out in proportion to the estimates.
-  Stmt pages(db_, "PRAGMA page_count");
-  Stmt size(db_, "PRAGMA page_size");
+  Query pages(*stmts_, db_, "PRAGMA page_count");
+  Query size(*stmts_, db_, "PRAGMA page_size");
   auto reusable = reusable_bytes();
   if (pages.step() != SQLITE_ROW || size.step() != SQLITE_ROW || !reusable) {
     return sql_error("reading the page counts");
