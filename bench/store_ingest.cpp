@@ -53,10 +53,10 @@ std::vector<SeriesData> make_data() {
   for (int load = 0; load < 8; ++load) {
     SeriesData p{"load/" + std::to_string(load) + "/p_w", SeriesKind::kGauge, 0.1, {}};
     SeriesData q{"load/" + std::to_string(load) + "/q_var", SeriesKind::kGauge, 0.1, {}};
-    SeriesData imp{"load/" + std::to_string(load) + "/energy_import_wh", SeriesKind::kCounter,
-                   0.001, {}};
-    SeriesData exp{"load/" + std::to_string(load) + "/energy_export_wh", SeriesKind::kCounter,
-                   0.001, {}};
+    SeriesData imp{
+        "load/" + std::to_string(load) + "/energy_import_wh", SeriesKind::kCounter, 0.001, {}};
+    SeriesData exp{
+        "load/" + std::to_string(load) + "/energy_export_wh", SeriesKind::kCounter, 0.001, {}};
     double level = 0.0;
     double e_imp = 1000.0;
     double e_exp = 0.0;
@@ -203,7 +203,10 @@ bool plain_sqlite(const std::filesystem::path& path, const std::vector<SeriesDat
 
 }  // namespace
 
-int main() {
+// Optional argument: run only the paths whose name starts with it
+// ("per-point", "bulk", "plain"), e.g. under a profiler.
+int main(int argc, char** argv) {
+  const std::string only = argc > 1 ? argv[1] : "";
   const auto dir = std::filesystem::temp_directory_path() / "kirchhoff_bench_store_ingest";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -218,6 +221,9 @@ int main() {
   for (const Run& r : {Run{"per-point (append, flush per minute)", per_point},
                        Run{"bulk (append_block, an hour per block)", bulk},
                        Run{"plain SQLite (INSERT per point, txn per minute)", plain_sqlite}}) {
+    if (!only.empty() && std::string(r.name).rfind(only, 0) != 0) {
+      continue;
+    }
     const auto path = dir / (std::string(r.name).substr(0, 4) + ".db");
     const auto t0 = std::chrono::steady_clock::now();
     if (!r.run(path, data)) {
@@ -226,8 +232,8 @@ int main() {
     }
     const double s = seconds_since(t0);
     const std::int64_t bytes = size_of(path) + size_of(path.string() + "-wal");
-    std::printf("  %-48s %8.2f M points/s  %6.3f s  %6.2f bytes/point\n", r.name,
-                points / s / 1e6, s, static_cast<double>(bytes) / points);
+    std::printf("  %-48s %8.2f M points/s  %6.3f s  %6.2f bytes/point\n", r.name, points / s / 1e6,
+                s, static_cast<double>(bytes) / points);
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -57,7 +57,8 @@ common::Result<std::int64_t> Store::drop_oldest_raw(std::int64_t bytes) {
   std::vector<std::pair<std::int64_t, std::int64_t>> victims;
   std::int64_t freed = 0;
   {
-    Query oldest(*stmts_, db_, "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
+    Query oldest(*stmts_, db_,
+                 "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
     int rc = SQLITE_ROW;
     while (freed < bytes && (rc = oldest.step()) == SQLITE_ROW) {
       victims.emplace_back(oldest.i64(0), oldest.i64(1));
@@ -111,8 +112,8 @@ common::Result<StorageUsage> Store::usage() {
   std::int64_t raw_estimate = 0;
   {
     Query chunks(*stmts_, db_,
-                "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(length(data)), 0), "
-                "MIN(start_ms), MAX(end_ms) FROM chunks");
+                 "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(length(data)), 0), "
+                 "MIN(start_ms), MAX(end_ms) FROM chunks");
     if (chunks.step() != SQLITE_ROW) {
       return sql_error("reading the raw chunks");
     }
@@ -129,7 +130,8 @@ common::Result<StorageUsage> Store::usage() {
     // times. A row may still hold points its series has sealed since (the
     // row goes once every point in it is sealed): those count in the chunks.
     std::map<std::int64_t, std::int64_t> sealed_ms;
-    Query series(*stmts_, db_, "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
+    Query series(*stmts_, db_,
+                 "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
     while (series.step() == SQLITE_ROW) {
       sealed_ms[series.i64(0)] = series.i64(1);
     }
@@ -164,7 +166,8 @@ common::Result<StorageUsage> Store::usage() {
     LevelUsage level;
     level.level = kLevelNames[l];
     level.level_ms = kLevels[l];
-    Query rows(*stmts_, db_, "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
+    Query rows(*stmts_, db_,
+               "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
     rows.bind(1, kLevels[l]);
     if (rows.step() != SQLITE_ROW) {
       return sql_error("reading the rollups");
@@ -181,7 +184,7 @@ common::Result<StorageUsage> Store::usage() {
   std::int64_t other_estimate = 0;
   {
     Query events(*stmts_, db_,
-                "SELECT COUNT(*), COALESCE(SUM(length(message) + length(kind)), 0) FROM events");
+                 "SELECT COUNT(*), COALESCE(SUM(length(message) + length(kind)), 0) FROM events");
     if (events.step() == SQLITE_ROW) {
       other_estimate = events.i64(0) * kEventRowBytes + events.i64(1);
     }
