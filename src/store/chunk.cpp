@@ -1,5 +1,7 @@
 #include "store/chunk.hpp"
 
+#include <algorithm>
+
 #include "common/varint.hpp"
 
 namespace kirchhoff::store {
@@ -251,6 +253,137 @@ common::Result<std::vector<RawPoint>> decode_journal(std::string_view row, std::
                                 "damaged journal row: times do not increase");
     }
     out.insert(out.end(), points->begin(), points->end());
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::uint8_t kRollupVersion = 1;
+
+// Unsigned arithmetic: wrap-around on hostile input is defined.
+std::int64_t wrap_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+std::int64_t wrap_sub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t wrap_mul(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}
+
+// The sum predicted from the bucket's ends, doubled: 2·sum − count·(first +
+// last) is small for a series that moves steadily through a bucket.
+std::int64_t sum_residual(const RollupRecord& b) {
+  return wrap_sub(wrap_mul(2, b.sum_q), wrap_mul(b.count, wrap_add(b.first_q, b.last_q)));
+}
+
+}  // namespace
+
+std::string encode_rollup_block(std::int64_t level_ms, std::span<const RollupRecord> buckets) {
+  std::string out;
+  out.push_back(static_cast<char>(kRollupVersion));
+  put_varint(out, zigzag(level_ms));
+  put_varint(out, buckets.size());
+  if (buckets.empty()) {
+    return out;
+  }
+  put_varint(out, zigzag(buckets[0].start_ms));
+  put_varint(out, zigzag(buckets[0].count));
+  put_varint(out, zigzag(buckets[0].first_q));
+  BitWriter w(out);
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const RollupRecord& b = buckets[i];
+    if (i > 0) {
+      const RollupRecord& p = buckets[i - 1];
+      put_bucketed(w, (b.start_ms - p.start_ms) / level_ms - 1);
+      put_bucketed(w, b.count - p.count);
+      put_bucketed(w, wrap_sub(b.first_q, p.last_q));
+    }
+    put_bucketed(w, wrap_sub(b.last_q, b.first_q));
+    put_bucketed(w, wrap_sub(std::min(b.first_q, b.last_q), b.min_q));
+    put_bucketed(w, wrap_sub(b.max_q, std::max(b.first_q, b.last_q)));
+    put_bucketed(w, sum_residual(b));
+  }
+  w.finish();
+  return out;
+}
+
+common::Result<RollupBlock> decode_rollup_block(std::string_view data) {
+  auto corrupt = [](const std::string& why) {
+    return common::make_error(common::ErrorKind::kCorruption, "damaged rollup block: " + why);
+  };
+  if (data.empty() || static_cast<std::uint8_t>(data[0]) != kRollupVersion) {
+    return corrupt("unknown version");
+  }
+  std::size_t pos = 1;
+  std::uint64_t level = 0;
+  std::uint64_t n = 0;
+  if (!get_varint(data, pos, level) || !get_varint(data, pos, n) || n > kMaxBlockBuckets) {
+    return corrupt("bad header");
+  }
+  RollupBlock out;
+  out.level_ms = unzigzag(level);
+  if (out.level_ms <= 0) {
+    return corrupt("bad level");
+  }
+  if (n == 0) {
+    return out;
+  }
+  std::uint64_t start = 0;
+  std::uint64_t count = 0;
+  std::uint64_t first = 0;
+  if (!get_varint(data, pos, start) || !get_varint(data, pos, count) ||
+      !get_varint(data, pos, first)) {
+    return corrupt("truncated header");
+  }
+  // Each bucket takes at least 4 bits: a count beyond the data is damage,
+  // found before any allocation.
+  if (n > (data.size() - pos) * 2 + 1) {
+    return corrupt("more buckets than bytes");
+  }
+  out.buckets.reserve(static_cast<std::size_t>(n));
+  BitReader r(data, pos);
+  RollupRecord b{unzigzag(start), unzigzag(count), 0, 0, 0, unzigzag(first), 0};
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      const RollupRecord& p = out.buckets.back();
+      std::int64_t gap = 0;
+      std::int64_t dcount = 0;
+      std::int64_t dfirst = 0;
+      if (!get_bucketed(r, gap) || !get_bucketed(r, dcount) || !get_bucketed(r, dfirst)) {
+        return corrupt("truncated after " + std::to_string(i) + " buckets");
+      }
+      // The next start, checked against overflow: at least one level later.
+      std::int64_t step = 0;
+      if (gap < 0 || __builtin_mul_overflow(gap + 1, out.level_ms, &step) ||
+          __builtin_add_overflow(p.start_ms, step, &b.start_ms)) {
+        return corrupt("bucket times do not increase");
+      }
+      b.count = wrap_add(p.count, dcount);
+      b.first_q = wrap_add(p.last_q, dfirst);
+    }
+    if (b.count <= 0) {
+      return corrupt("a bucket without points");
+    }
+    std::int64_t dlast = 0;
+    std::int64_t below = 0;
+    std::int64_t above = 0;
+    std::int64_t residual = 0;
+    if (!get_bucketed(r, dlast) || !get_bucketed(r, below) || !get_bucketed(r, above) ||
+        !get_bucketed(r, residual)) {
+      return corrupt("truncated after " + std::to_string(i) + " buckets");
+    }
+    b.last_q = wrap_add(b.first_q, dlast);
+    b.min_q = wrap_sub(std::min(b.first_q, b.last_q), below);
+    b.max_q = wrap_add(std::max(b.first_q, b.last_q), above);
+    // 2·sum = residual + count·(first + last); an odd total is damage.
+    const std::int64_t twice = wrap_add(residual, wrap_mul(b.count, wrap_add(b.first_q, b.last_q)));
+    if ((twice & 1) != 0) {
+      return corrupt("a sum that is not whole");
+    }
+    b.sum_q = twice / 2;
+    out.buckets.push_back(b);
   }
   return out;
 }

@@ -18,7 +18,7 @@ using common::make_error;
 namespace {
 
 constexpr int kApplicationId = 0x4B495243;  // "KIRC"
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr std::size_t kSealPoints = 3600;
 using Stmt = common::SqliteStatement;
 using Query = CachedStatement;
@@ -39,9 +39,10 @@ CREATE TABLE chunks (series_id INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_
                      PRIMARY KEY (series_id, start_ms)) WITHOUT ROWID;
 CREATE INDEX chunks_end ON chunks (end_ms);
 CREATE TABLE journal (seq INTEGER PRIMARY KEY, end_ms INTEGER NOT NULL, data BLOB NOT NULL);
-CREATE TABLE rollups (series_id INTEGER NOT NULL, level INTEGER NOT NULL, start_ms INTEGER NOT NULL,
-                      count INTEGER NOT NULL, min REAL, max REAL, sum REAL, first REAL, last REAL,
-                      PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
+CREATE TABLE rollup_blocks (series_id INTEGER NOT NULL, level INTEGER NOT NULL,
+                            start_ms INTEGER NOT NULL, first_ms INTEGER NOT NULL,
+                            last_ms INTEGER NOT NULL, buckets INTEGER NOT NULL, data BLOB NOT NULL,
+                            PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
 CREATE TABLE events (id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL, kind TEXT NOT NULL,
                      user TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX events_t ON events (t_ms);
@@ -60,6 +61,38 @@ CREATE TABLE journal (seq INTEGER PRIMARY KEY, end_ms INTEGER NOT NULL, data BLO
 DROP TABLE tails;
 PRAGMA user_version = 2;
 )";
+
+// Version 2 to 3 (docs/store-format.md, "Upgrade from version 2"): the
+// rollup rows become blocks in code between these two.
+constexpr const char* kUpgradeV2Begin = R"(
+CREATE TABLE rollup_blocks (series_id INTEGER NOT NULL, level INTEGER NOT NULL,
+                            start_ms INTEGER NOT NULL, first_ms INTEGER NOT NULL,
+                            last_ms INTEGER NOT NULL, buckets INTEGER NOT NULL, data BLOB NOT NULL,
+                            PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
+)";
+constexpr const char* kUpgradeV2End = R"(
+DROP TABLE rollups;
+PRAGMA user_version = 3;
+)";
+
+// The span of a rollup block per level (kLevels order): an hour of minutes,
+// a day of quarter hours or hours, 32 days of days. A block holds the
+// buckets that start in [start, start + span), start a multiple of the span.
+constexpr std::int64_t kBlockSpanMs[4] = {3'600'000, 86'400'000, 86'400'000, 32 * 86'400'000LL};
+
+int level_index(std::int64_t level_ms) {
+  for (int l = 0; l < 4; ++l) {
+    if (kLevels[l] == level_ms) {
+      return l;
+    }
+  }
+  return -1;
+}
+
+std::int64_t span_of(std::int64_t level_ms) {
+  const int l = level_index(level_ms);
+  return l >= 0 ? kBlockSpanMs[l] : level_ms;
+}
 
 // One aggregate of a rollup bucket. Templates, so that they serve the
 // store's private bucket type.
@@ -81,6 +114,13 @@ Bucket to_bucket(const R& r) {
   return {
       r.start_ms, r.count, r.min, r.max, r.count > 0 ? r.sum / static_cast<double>(r.count) : 0.0,
       r.first,    r.last};
+}
+
+// A bucket's values in units of the resolution, as a block stores them.
+template <class R>
+RollupRecord to_record(const R& r, double resolution) {
+  auto q = [&](double v) { return static_cast<std::int64_t>(std::llround(v / resolution)); };
+  return {r.start_ms, r.count, q(r.min), q(r.max), q(r.sum), q(r.first), q(r.last)};
 }
 
 // A read transaction: the statements of one read see one snapshot even while
@@ -131,7 +171,11 @@ struct Store::Series {
   std::int64_t last_t = kNone;
   Rollup current[4];
   std::vector<std::pair<int, Rollup>> closed;  // finished buckets not yet written
-
+  // Per level, the newest rollup block as stored (block_key: its start;
+  // kNone: not loaded), so that the hourly sealing re-encodes it without
+  // reading it back. Dropped when a flush fails.
+  std::int64_t block_key[4] = {kNone, kNone, kNone, kNone};
+  std::vector<RollupRecord> block[4];
   // Every level's bucket of a point later than every earlier one: its
   // bucket is the current one while the point is less than a level after
   // the current bucket's start (no division per point).
@@ -206,13 +250,14 @@ common::Result<std::unique_ptr<Store>> Store::open(const std::string& path, Stor
                       path + ": this SQLite database belongs to another program (application id " +
                           std::to_string(app_id) + "); the file was left untouched");
   }
-  if (!fresh && version == 1 && options.read_only) {
+  if (!fresh && (version == 1 || version == 2) && options.read_only) {
     return make_error(ErrorKind::kUnsupported,
-                      path + ": history format version 1 is upgraded to " +
-                          std::to_string(kSchemaVersion) +
-                          " when the daemon next opens it; it cannot be read before");
+                      path + ": history format version " + std::to_string(version) +
+                          " is upgraded to " + std::to_string(kSchemaVersion) +
+                          " when the daemon (or any writer) next opens it; it cannot be read "
+                          "before");
   }
-  if (!fresh && version != kSchemaVersion && version != 1) {
+  if (!fresh && version != kSchemaVersion && version != 1 && version != 2) {
     return make_error(ErrorKind::kUnsupported,
                       path + ": history format version " + std::to_string(version) +
                           " is not supported by this build (it reads version " +
@@ -252,8 +297,13 @@ common::Result<std::unique_ptr<Store>> Store::open(const std::string& path, Stor
       if (auto s = store->exec(init.c_str()); !s) {
         return s.error();
       }
-    } else if (version == 1) {
-      if (auto s = store->migrate_from_v1(); !s) {
+    } else if (version == 1 || version == 2) {
+      if (version == 1) {
+        if (auto s = store->migrate_from_v1(); !s) {
+          return s.error();
+        }
+      }
+      if (auto s = store->migrate_from_v2(); !s) {
         return s.error();
       }
     }
@@ -309,6 +359,78 @@ common::Status Store::migrate_from_v1() {
     }
   }
   if (auto s = exec(kUpgradeV1); !s) {
+    return fail(s);
+  }
+  if (auto s = exec("COMMIT"); !s) {
+    return fail(s);
+  }
+  return common::Status::success();
+}
+
+common::Status Store::migrate_from_v2() {
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) {
+    return s;
+  }
+  auto fail = [&](common::Status status) {
+    (void)exec("ROLLBACK");  // the file stays at version 2
+    return status;
+  };
+  if (auto s = exec(kUpgradeV2Begin); !s) {
+    return fail(s);
+  }
+  {
+    Stmt rows(db_,
+              "SELECT r.series_id, r.level, r.start_ms, r.count, COALESCE(r.min, 0), "
+              "COALESCE(r.max, 0), COALESCE(r.sum, 0), COALESCE(r.first, 0), "
+              "COALESCE(r.last, 0), s.resolution FROM rollups r JOIN series s "
+              "ON s.id = r.series_id WHERE r.count > 0 ORDER BY r.series_id, r.level, r.start_ms");
+    std::int64_t id = kNone;
+    std::int64_t level = 0;
+    std::int64_t key = kNone;
+    std::vector<RollupRecord> block;
+    auto put = [&]() {
+      if (block.empty()) {
+        return true;
+      }
+      Stmt insert(db_,
+                  "INSERT INTO rollup_blocks (series_id, level, start_ms, first_ms, last_ms, "
+                  "buckets, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      insert.bind(1, id)
+          .bind(2, level)
+          .bind(3, key)
+          .bind(4, block.front().start_ms)
+          .bind(5, block.back().start_ms)
+          .bind(6, static_cast<std::int64_t>(block.size()))
+          .blob(7, encode_rollup_block(level, block));
+      block.clear();
+      return insert.step() == SQLITE_DONE;
+    };
+    int rc = SQLITE_ROW;
+    while ((rc = rows.step()) == SQLITE_ROW) {
+      const std::int64_t row_level = rows.i64(1);
+      const std::int64_t start = rows.i64(2);
+      if (level_index(row_level) < 0 || floor_to(start, row_level) != start) {
+        continue;  // no level of this format: nothing reads it
+      }
+      const std::int64_t row_key = floor_to(start, span_of(row_level));
+      if (rows.i64(0) != id || row_level != level || row_key != key) {
+        if (!put()) {
+          return fail(sql_error("upgrading from version 2: writing rollup blocks"));
+        }
+        id = rows.i64(0);
+        level = row_level;
+        key = row_key;
+      }
+      const double resolution = rows.f64(9) > 0.0 ? rows.f64(9) : 1.0;
+      const Rollup r{start,       rows.i64(3), rows.f64(4), rows.f64(5),
+                     rows.f64(6), rows.f64(7), rows.f64(8)};
+      block.push_back(to_record(r, resolution));
+    }
+    if (rc != SQLITE_DONE || !put()) {
+      return fail(sql_error("upgrading from version 2: reading rollups"));
+    }
+  }
+  if (auto s = exec(kUpgradeV2End); !s) {
     return fail(s);
   }
   if (auto s = exec("COMMIT"); !s) {
@@ -446,14 +568,13 @@ common::Status Store::load_series(Series& s) {
   // buckets holding the sealed time, then the journal's points on top.
   if (s.sealed_ms != kNone) {
     for (int l = 0; l < 4; ++l) {
-      const std::int64_t start = floor_to(s.sealed_ms, kLevels[l]);
-      Query row(*stmts_, db_,
-                "SELECT count, min, max, sum, first, last FROM rollups "
-                "WHERE series_id = ? AND level = ? AND start_ms = ?");
-      row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, kLevels[l]).bind(3, start);
-      if (row.step() == SQLITE_ROW && row.i64(0) > 0) {
-        s.current[l] = {start,      row.i64(0), row.f64(1), row.f64(2),
-                        row.f64(3), row.f64(4), row.f64(5)};
+      auto stored = stored_buckets(s.id, s.resolution, kLevels[l],
+                                   floor_to(s.sealed_ms, kLevels[l]), s.sealed_ms);
+      if (!stored) {
+        return stored.error();
+      }
+      if (!stored->empty()) {
+        s.current[l] = stored->back();
       }
     }
   }
@@ -570,20 +691,141 @@ std::int64_t Store::pending_points() const {
   return n;
 }
 
-common::Status Store::write_rollup(int id, std::int64_t level, const Rollup& r) {
-  Query upsert(*stmts_, db_,
-               "INSERT OR REPLACE INTO rollups (series_id, level, start_ms, count, min, max, "
-               "sum, first, last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  upsert.bind(1, static_cast<std::int64_t>(id))
-      .bind(2, level)
-      .bind(3, r.start_ms)
-      .bind(4, r.count)
-      .bind(5, r.min)
-      .bind(6, r.max)
-      .bind(7, r.sum)
-      .bind(8, r.first)
-      .bind(9, r.last);
-  return upsert.step() == SQLITE_DONE ? common::Status::success() : sql_error("writing rollups");
+common::Result<std::vector<Store::Rollup>> Store::stored_buckets(int id, double resolution,
+                                                                 std::int64_t level_ms,
+                                                                 std::int64_t from_ms,
+                                                                 std::int64_t to_ms) {
+  std::vector<Rollup> out;
+  if (from_ms > to_ms) {
+    return out;
+  }
+  Query rows(*stmts_, db_,
+             "SELECT data FROM rollup_blocks WHERE series_id = ? AND level = ? AND start_ms >= ? "
+             "AND start_ms <= ? AND last_ms >= ? ORDER BY start_ms");
+  rows.bind(1, static_cast<std::int64_t>(id))
+      .bind(2, level_ms)
+      .bind(3, floor_to(from_ms, span_of(level_ms)))
+      .bind(4, to_ms)
+      .bind(5, from_ms);
+  int rc = SQLITE_ROW;
+  while ((rc = rows.step()) == SQLITE_ROW) {
+    auto block = decode_rollup_block(rows.data(0));
+    if (!block) {
+      return make_error(ErrorKind::kCorruption, path_ + ": " + block.error().message);
+    }
+    for (const RollupRecord& b : block->buckets) {
+      if (b.start_ms >= from_ms && b.start_ms <= to_ms) {
+        out.push_back(from_record(b, resolution));
+      }
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    return sql_error("reading rollups");
+  }
+  return out;
+}
+
+common::Result<std::optional<Store::Rollup>> Store::edge_bucket(int id, double resolution,
+                                                                std::int64_t level_ms,
+                                                                std::int64_t before_ms,
+                                                                bool newest) {
+  // The newest block with a bucket before `before_ms` holds the newest such
+  // bucket; the oldest block holds the oldest bucket.
+  Query row(*stmts_, db_,
+            newest ? "SELECT data FROM rollup_blocks WHERE series_id = ? AND level = ? "
+                     "AND first_ms < ? ORDER BY start_ms DESC LIMIT 1"
+                   : "SELECT data FROM rollup_blocks WHERE series_id = ? AND level = ? "
+                     "AND first_ms < ? ORDER BY start_ms LIMIT 1");
+  row.bind(1, static_cast<std::int64_t>(id)).bind(2, level_ms).bind(3, before_ms);
+  const int rc = row.step();
+  if (rc == SQLITE_DONE) {
+    return std::optional<Rollup>();
+  }
+  if (rc != SQLITE_ROW) {
+    return sql_error("reading rollups");
+  }
+  auto block = decode_rollup_block(row.data(0));
+  if (!block) {
+    return make_error(ErrorKind::kCorruption, path_ + ": " + block.error().message);
+  }
+  std::optional<Rollup> out;
+  for (const RollupRecord& b : block->buckets) {
+    if (b.start_ms < before_ms && (newest || !out)) {
+      out = from_record(b, resolution);
+    }
+  }
+  return out;
+}
+
+Store::Rollup Store::from_record(const RollupRecord& b, double resolution) {
+  auto v = [&](std::int64_t q) { return static_cast<double>(q) * resolution; };
+  return {b.start_ms, b.count, v(b.min_q), v(b.max_q), v(b.sum_q), v(b.first_q), v(b.last_q)};
+}
+
+common::Status Store::write_buckets(Series& s, int level, const std::vector<Rollup>& buckets) {
+  const std::int64_t level_ms = kLevels[level];
+  const std::int64_t span = kBlockSpanMs[level];
+  std::vector<RollupRecord>& block = s.block[level];
+  std::size_t i = 0;
+  while (i < buckets.size()) {
+    const std::int64_t key = floor_to(buckets[i].start_ms, span);
+    if (s.block_key[level] != key) {
+      // Not the block in memory: read it (a reopened store, a new block).
+      s.block_key[level] = kNone;
+      block.clear();
+      Query row(*stmts_, db_,
+                "SELECT data FROM rollup_blocks WHERE series_id = ? AND level = ? "
+                "AND start_ms = ?");
+      row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, level_ms).bind(3, key);
+      const int rc = row.step();
+      if (rc == SQLITE_ROW) {
+        auto stored = decode_rollup_block(row.data(0));
+        if (!stored) {
+          return make_error(ErrorKind::kCorruption, path_ + ": " + stored.error().message);
+        }
+        block = std::move(stored->buckets);
+      } else if (rc != SQLITE_DONE) {
+        return sql_error("reading rollups");
+      }
+      s.block_key[level] = key;
+    }
+    for (; i < buckets.size() && floor_to(buckets[i].start_ms, span) == key; ++i) {
+      const RollupRecord r = to_record(buckets[i], s.resolution);
+      // Buckets come in time order; the first may replace the block's last
+      // (an open bucket written at the previous sealing).
+      const auto at =
+          std::lower_bound(block.begin(), block.end(), r.start_ms,
+                           [](const RollupRecord& b, std::int64_t t) { return b.start_ms < t; });
+      if (at != block.end() && at->start_ms == r.start_ms) {
+        *at = r;
+      } else {
+        block.insert(at, r);
+      }
+    }
+    Query upsert(*stmts_, db_,
+                 "INSERT OR REPLACE INTO rollup_blocks (series_id, level, start_ms, first_ms, "
+                 "last_ms, buckets, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    upsert.bind(1, static_cast<std::int64_t>(s.id))
+        .bind(2, level_ms)
+        .bind(3, key)
+        .bind(4, block.front().start_ms)
+        .bind(5, block.back().start_ms)
+        .bind(6, static_cast<std::int64_t>(block.size()))
+        .blob(7, encode_rollup_block(level_ms, block));
+    if (upsert.step() != SQLITE_DONE) {
+      return sql_error("writing rollups");
+    }
+  }
+  return common::Status::success();
+}
+
+void Store::forget_blocks() {
+  for (auto& [id, s] : series_) {
+    for (int l = 0; l < 4; ++l) {
+      s->block_key[l] = kNone;
+      s->block[l].clear();
+    }
+  }
 }
 
 common::Status Store::flush() {
@@ -614,6 +856,8 @@ common::Status Store::flush() {
     (void)exec("PRAGMA synchronous=NORMAL");  // only the speed of later commits depends on it
   }
   if (!status) {
+    // The blocks in memory may hold buckets the rollback undid.
+    forget_blocks();
     // The points wait for the next flush, at most max_pending_ms of them per
     // series: the oldest unwritten ones go first.
     for (auto& [id, sp] : series_) {
@@ -672,16 +916,19 @@ common::Status Store::try_flush(bool full) {
       }
       // Every bucket these points touched: the closed ones and the open
       // ones as they stand (readers merge them with later points).
-      for (const auto& [level, rollup] : s.closed) {
-        if (auto st = write_rollup(id, kLevels[level], rollup); !st) {
-          return fail(st);
-        }
-      }
       for (int l = 0; l < 4; ++l) {
-        if (s.current[l].count > 0) {
-          if (auto st = write_rollup(id, kLevels[l], s.current[l]); !st) {
-            return fail(st);
+        std::vector<Rollup>& buckets = seal_buckets_;
+        buckets.clear();
+        for (const auto& [level, rollup] : s.closed) {
+          if (level == l) {
+            buckets.push_back(rollup);
           }
+        }
+        if (s.current[l].count > 0) {
+          buckets.push_back(s.current[l]);
+        }
+        if (auto st = write_buckets(s, l, buckets); !st) {
+          return fail(st);
         }
       }
       Query mark(*stmts_, db_, "UPDATE series SET sealed_ms = ? WHERE id = ?");
@@ -784,14 +1031,11 @@ common::Result<std::vector<Store::Rollup>> Store::open_buckets(const SeriesInfo&
   std::vector<Rollup> out;
   if (s.sealed) {
     const std::int64_t start = floor_to(s.sealed_ms, level_ms);
-    Query row(*stmts_, db_,
-              "SELECT count, min, max, sum, first, last FROM rollups "
-              "WHERE series_id = ? AND level = ? AND start_ms = ?");
-    row.bind(1, static_cast<std::int64_t>(s.id)).bind(2, level_ms).bind(3, start);
-    if (row.step() == SQLITE_ROW && row.i64(0) > 0) {
-      out.push_back(
-          {start, row.i64(0), row.f64(1), row.f64(2), row.f64(3), row.f64(4), row.f64(5)});
+    auto stored = stored_buckets(s.id, s.resolution, level_ms, start, start);
+    if (!stored) {
+      return stored.error();
     }
+    out = std::move(*stored);
   }
   auto points = journal_points(s, kNone);
   if (!points) {
@@ -858,21 +1102,17 @@ common::Result<std::vector<Bucket>> Store::read_rollup(const std::string& key,
   // Stored buckets before the one holding the sealed time are complete.
   const std::int64_t open_start =
       s->sealed ? floor_to(s->sealed_ms, level_ms) : std::numeric_limits<std::int64_t>::max();
-  Query rows(*stmts_, db_,
-             "SELECT start_ms, count, min, max, sum, first, last FROM rollups "
-             "WHERE series_id = ? AND level = ? AND start_ms >= ? AND start_ms <= ? "
-             "AND start_ms < ? ORDER BY start_ms");
-  rows.bind(1, static_cast<std::int64_t>(s->id))
-      .bind(2, level_ms)
-      .bind(3, from)
-      .bind(4, to_ms)
-      .bind(5, open_start);
+  auto stored = stored_buckets(s->id, s->resolution, level_ms, from,
+                               open_start == std::numeric_limits<std::int64_t>::max()
+                                   ? to_ms
+                                   : std::min(to_ms, open_start - 1));
+  if (!stored) {
+    return stored.error();
+  }
   std::vector<Bucket> out;
-  while (rows.step() == SQLITE_ROW) {
-    const std::int64_t count = rows.i64(1);
-    out.push_back({rows.i64(0), count, rows.f64(2), rows.f64(3),
-                   count > 0 ? rows.f64(4) / static_cast<double>(count) : 0.0, rows.f64(5),
-                   rows.f64(6)});
+  out.reserve(stored->size());
+  for (const Rollup& r : *stored) {
+    out.push_back(to_bucket(r));
   }
   if (to_ms >= open_start || !s->sealed) {
     auto open = open_buckets(*s, level_ms);
@@ -929,12 +1169,13 @@ common::Result<std::optional<Point>> Store::latest(const std::string& key) {
     }
   }
   // Raw data past retention: the last minute's rollup still knows the value.
-  Query rollup(*stmts_, db_,
-               "SELECT start_ms, last FROM rollups WHERE series_id = ? AND level = ? "
-               "ORDER BY start_ms DESC LIMIT 1");
-  rollup.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m);
-  if (rollup.step() == SQLITE_ROW) {
-    return std::optional<Point>(Point{rollup.i64(0), rollup.f64(1)});
+  auto minute =
+      edge_bucket(s->id, resolution, kLevel1m, std::numeric_limits<std::int64_t>::max(), true);
+  if (!minute) {
+    return minute.error();
+  }
+  if (*minute) {
+    return std::optional<Point>(Point{(*minute)->start_ms, (*minute)->last});
   }
   return std::optional<Point>();
 }
@@ -952,36 +1193,43 @@ common::Result<double> Store::counter_delta(const std::string& key, std::int64_t
   }
   // The register's value at a minute boundary: the last value of the last
   // minute bucket that starts before it.
-  auto value_before = [&](std::int64_t t) -> std::optional<double> {
+  auto value_before = [&](std::int64_t t) -> common::Result<std::optional<double>> {
     for (auto it = open->rbegin(); it != open->rend(); ++it) {
       if (it->start_ms < t) {
-        return it->last;
+        return std::optional<double>(it->last);
       }
     }
-    Query row(*stmts_, db_,
-              "SELECT last FROM rollups WHERE series_id = ? AND level = ? AND start_ms < ? "
-              "ORDER BY start_ms DESC LIMIT 1");
-    row.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m).bind(3, t);
-    return row.step() == SQLITE_ROW ? std::optional<double>(row.f64(0)) : std::nullopt;
+    auto stored = edge_bucket(s->id, s->resolution, kLevel1m, t, true);
+    if (!stored) {
+      return stored.error();
+    }
+    return *stored ? std::optional<double>((*stored)->last) : std::nullopt;
   };
   const auto end = value_before(to_ms);
   if (!end) {
+    return end.error();
+  }
+  if (!*end) {
     return 0.0;
   }
   auto start = value_before(from_ms);
   if (!start) {
+    return start.error();
+  }
+  if (!*start) {
     // The series began inside the range: count from its first value.
-    Query first(*stmts_, db_,
-                "SELECT first FROM rollups WHERE series_id = ? AND level = ? "
-                "ORDER BY start_ms LIMIT 1");
-    first.bind(1, static_cast<std::int64_t>(s->id)).bind(2, kLevel1m);
-    if (first.step() == SQLITE_ROW) {
-      start = first.f64(0);
+    auto first = edge_bucket(s->id, s->resolution, kLevel1m,
+                             std::numeric_limits<std::int64_t>::max(), false);
+    if (!first) {
+      return first.error();
+    }
+    if (*first) {
+      *start = (*first)->first;
     } else {
-      start = open->empty() ? *end : open->front().first;
+      *start = open->empty() ? **end : open->front().first;
     }
   }
-  return *end - *start;
+  return **end - **start;
 }
 
 common::Result<std::optional<Bucket>> Store::max_mean(const std::string& key, std::int64_t level_ms,
@@ -994,20 +1242,18 @@ common::Result<std::optional<Bucket>> Store::max_mean(const std::string& key, st
   const std::int64_t open_start =
       s->sealed ? floor_to(s->sealed_ms, level_ms) : std::numeric_limits<std::int64_t>::max();
   std::optional<Bucket> best;
-  Query row(*stmts_, db_,
-            "SELECT start_ms, count, min, max, sum, first, last FROM rollups "
-            "WHERE series_id = ? AND level = ? AND start_ms >= ? AND start_ms < ? AND count > 0 "
-            "AND start_ms < ? ORDER BY sum / count DESC LIMIT 1");
-  row.bind(1, static_cast<std::int64_t>(s->id))
-      .bind(2, level_ms)
-      .bind(3, from_ms)
-      .bind(4, to_ms)
-      .bind(5, open_start);
-  if (row.step() == SQLITE_ROW) {
-    const std::int64_t count = row.i64(1);
-    best = Bucket{
-        row.i64(0), count,     row.f64(2), row.f64(3), row.f64(4) / static_cast<double>(count),
-        row.f64(5), row.f64(6)};
+  const std::int64_t stored_to = std::min(to_ms, open_start);
+  if (stored_to > from_ms) {
+    auto stored = stored_buckets(s->id, s->resolution, level_ms, from_ms, stored_to - 1);
+    if (!stored) {
+      return stored.error();
+    }
+    for (const Rollup& r : *stored) {
+      const Bucket b = to_bucket(r);
+      if (r.count > 0 && (!best || b.mean > best->mean)) {
+        best = b;
+      }
+    }
   }
   if (to_ms > open_start || !s->sealed) {
     auto open = open_buckets(*s, level_ms);
@@ -1030,14 +1276,15 @@ common::Result<std::vector<SeriesStats>> Store::stats() {
   const ReadSnapshot snapshot(db_);
   std::vector<SeriesStats> out;
   std::map<std::int64_t, std::pair<std::size_t, std::int64_t>> index;  // id → (out slot, sealed)
-  Query rows(*stmts_, db_,
-             "SELECT s.id, s.key, s.kind, s.resolution, s.sealed_ms, "
-             "(SELECT COALESCE(SUM(count), 0) FROM chunks c WHERE c.series_id = s.id), "
-             "(SELECT COALESCE(SUM(length(data)), 0) FROM chunks c WHERE c.series_id = s.id), "
-             "(SELECT MIN(start_ms) FROM rollups r WHERE r.series_id = s.id AND r.level = 60000), "
-             "(SELECT MIN(start_ms) FROM chunks c WHERE c.series_id = s.id), "
-             "(SELECT MAX(end_ms) FROM chunks c WHERE c.series_id = s.id) "
-             "FROM series s ORDER BY s.key");
+  Query rows(
+      *stmts_, db_,
+      "SELECT s.id, s.key, s.kind, s.resolution, s.sealed_ms, "
+      "(SELECT COALESCE(SUM(count), 0) FROM chunks c WHERE c.series_id = s.id), "
+      "(SELECT COALESCE(SUM(length(data)), 0) FROM chunks c WHERE c.series_id = s.id), "
+      "(SELECT MIN(first_ms) FROM rollup_blocks r WHERE r.series_id = s.id AND r.level = 60000), "
+      "(SELECT MIN(start_ms) FROM chunks c WHERE c.series_id = s.id), "
+      "(SELECT MAX(end_ms) FROM chunks c WHERE c.series_id = s.id) "
+      "FROM series s ORDER BY s.key");
   int rc = SQLITE_ROW;
   while ((rc = rows.step()) == SQLITE_ROW) {
     const std::int64_t sealed = rows.null(4) ? kNone : rows.i64(4);

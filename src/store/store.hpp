@@ -226,10 +226,26 @@ class Store {
   common::Status exec(const char* sql);
   common::Error sql_error(const std::string& what) const;
   common::Status migrate_from_v1();
+  common::Status migrate_from_v2();
   common::Result<int> series_id(const std::string& key);
   common::Result<SeriesInfo> info(const std::string& key);
   common::Status load_series(Series& s);
-  common::Status write_rollup(int id, std::int64_t level, const Rollup& r);
+  // The stored buckets of a series at a level that start in [from_ms,
+  // to_ms], from the rollup blocks.
+  common::Result<std::vector<Rollup>> stored_buckets(int id, double resolution,
+                                                     std::int64_t level_ms, std::int64_t from_ms,
+                                                     std::int64_t to_ms);
+  // The newest (or the oldest) stored bucket that starts before before_ms.
+  common::Result<std::optional<Rollup>> edge_bucket(int id, double resolution,
+                                                    std::int64_t level_ms, std::int64_t before_ms,
+                                                    bool newest);
+  static Rollup from_record(const RollupRecord& b, double resolution);
+  // Writes buckets (in time order) of one level of a sealing series into
+  // their blocks, merged with what the blocks hold.
+  common::Status write_buckets(Series& s, int level, const std::vector<Rollup>& buckets);
+  // Drops the rollup blocks kept in memory (after a failed flush or a
+  // deletion of blocks).
+  void forget_blocks();
   common::Status try_flush(bool full);
   // The journal's points of a series after its sealed time, from rows that
   // end at or after from_ms.
@@ -254,6 +270,7 @@ class Store {
   std::int64_t committed_newest_ms_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t durable_until_ms_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t dropped_points_ = 0;
+  std::vector<Rollup> seal_buckets_;  // reused by each sealing
 };
 
 }  // namespace kirchhoff::store

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "store/statement_cache.hpp"
@@ -22,11 +23,11 @@ namespace {
 // the levels without reading every page (dbstat would, seconds for a large
 // file on an SD card). A chunk row: its record header and five integers
 // (~20 bytes), the cell pointer and varint lengths (~4) and its chunks_end
-// index entry (~14). A rollup row: four integers and five doubles (~58) and
-// its cell (~4). An event: four columns around its text (~30).
+// index entry (~14). A rollup block row: five integers beside its blob
+// (~30), its cell and lengths (~10). An event: four columns around its text (~30).
 constexpr std::int64_t kChunkRowBytes = 38;
 constexpr std::int64_t kJournalRowBytes = 16;
-constexpr std::int64_t kRollupRowBytes = 62;
+constexpr std::int64_t kRollupBlockRowBytes = 40;
 constexpr std::int64_t kEventRowBytes = 30;
 
 constexpr std::array<const char*, 4> kLevelNames = {"1m", "15m", "1h", "1d"};
@@ -95,12 +96,53 @@ common::Status Store::apply_rollup_retention(std::int64_t now_ms) {
     if (keep_ms <= 0) {
       continue;  // forever
     }
-    // A bucket goes once its end is older than the retention.
-    Query drop(*stmts_, db_, "DELETE FROM rollups WHERE level = ? AND start_ms < ?");
-    drop.bind(1, kLevels[l]).bind(2, now_ms - keep_ms - kLevels[l]);
-    if (drop.step() != SQLITE_DONE) {
+    // A bucket goes once its end is older than the retention: whole blocks
+    // whose newest bucket does, and the older buckets of a block that
+    // straddles the limit (rewritten without them).
+    const std::int64_t keep_from = now_ms - keep_ms - kLevels[l];
+    auto failed = [&]() {
       return sql_error(std::string("applying the retention of the ") + kLevelNames[l] + " rollups");
+    };
+    Query drop(*stmts_, db_, "DELETE FROM rollup_blocks WHERE level = ? AND last_ms < ?");
+    drop.bind(1, kLevels[l]).bind(2, keep_from);
+    if (drop.step() != SQLITE_DONE) {
+      return failed();
     }
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::vector<RollupRecord>>> trimmed;
+    {
+      Query straddling(*stmts_, db_,
+                       "SELECT series_id, start_ms, data FROM rollup_blocks "
+                       "WHERE level = ? AND first_ms < ?");
+      straddling.bind(1, kLevels[l]).bind(2, keep_from);
+      int rc = SQLITE_ROW;
+      while ((rc = straddling.step()) == SQLITE_ROW) {
+        auto block = decode_rollup_block(straddling.data(2));
+        if (!block) {
+          return make_error(ErrorKind::kCorruption, path_ + ": " + block.error().message);
+        }
+        std::erase_if(block->buckets,
+                      [&](const RollupRecord& b) { return b.start_ms < keep_from; });
+        trimmed.emplace_back(straddling.i64(0), straddling.i64(1), std::move(block->buckets));
+      }
+      if (rc != SQLITE_DONE) {
+        return failed();
+      }
+    }
+    for (const auto& [id, start_ms, buckets] : trimmed) {
+      Query rewrite(*stmts_, db_,
+                    "UPDATE rollup_blocks SET first_ms = ?, buckets = ?, data = ? "
+                    "WHERE series_id = ? AND level = ? AND start_ms = ?");
+      rewrite.bind(1, buckets.front().start_ms)
+          .bind(2, static_cast<std::int64_t>(buckets.size()))
+          .blob(3, encode_rollup_block(kLevels[l], buckets))
+          .bind(4, id)
+          .bind(5, kLevels[l])
+          .bind(6, start_ms);
+      if (rewrite.step() != SQLITE_DONE) {
+        return failed();
+      }
+    }
+    forget_blocks();
   }
   return common::Status::success();
 }
@@ -167,19 +209,22 @@ common::Result<StorageUsage> Store::usage() {
     level.level = kLevelNames[l];
     level.level_ms = kLevels[l];
     Query rows(*stmts_, db_,
-               "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
+               "SELECT COUNT(*), COALESCE(SUM(buckets), 0), COALESCE(SUM(length(data)), 0), "
+               "MIN(first_ms), MAX(last_ms) FROM rollup_blocks WHERE level = ?");
     rows.bind(1, kLevels[l]);
     if (rows.step() != SQLITE_ROW) {
       return sql_error("reading the rollups");
     }
-    level.rows = rows.i64(0);
+    // Rows and points of a rollup level are its buckets (the blocks are
+    // how they are stored).
+    level.rows = rows.i64(1);
     level.points = level.rows;
-    if (!rows.null(1)) {
-      level.oldest_ms = rows.i64(1);
-      level.newest_ms = rows.i64(2);
+    if (!rows.null(3)) {
+      level.oldest_ms = rows.i64(3);
+      level.newest_ms = rows.i64(4);
     }
     usage.levels.push_back(level);
-    estimates.push_back(level.rows * kRollupRowBytes);
+    estimates.push_back(rows.i64(2) + rows.i64(0) * kRollupBlockRowBytes);
   }
   std::int64_t other_estimate = 0;
   {
