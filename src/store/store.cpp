@@ -94,21 +94,8 @@ std::int64_t span_of(std::int64_t level_ms) {
   return l >= 0 ? kBlockSpanMs[l] : level_ms;
 }
 
-// One aggregate of a rollup bucket. Templates, so that they serve the
-// store's private bucket type.
-template <class R>
-void add_value(R& r, std::int64_t start_ms, double v) {
-  if (r.count == 0 || r.start_ms != start_ms) {
-    r = {start_ms, 1, v, v, v, v, v};
-    return;
-  }
-  ++r.count;
-  r.min = std::min(r.min, v);
-  r.max = std::max(r.max, v);
-  r.sum += v;
-  r.last = v;
-}
-
+// A bucket as readers see it. A template, so that it serves the store's
+// private bucket type.
 template <class R>
 Bucket to_bucket(const R& r) {
   return {
@@ -695,7 +682,22 @@ common::Result<std::vector<Store::Rollup>> Store::stored_buckets(int id, double 
                                                                  std::int64_t level_ms,
                                                                  std::int64_t from_ms,
                                                                  std::int64_t to_ms) {
+  auto records = stored_records(id, level_ms, from_ms, to_ms);
+  if (!records) {
+    return records.error();
+  }
   std::vector<Rollup> out;
+  out.reserve(records->size());
+  for (const RollupRecord& r : *records) {
+    out.push_back(from_record(r, resolution));
+  }
+  return out;
+}
+
+common::Result<std::vector<RollupRecord>> Store::stored_records(int id, std::int64_t level_ms,
+                                                                std::int64_t from_ms,
+                                                                std::int64_t to_ms) {
+  std::vector<RollupRecord> out;
   if (from_ms > to_ms) {
     return out;
   }
@@ -715,7 +717,7 @@ common::Result<std::vector<Store::Rollup>> Store::stored_buckets(int id, double 
     }
     for (const RollupRecord& b : block->buckets) {
       if (b.start_ms >= from_ms && b.start_ms <= to_ms) {
-        out.push_back(from_record(b, resolution));
+        out.push_back(b);
       }
     }
   }
@@ -1028,14 +1030,16 @@ common::Result<std::vector<RawPoint>> Store::journal_points(const SeriesInfo& s,
 
 common::Result<std::vector<Store::Rollup>> Store::open_buckets(const SeriesInfo& s,
                                                                std::int64_t level_ms) {
-  std::vector<Rollup> out;
+  // In units of the resolution, as the blocks store them: a bucket reads
+  // the same wherever the sealing split its points.
+  std::vector<RollupRecord> records;
   if (s.sealed) {
     const std::int64_t start = floor_to(s.sealed_ms, level_ms);
-    auto stored = stored_buckets(s.id, s.resolution, level_ms, start, start);
+    auto stored = stored_records(s.id, level_ms, start, start);
     if (!stored) {
       return stored.error();
     }
-    out = std::move(*stored);
+    records = std::move(*stored);
   }
   auto points = journal_points(s, kNone);
   if (!points) {
@@ -1043,10 +1047,21 @@ common::Result<std::vector<Store::Rollup>> Store::open_buckets(const SeriesInfo&
   }
   for (const RawPoint& p : *points) {
     const std::int64_t start = floor_to(p.t_ms, level_ms);
-    if (out.empty() || out.back().start_ms != start) {
-      out.emplace_back();
+    if (records.empty() || records.back().start_ms != start) {
+      records.push_back({start, 1, p.q, p.q, p.q, p.q, p.q});
+      continue;
     }
-    add_value(out.back(), start, static_cast<double>(p.q) * s.resolution);
+    RollupRecord& r = records.back();
+    ++r.count;
+    r.min_q = std::min(r.min_q, p.q);
+    r.max_q = std::max(r.max_q, p.q);
+    r.sum_q += p.q;
+    r.last_q = p.q;
+  }
+  std::vector<Rollup> out;
+  out.reserve(records.size());
+  for (const RollupRecord& r : records) {
+    out.push_back(from_record(r, s.resolution));
   }
   return out;
 }

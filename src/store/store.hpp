@@ -235,6 +235,9 @@ class Store {
   common::Result<std::vector<Rollup>> stored_buckets(int id, double resolution,
                                                      std::int64_t level_ms, std::int64_t from_ms,
                                                      std::int64_t to_ms);
+  common::Result<std::vector<RollupRecord>> stored_records(int id, std::int64_t level_ms,
+                                                           std::int64_t from_ms,
+                                                           std::int64_t to_ms);
   // The newest (or the oldest) stored bucket that starts before before_ms.
   common::Result<std::optional<Rollup>> edge_bucket(int id, double resolution,
                                                     std::int64_t level_ms, std::int64_t before_ms,
