@@ -15,35 +15,53 @@ using common::zigzag;
 
 constexpr std::uint8_t kVersion = 1;
 
-// Bits are gathered in a 64-bit accumulator and leave it a byte at a time
-// (a bit at a time costs most of the store's ingest).
+// Bits are gathered in a 64-bit accumulator that leaves for the output eight
+// bytes at a time (a bit at a time cost most of the store's ingest).
 class BitWriter {
  public:
   explicit BitWriter(std::string& out) : out_(out) {}
+  // count <= 64; the value's bits above count are ignored.
   void bits(std::uint64_t value, int count) {
-    if (count > 32) {
-      bits(value >> 32, count - 32);
-      bits(value & 0xFFFF'FFFFu, 32);
+    if (count <= 0) {
       return;
     }
-    acc_ = (acc_ << count) | (value & ((std::uint64_t{1} << count) - 1));
-    used_ += count;
+    if (count < 64) {
+      value &= (std::uint64_t{1} << count) - 1;
+    }
+    if (used_ + count < 64) {
+      acc_ = (acc_ << count) | value;
+      used_ += count;
+      return;
+    }
+    // Fill the accumulator up to 64 bits, write it, keep the rest.
+    const int fits = 64 - used_;  // 1..64
+    const int rest = count - fits;
+    const std::uint64_t head = rest > 0 ? value >> rest : value;
+    acc_ = fits == 64 ? head : (acc_ << fits) | head;
+    char word[8];
+    for (int i = 0; i < 8; ++i) {
+      word[i] = static_cast<char>(static_cast<std::uint8_t>(acc_ >> (56 - 8 * i)));
+    }
+    out_.append(word, 8);
+    acc_ = rest > 0 ? value & ((std::uint64_t{1} << rest) - 1) : 0;
+    used_ = rest;
+  }
+  void finish() {
     while (used_ >= 8) {
       used_ -= 8;
       out_.push_back(static_cast<char>(static_cast<std::uint8_t>(acc_ >> used_)));
     }
-  }
-  void finish() {
     if (used_ > 0) {
       out_.push_back(static_cast<char>(static_cast<std::uint8_t>(acc_ << (8 - used_))));
       used_ = 0;
     }
+    acc_ = 0;
   }
 
  private:
   std::string& out_;
   std::uint64_t acc_ = 0;
-  int used_ = 0;  // bits of acc_ not yet written, < 8 between calls
+  int used_ = 0;  // bits held in acc_, < 64 between calls
 };
 
 class BitReader {

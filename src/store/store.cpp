@@ -183,6 +183,28 @@ struct Store::Series {
       r = {floor_to(t_ms, kLevels[l]), 1, value, value, value, value, value};
     }
   }
+  // Points t_first..t_last (increasing, all in one minute, later than every
+  // earlier point) aggregated as `run`: the same buckets as adding them one
+  // by one, with the run's sum added at once (stored sums are whole units of
+  // the resolution, which the order of additions does not change).
+  void add_run(std::int64_t t_first, const Rollup& run) {
+    for (int l = 0; l < 4; ++l) {
+      Rollup& r = current[l];
+      if (r.count > 0 && t_first - r.start_ms < kLevels[l]) {
+        r.count += run.count;
+        r.min = std::min(r.min, run.min);
+        r.max = std::max(r.max, run.max);
+        r.sum += run.sum;
+        r.last = run.last;
+        continue;
+      }
+      if (r.count > 0) {
+        closed.emplace_back(l, r);
+      }
+      r = run;
+      r.start_ms = floor_to(t_first, kLevels[l]);
+    }
+  }
 };
 
 common::Error Store::sql_error(const std::string& what) const {
@@ -655,6 +677,10 @@ common::Status Store::append_block(std::int64_t t0_ms, std::int64_t step_ms, std
     Series& s = *targets[i];
     const std::span<const double> row = values.subspan(i * samples, samples);
     s.open.reserve(s.open.size() + samples);
+    // The points of one minute form a run, added to the rollups at once.
+    Rollup run;
+    std::int64_t run_t = 0;
+    std::int64_t run_end = 0;
     for (std::size_t k = 0; k < samples; ++k) {
       const double v = row[k];
       if (std::isnan(v)) {
@@ -664,7 +690,25 @@ common::Status Store::append_block(std::int64_t t0_ms, std::int64_t step_ms, std
       const auto q = static_cast<std::int64_t>(std::llround(v / s.resolution));
       s.open.push_back({t, q});
       s.last_t = t;
-      s.add(t, static_cast<double>(q) * s.resolution);
+      const double x = static_cast<double>(q) * s.resolution;
+      if (run.count > 0 && t >= run_end) {
+        s.add_run(run_t, run);
+        run.count = 0;
+      }
+      if (run.count == 0) {
+        run = {0, 1, x, x, x, x, x};
+        run_t = t;
+        run_end = floor_to(t, kLevel1m) + kLevel1m;
+        continue;
+      }
+      ++run.count;
+      run.min = std::min(run.min, x);
+      run.max = std::max(run.max, x);
+      run.sum += x;
+      run.last = x;
+    }
+    if (run.count > 0) {
+      s.add_run(run_t, run);
     }
   }
   return flush();
