@@ -1,7 +1,7 @@
 // History ingest (budget: over 1 M points/s per core), three ways in one run
 // on the same data: the demo's 38 series at 1 Hz (power, reactive power,
 // two energy registers per load of eight, three voltages, the frequency, two
-// pulse totals), six hours of data time.
+// pulse totals), a day of data time.
 //   per-point: Store::append for every point, flush() once a minute (what
 //              `simulate --data` did);
 //   bulk:      Store::append_block, one block of an hour of every series;
@@ -29,7 +29,7 @@ using kirchhoff::store::Store;
 using kirchhoff::store::StoreOptions;
 
 constexpr int kSeries = 38;
-constexpr std::int64_t kSeconds = 6 * 3600;
+constexpr std::int64_t kSeconds = 24 * 3600;
 constexpr std::int64_t kT0 = 1780272000000;  // 2026-06-01T00:00:00Z
 
 struct SeriesData {

@@ -35,14 +35,14 @@ constexpr const char* kSchema = R"(
 CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
                      resolution REAL NOT NULL, sealed_ms INTEGER);
 CREATE TABLE chunks (series_id INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
-                     count INTEGER NOT NULL, data BLOB NOT NULL,
-                     PRIMARY KEY (series_id, start_ms)) WITHOUT ROWID;
+                     count INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX chunks_key ON chunks (series_id, start_ms);
 CREATE INDEX chunks_end ON chunks (end_ms);
 CREATE TABLE journal (seq INTEGER PRIMARY KEY, end_ms INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE rollup_blocks (series_id INTEGER NOT NULL, level INTEGER NOT NULL,
                             start_ms INTEGER NOT NULL, first_ms INTEGER NOT NULL,
-                            last_ms INTEGER NOT NULL, buckets INTEGER NOT NULL, data BLOB NOT NULL,
-                            PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
+                            last_ms INTEGER NOT NULL, buckets INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX rollup_blocks_key ON rollup_blocks (series_id, level, start_ms);
 CREATE TABLE events (id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL, kind TEXT NOT NULL,
                      user TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX events_t ON events (t_ms);
@@ -63,12 +63,21 @@ PRAGMA user_version = 2;
 )";
 
 // Version 2 to 3 (docs/store-format.md, "Upgrade from version 2"): the
-// rollup rows become blocks in code between these two.
+// chunks move to a table with rowids (a chunk of 1.5 kB then fills its
+// overflow page instead of leaving most of one empty), and the rollup rows
+// become blocks in code between these two.
 constexpr const char* kUpgradeV2Begin = R"(
 CREATE TABLE rollup_blocks (series_id INTEGER NOT NULL, level INTEGER NOT NULL,
                             start_ms INTEGER NOT NULL, first_ms INTEGER NOT NULL,
-                            last_ms INTEGER NOT NULL, buckets INTEGER NOT NULL, data BLOB NOT NULL,
-                            PRIMARY KEY (series_id, level, start_ms)) WITHOUT ROWID;
+                            last_ms INTEGER NOT NULL, buckets INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX rollup_blocks_key ON rollup_blocks (series_id, level, start_ms);
+CREATE TABLE chunks_v3 (series_id INTEGER NOT NULL, start_ms INTEGER NOT NULL,
+                        end_ms INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+INSERT INTO chunks_v3 SELECT series_id, start_ms, end_ms, count, data FROM chunks ORDER BY end_ms;
+DROP TABLE chunks;
+ALTER TABLE chunks_v3 RENAME TO chunks;
+CREATE UNIQUE INDEX chunks_key ON chunks (series_id, start_ms);
+CREATE INDEX chunks_end ON chunks (end_ms);
 )";
 constexpr const char* kUpgradeV2End = R"(
 DROP TABLE rollups;

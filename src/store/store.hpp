@@ -186,8 +186,9 @@ class Store {
   // store_space.cpp).
   //
   // Checks a history file without writing to it: SQLite's quick_check, the
-  // application id and version, the tables and series, and that every raw
-  // chunk decodes to the points its row claims. Success for a missing file or
+  // application id and version, the tables and series, that every raw
+  // chunk decodes to the points its row claims and every rollup block
+  // (format 3) to the buckets its row claims. Success for a missing file or
   // a 0-byte one without a log (a fresh history). kCorruption names the file
   // and what is damaged (a 0-byte file beside a non-empty log included);
   // kUnsupported a version this build does not read; kIoError a file it may

@@ -22,12 +22,13 @@ namespace {
 // Bytes a row costs beyond its blob, for splitting the file's pages between
 // the levels without reading every page (dbstat would, seconds for a large
 // file on an SD card). A chunk row: its record header and five integers
-// (~20 bytes), the cell pointer and varint lengths (~4) and its chunks_end
-// index entry (~14). A rollup block row: five integers beside its blob
-// (~30), its cell and lengths (~10). An event: four columns around its text (~30).
-constexpr std::int64_t kChunkRowBytes = 38;
+// (~20 bytes), its rowid, cell pointer and lengths (~8) and its entries in
+// the chunks_key and chunks_end indexes (~24). A rollup block row: six
+// integers beside its blob (~32), rowid and cell (~8) and its key index
+// entry (~16). An event: four columns around its text (~30).
+constexpr std::int64_t kChunkRowBytes = 52;
 constexpr std::int64_t kJournalRowBytes = 16;
-constexpr std::int64_t kRollupBlockRowBytes = 40;
+constexpr std::int64_t kRollupBlockRowBytes = 56;
 constexpr std::int64_t kEventRowBytes = 30;
 
 constexpr std::array<const char*, 4> kLevelNames = {"1m", "15m", "1h", "1d"};
