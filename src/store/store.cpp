@@ -857,9 +857,14 @@ common::Status Store::write_buckets(Series& s, int level, const std::vector<Roll
         block.insert(at, r);
       }
     }
+    // An update in place keeps the row where it is: a replacement would
+    // leave a hole in an older page each time and append the row anew.
     Query upsert(*stmts_, db_,
-                 "INSERT OR REPLACE INTO rollup_blocks (series_id, level, start_ms, first_ms, "
-                 "last_ms, buckets, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                 "INSERT INTO rollup_blocks (series_id, level, start_ms, first_ms, last_ms, "
+                 "buckets, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (series_id, level, start_ms) DO UPDATE SET "
+                 "first_ms = excluded.first_ms, last_ms = excluded.last_ms, "
+                 "buckets = excluded.buckets, data = excluded.data");
     upsert.bind(1, static_cast<std::int64_t>(s.id))
         .bind(2, level_ms)
         .bind(3, key)
