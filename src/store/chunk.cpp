@@ -377,7 +377,9 @@ common::Result<RollupBlock> decode_rollup_block(std::string_view data) {
       }
       // The next start, checked against overflow: at least one level later.
       std::int64_t step = 0;
-      if (gap < 0 || __builtin_mul_overflow(gap + 1, out.level_ms, &step) ||
+      std::int64_t levels = 0;
+      if (gap < 0 || __builtin_add_overflow(gap, 1, &levels) ||
+          __builtin_mul_overflow(levels, out.level_ms, &step) ||
           __builtin_add_overflow(p.start_ms, step, &b.start_ms)) {
         return corrupt("bucket times do not increase");
       }
