@@ -1,6 +1,8 @@
 #include "daemon/history_writer.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace kirchhoff::daemon {
 
@@ -15,7 +17,11 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
     auto id = store.series(key, kind, resolution);
     if (id) {
       const int decimals = resolution >= 0.1 ? 1 : resolution >= 0.01 ? 2 : 3;
-      writer.uplink_series_[*id] = {key.rfind("load/", 0) == 0 ? key.substr(5) : key, decimals};
+      if (static_cast<std::size_t>(*id) >= writer.uplink_series_.size()) {
+        writer.uplink_series_.resize(static_cast<std::size_t>(*id) + 1);
+      }
+      writer.uplink_series_[static_cast<std::size_t>(*id)] = {
+          key.rfind("load/", 0) == 0 ? key.substr(5) : key, decimals};
     }
     return id;
   };
@@ -149,12 +155,67 @@ common::Status HistoryWriter::restore(EnergyRegisters& registers,
   return common::Status::success();
 }
 
+void HistoryWriter::buffer_blocks(std::int64_t samples, std::int64_t step_ms) {
+  block_samples_ = std::max<std::int64_t>(samples, 1);
+  block_step_ms_ = std::max<std::int64_t>(step_ms, 1);
+  block_n_ = 0;
+  block_ids_.clear();
+  block_row_.clear();
+  block_row_.assign(uplink_series_.size(), 0);
+  for (std::size_t id = 0; id < uplink_series_.size(); ++id) {
+    if (!uplink_series_[id].name.empty()) {
+      block_row_[id] = block_ids_.size();
+      block_ids_.push_back(static_cast<int>(id));
+    }
+  }
+  block_values_.assign(block_ids_.size() * static_cast<std::size_t>(block_samples_),
+                       std::numeric_limits<double>::quiet_NaN());
+}
+
+common::Status HistoryWriter::flush_block() {
+  if (block_n_ == 0) {
+    return common::Status::success();
+  }
+  const auto n = static_cast<std::size_t>(block_n_);
+  const auto stride = static_cast<std::size_t>(block_samples_);
+  if (n < stride) {
+    // A partial block: rows close up to n values each.
+    for (std::size_t row = 1; row < block_ids_.size(); ++row) {
+      std::copy_n(block_values_.begin() + static_cast<std::ptrdiff_t>(row * stride), n,
+                  block_values_.begin() + static_cast<std::ptrdiff_t>(row * n));
+    }
+  }
+  auto status =
+      store_->append_block(block_t0_ms_, block_step_ms_, block_n_, block_ids_,
+                           std::span<const double>(block_values_).first(block_ids_.size() * n));
+  block_n_ = 0;
+  std::fill(block_values_.begin(), block_values_.end(), std::numeric_limits<double>::quiet_NaN());
+  return status;
+}
+
 common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   const std::int64_t t = snap.unix_ms;
   points_.clear();
+  if (block_samples_ > 0 && block_n_ > 0 && t != block_t0_ms_ + block_n_ * block_step_ms_) {
+    if (auto s = flush_block(); !s) {
+      return s;
+    }
+  }
+  if (block_samples_ > 0 && block_n_ == 0) {
+    block_t0_ms_ = t;
+  }
   auto put = [&](int id, double v) {
-    const UplinkSeries& series = uplink_series_[id];
+    const UplinkSeries& series = uplink_series_[static_cast<std::size_t>(id)];
     points_.push_back({&series.name, v, series.decimals});
+    if (block_samples_ > 0) {
+      if (!std::isfinite(v)) {
+        return store_->append(id, t, v);  // the store's error for a value that is not finite
+      }
+      block_values_[block_row_[static_cast<std::size_t>(id)] *
+                        static_cast<std::size_t>(block_samples_) +
+                    static_cast<std::size_t>(block_n_)] = v;
+      return common::Status::success();
+    }
     return store_->append(id, t, v);
   };
   for (std::size_t l = 0; l < loads_.size() && l < snap.loads.size(); ++l) {
@@ -231,6 +292,9 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
         break;
       }
     }
+  }
+  if (block_samples_ > 0 && ++block_n_ == block_samples_) {
+    return flush_block();
   }
   return common::Status::success();
 }

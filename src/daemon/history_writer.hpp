@@ -38,6 +38,14 @@ class HistoryWriter {
                          const std::map<std::string, double>& at_least = {});
   // Appends one snapshot (in memory; the caller flushes the store).
   common::Status append(const snapshot::SiteSnapshot& snap);
+  // Bulk mode for backfills (`simulate --data`): from now on append()
+  // collects the values of up to `samples` snapshots, `step_ms` apart, and
+  // hands them to Store::append_block (which commits them) when the block is
+  // full or a snapshot is not the block's next sample; a series without a
+  // value in a snapshot gets no point. flush_block() commits a partial block.
+  // The daemon does not use it: it appends and flushes every second.
+  void buffer_blocks(std::int64_t samples, std::int64_t step_ms);
+  common::Status flush_block();
   // The points of the last append, named as the uplink names them
   // ("Grid/p_w", "voltage/L1/v_ln"), with the decimals their series keeps
   // (0.1 W: 1): what goes to the uplink's outbox.
@@ -77,8 +85,19 @@ class HistoryWriter {
   // the snapshot's batteries.
   std::vector<std::pair<std::string, int>> socs_;
   std::vector<std::pair<std::string, int>> plugged_;  // per EV load: a car plugged in (0/1)
-  std::map<int, UplinkSeries> uplink_series_;  // series id → its uplink name and decimals
+  // Indexed by series id: its uplink name and decimals (a vector: looked up
+  // for every point).
+  std::vector<UplinkSeries> uplink_series_;
   std::vector<Point> points_;
+  // Bulk mode: every series' id, and its values series-major with a stride
+  // of block_samples_ (NaN: no point).
+  std::int64_t block_samples_ = 0;
+  std::int64_t block_step_ms_ = 1000;
+  std::int64_t block_t0_ms_ = 0;
+  std::int64_t block_n_ = 0;
+  std::vector<int> block_ids_;
+  std::vector<std::size_t> block_row_;  // series id → its row in block_values_
+  std::vector<double> block_values_;
 };
 
 }  // namespace kirchhoff::daemon

@@ -41,4 +41,26 @@ common::Result<std::vector<std::pair<std::int64_t, std::string_view>>> journal_s
 // The points of one series in a row (empty when the row has none).
 common::Result<std::vector<RawPoint>> decode_journal(std::string_view row, std::int64_t series_id);
 
+// A rollup bucket with its values as integers in units of the series'
+// resolution (docs/store-format.md, "Rollup block encoding"): `sum_q` is the
+// sum of the points' quantised values.
+struct RollupRecord {
+  std::int64_t start_ms = 0;
+  std::int64_t count = 0;
+  std::int64_t min_q = 0, max_q = 0, sum_q = 0, first_q = 0, last_q = 0;
+  friend bool operator==(const RollupRecord&, const RollupRecord&) = default;
+};
+
+inline constexpr std::size_t kMaxBlockBuckets = 1 << 20;
+
+// The buckets of one series and level in one block: start times increasing,
+// multiples of level_ms apart; counts > 0.
+std::string encode_rollup_block(std::int64_t level_ms, std::span<const RollupRecord> buckets);
+// The level and buckets of a block. Safe on arbitrary bytes.
+struct RollupBlock {
+  std::int64_t level_ms = 0;
+  std::vector<RollupRecord> buckets;
+};
+common::Result<RollupBlock> decode_rollup_block(std::string_view data);
+
 }  // namespace kirchhoff::store

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@
 struct sqlite3;
 
 namespace kirchhoff::store {
+
+class StatementCache;
 
 enum class SeriesKind { kGauge, kCounter };
 
@@ -127,6 +130,19 @@ class Store {
 
   // A point in memory; times must increase within a series.
   common::Status append(int series_id, std::int64_t t_ms, double value);
+  // A block of regular samples of several series at once, the bulk path of
+  // backfills (`simulate --data`): sample k (0 <= k < n) of series_ids[i]
+  // is at t0_ms + k * step_ms with value values[i * n + k] (series-major:
+  // each series' n samples are contiguous). A NaN value is no point. Every
+  // sample time must be after the series' last point and every other value
+  // finite; nothing is appended when any is not. Then commits the block with
+  // everything appended before in one transaction, exactly as flush() (on
+  // failure the points wait in memory like flush()'s). Reads back exactly
+  // like the same points appended one by one and flushed: the same chunks
+  // once sealed and the same rollups. A block of an hour (3600 samples of
+  // 1 s) seals every series in the same commit: no journal row is written.
+  common::Status append_block(std::int64_t t0_ms, std::int64_t step_ms, std::int64_t n,
+                              std::span<const int> series_ids, std::span<const double> values);
   // Commits everything appended so far, atomically; applies retention at most
   // once an hour. On failure nothing stored changes and the points wait in
   // memory for the next flush (bounded by max_pending_ms).
@@ -170,8 +186,9 @@ class Store {
   // store_space.cpp).
   //
   // Checks a history file without writing to it: SQLite's quick_check, the
-  // application id and version, the tables and series, and that every raw
-  // chunk decodes to the points its row claims. Success for a missing file or
+  // application id and version, the tables and series, that every raw
+  // chunk decodes to the points its row claims and every rollup block
+  // (format 3) to the buckets its row claims. Success for a missing file or
   // a 0-byte one without a log (a fresh history). kCorruption names the file
   // and what is damaged (a 0-byte file beside a non-empty log included);
   // kUnsupported a version this build does not read; kIoError a file it may
@@ -210,10 +227,29 @@ class Store {
   common::Status exec(const char* sql);
   common::Error sql_error(const std::string& what) const;
   common::Status migrate_from_v1();
+  common::Status migrate_from_v2();
   common::Result<int> series_id(const std::string& key);
   common::Result<SeriesInfo> info(const std::string& key);
   common::Status load_series(Series& s);
-  common::Status write_rollup(int id, std::int64_t level, const Rollup& r);
+  // The stored buckets of a series at a level that start in [from_ms,
+  // to_ms], from the rollup blocks.
+  common::Result<std::vector<Rollup>> stored_buckets(int id, double resolution,
+                                                     std::int64_t level_ms, std::int64_t from_ms,
+                                                     std::int64_t to_ms);
+  common::Result<std::vector<RollupRecord>> stored_records(int id, std::int64_t level_ms,
+                                                           std::int64_t from_ms,
+                                                           std::int64_t to_ms);
+  // The newest (or the oldest) stored bucket that starts before before_ms.
+  common::Result<std::optional<Rollup>> edge_bucket(int id, double resolution,
+                                                    std::int64_t level_ms, std::int64_t before_ms,
+                                                    bool newest);
+  static Rollup from_record(const RollupRecord& b, double resolution);
+  // Writes buckets (in time order) of one level of a sealing series into
+  // their blocks, merged with what the blocks hold.
+  common::Status write_buckets(Series& s, int level, const std::vector<Rollup>& buckets);
+  // Drops the rollup blocks kept in memory (after a failed flush or a
+  // deletion of blocks).
+  void forget_blocks();
   common::Status try_flush(bool full);
   // The journal's points of a series after its sealed time, from rows that
   // end at or after from_ms.
@@ -226,6 +262,8 @@ class Store {
   std::string path_;
   StoreOptions options_;
   sqlite3* db_ = nullptr;
+  // Prepared statements, finalised before db_ closes.
+  std::unique_ptr<StatementCache> stmts_;
   std::map<int, std::unique_ptr<Series>> series_;
   std::int64_t last_retention_ms_ = 0;
   std::int64_t next_seq_ = 1;
@@ -236,6 +274,7 @@ class Store {
   std::int64_t committed_newest_ms_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t durable_until_ms_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t dropped_points_ = 0;
+  std::vector<Rollup> seal_buckets_;  // reused by each sealing
 };
 
 }  // namespace kirchhoff::store

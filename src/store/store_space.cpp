@@ -5,28 +5,30 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <tuple>
 #include <vector>
 
-#include "common/sqlite_statement.hpp"
+#include "store/statement_cache.hpp"
 #include "store/store.hpp"
 
 namespace kirchhoff::store {
 
 using common::ErrorKind;
 using common::make_error;
-using Stmt = common::SqliteStatement;
+using Query = CachedStatement;
 
 namespace {
 
 // Bytes a row costs beyond its blob, for splitting the file's pages between
 // the levels without reading every page (dbstat would, seconds for a large
 // file on an SD card). A chunk row: its record header and five integers
-// (~20 bytes), the cell pointer and varint lengths (~4) and its chunks_end
-// index entry (~14). A rollup row: four integers and five doubles (~58) and
-// its cell (~4). An event: four columns around its text (~30).
-constexpr std::int64_t kChunkRowBytes = 38;
+// (~20 bytes), its rowid, cell pointer and lengths (~8) and its entries in
+// the chunks_key and chunks_end indexes (~24). A rollup block row: six
+// integers beside its blob (~32), rowid and cell (~8) and its key index
+// entry (~16). An event: four columns around its text (~30).
+constexpr std::int64_t kChunkRowBytes = 52;
 constexpr std::int64_t kJournalRowBytes = 16;
-constexpr std::int64_t kRollupRowBytes = 62;
+constexpr std::int64_t kRollupBlockRowBytes = 56;
 constexpr std::int64_t kEventRowBytes = 30;
 
 constexpr std::array<const char*, 4> kLevelNames = {"1m", "15m", "1h", "1d"};
@@ -34,8 +36,8 @@ constexpr std::array<const char*, 4> kLevelNames = {"1m", "15m", "1h", "1d"};
 }  // namespace
 
 common::Result<std::int64_t> Store::reusable_bytes() {
-  Stmt pages(db_, "PRAGMA freelist_count");
-  Stmt size(db_, "PRAGMA page_size");
+  Query pages(*stmts_, db_, "PRAGMA freelist_count");
+  Query size(*stmts_, db_, "PRAGMA page_size");
   if (pages.step() != SQLITE_ROW || size.step() != SQLITE_ROW) {
     return sql_error("reading the free pages");
   }
@@ -57,7 +59,8 @@ common::Result<std::int64_t> Store::drop_oldest_raw(std::int64_t bytes) {
   std::vector<std::pair<std::int64_t, std::int64_t>> victims;
   std::int64_t freed = 0;
   {
-    Stmt oldest(db_, "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
+    Query oldest(*stmts_, db_,
+                 "SELECT series_id, start_ms, length(data) FROM chunks ORDER BY end_ms");
     int rc = SQLITE_ROW;
     while (freed < bytes && (rc = oldest.step()) == SQLITE_ROW) {
       victims.emplace_back(oldest.i64(0), oldest.i64(1));
@@ -70,7 +73,7 @@ common::Result<std::int64_t> Store::drop_oldest_raw(std::int64_t bytes) {
     }
   }
   for (const auto& [id, start_ms] : victims) {
-    Stmt drop(db_, "DELETE FROM chunks WHERE series_id = ? AND start_ms = ?");
+    Query drop(*stmts_, db_, "DELETE FROM chunks WHERE series_id = ? AND start_ms = ?");
     drop.bind(1, id).bind(2, start_ms);
     if (drop.step() != SQLITE_DONE) {
       const auto error = sql_error("dropping the oldest raw chunks");
@@ -94,12 +97,53 @@ common::Status Store::apply_rollup_retention(std::int64_t now_ms) {
     if (keep_ms <= 0) {
       continue;  // forever
     }
-    // A bucket goes once its end is older than the retention.
-    Stmt drop(db_, "DELETE FROM rollups WHERE level = ? AND start_ms < ?");
-    drop.bind(1, kLevels[l]).bind(2, now_ms - keep_ms - kLevels[l]);
-    if (drop.step() != SQLITE_DONE) {
+    // A bucket goes once its end is older than the retention: whole blocks
+    // whose newest bucket does, and the older buckets of a block that
+    // straddles the limit (rewritten without them).
+    const std::int64_t keep_from = now_ms - keep_ms - kLevels[l];
+    auto failed = [&]() {
       return sql_error(std::string("applying the retention of the ") + kLevelNames[l] + " rollups");
+    };
+    Query drop(*stmts_, db_, "DELETE FROM rollup_blocks WHERE level = ? AND last_ms < ?");
+    drop.bind(1, kLevels[l]).bind(2, keep_from);
+    if (drop.step() != SQLITE_DONE) {
+      return failed();
     }
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::vector<RollupRecord>>> trimmed;
+    {
+      Query straddling(*stmts_, db_,
+                       "SELECT series_id, start_ms, data FROM rollup_blocks "
+                       "WHERE level = ? AND first_ms < ?");
+      straddling.bind(1, kLevels[l]).bind(2, keep_from);
+      int rc = SQLITE_ROW;
+      while ((rc = straddling.step()) == SQLITE_ROW) {
+        auto block = decode_rollup_block(straddling.data(2));
+        if (!block) {
+          return make_error(ErrorKind::kCorruption, path_ + ": " + block.error().message);
+        }
+        std::erase_if(block->buckets,
+                      [&](const RollupRecord& b) { return b.start_ms < keep_from; });
+        trimmed.emplace_back(straddling.i64(0), straddling.i64(1), std::move(block->buckets));
+      }
+      if (rc != SQLITE_DONE) {
+        return failed();
+      }
+    }
+    for (const auto& [id, start_ms, buckets] : trimmed) {
+      Query rewrite(*stmts_, db_,
+                    "UPDATE rollup_blocks SET first_ms = ?, buckets = ?, data = ? "
+                    "WHERE series_id = ? AND level = ? AND start_ms = ?");
+      rewrite.bind(1, buckets.front().start_ms)
+          .bind(2, static_cast<std::int64_t>(buckets.size()))
+          .blob(3, encode_rollup_block(kLevels[l], buckets))
+          .bind(4, id)
+          .bind(5, kLevels[l])
+          .bind(6, start_ms);
+      if (rewrite.step() != SQLITE_DONE) {
+        return failed();
+      }
+    }
+    forget_blocks();
   }
   return common::Status::success();
 }
@@ -110,9 +154,9 @@ common::Result<StorageUsage> Store::usage() {
   raw.level = "raw";
   std::int64_t raw_estimate = 0;
   {
-    Stmt chunks(db_,
-                "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(length(data)), 0), "
-                "MIN(start_ms), MAX(end_ms) FROM chunks");
+    Query chunks(*stmts_, db_,
+                 "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(SUM(length(data)), 0), "
+                 "MIN(start_ms), MAX(end_ms) FROM chunks");
     if (chunks.step() != SQLITE_ROW) {
       return sql_error("reading the raw chunks");
     }
@@ -129,11 +173,12 @@ common::Result<StorageUsage> Store::usage() {
     // times. A row may still hold points its series has sealed since (the
     // row goes once every point in it is sealed): those count in the chunks.
     std::map<std::int64_t, std::int64_t> sealed_ms;
-    Stmt series(db_, "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
+    Query series(*stmts_, db_,
+                 "SELECT id, COALESCE(sealed_ms, -9223372036854775807 - 1) FROM series");
     while (series.step() == SQLITE_ROW) {
       sealed_ms[series.i64(0)] = series.i64(1);
     }
-    Stmt journal(db_, "SELECT data FROM journal");
+    Query journal(*stmts_, db_, "SELECT data FROM journal");
     while (journal.step() == SQLITE_ROW) {
       ++raw.rows;
       raw_estimate += static_cast<std::int64_t>(journal.data(0).size()) + kJournalRowBytes;
@@ -164,31 +209,35 @@ common::Result<StorageUsage> Store::usage() {
     LevelUsage level;
     level.level = kLevelNames[l];
     level.level_ms = kLevels[l];
-    Stmt rows(db_, "SELECT COUNT(*), MIN(start_ms), MAX(start_ms) FROM rollups WHERE level = ?");
+    Query rows(*stmts_, db_,
+               "SELECT COUNT(*), COALESCE(SUM(buckets), 0), COALESCE(SUM(length(data)), 0), "
+               "MIN(first_ms), MAX(last_ms) FROM rollup_blocks WHERE level = ?");
     rows.bind(1, kLevels[l]);
     if (rows.step() != SQLITE_ROW) {
       return sql_error("reading the rollups");
     }
-    level.rows = rows.i64(0);
+    // Rows and points of a rollup level are its buckets (the blocks are
+    // how they are stored).
+    level.rows = rows.i64(1);
     level.points = level.rows;
-    if (!rows.null(1)) {
-      level.oldest_ms = rows.i64(1);
-      level.newest_ms = rows.i64(2);
+    if (!rows.null(3)) {
+      level.oldest_ms = rows.i64(3);
+      level.newest_ms = rows.i64(4);
     }
     usage.levels.push_back(level);
-    estimates.push_back(level.rows * kRollupRowBytes);
+    estimates.push_back(rows.i64(2) + rows.i64(0) * kRollupBlockRowBytes);
   }
   std::int64_t other_estimate = 0;
   {
-    Stmt events(db_,
-                "SELECT COUNT(*), COALESCE(SUM(length(message) + length(kind)), 0) FROM events");
+    Query events(*stmts_, db_,
+                 "SELECT COUNT(*), COALESCE(SUM(length(message) + length(kind)), 0) FROM events");
     if (events.step() == SQLITE_ROW) {
       other_estimate = events.i64(0) * kEventRowBytes + events.i64(1);
     }
   }
   // The file's pages in use, shared out in proportion to the estimates.
-  Stmt pages(db_, "PRAGMA page_count");
-  Stmt size(db_, "PRAGMA page_size");
+  Query pages(*stmts_, db_, "PRAGMA page_count");
+  Query size(*stmts_, db_, "PRAGMA page_size");
   auto reusable = reusable_bytes();
   if (pages.step() != SQLITE_ROW || size.step() != SQLITE_ROW || !reusable) {
     return sql_error("reading the page counts");

@@ -366,7 +366,7 @@ TEST_F(StoreTest, AVersion1FileIsUpgradedWithNothingLost) {
                                -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 3);  // through version 2 to 3
   EXPECT_EQ(sqlite3_column_int(stmt, 1), 0);
   sqlite3_finalize(stmt);
   sqlite3_close(db);

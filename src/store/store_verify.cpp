@@ -28,7 +28,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x4B495243;  // "KIRC"
 // The version this build writes; files of version 1 are read too (the store
 // upgrades them when it opens them for writing).
-constexpr std::int64_t kSchemaVersion = 2;
+constexpr std::int64_t kSchemaVersion = 3;
 constexpr std::int64_t kPlausibleVersion = 1000;
 // At most this many problems are named in one error: enough to judge, short
 // enough for an alarm message.
@@ -154,7 +154,7 @@ common::Status Store::verify(const std::string& path) {
                           " is newer than this build reads (" + std::to_string(kSchemaVersion) +
                           "); use the newer Kirchhoff that wrote it");
   }
-  if (user_version != kSchemaVersion && user_version != 1) {
+  if (user_version != kSchemaVersion && user_version != 1 && user_version != 2) {
     return damaged(path, "its format version is " + std::to_string(user_version) + ", not " +
                              std::to_string(kSchemaVersion));
   }
@@ -171,8 +171,15 @@ common::Status Store::verify(const std::string& path) {
                                                                {"series_id", "seq", "data"}}
             : std::pair<const char*, std::vector<std::string>>{"journal",
                                                                {"seq", "end_ms", "data"}},
-        {"rollups",
-         {"series_id", "level", "start_ms", "count", "min", "max", "sum", "first", "last"}},
+        user_version < 3
+            ? std::pair<const char*, std::vector<std::string>>{"rollups",
+                                                               {"series_id", "level", "start_ms",
+                                                                "count", "min", "max", "sum",
+                                                                "first", "last"}}
+            : std::pair<const char*, std::vector<std::string>>{"rollup_blocks",
+                                                               {"series_id", "level", "start_ms",
+                                                                "first_ms", "last_ms", "buckets",
+                                                                "data"}},
         {"events", {"id", "t_ms", "kind", "user", "message"}}};
     for (const auto& [table, expected] : tables) {
       Stmt columns(db.get(), "SELECT name FROM pragma_table_info(?)");
@@ -247,6 +254,35 @@ common::Status Store::verify(const std::string& path) {
       problems.add("the chunks do not read (" + db.message() + ")");
     }
   }
+  if (user_version >= 3) {
+    // Every rollup block decodes to the buckets its row claims.
+    Stmt blocks(db.get(),
+                "SELECT series_id, level, start_ms, first_ms, last_ms, buckets, data "
+                "FROM rollup_blocks");
+    int rc = SQLITE_ROW;
+    while ((rc = blocks.step()) == SQLITE_ROW) {
+      const std::int64_t id = blocks.i64(0);
+      const std::string where = "the rollup block of " + name_of(id) + " at level " +
+                                std::to_string(blocks.i64(1)) + " ms from " +
+                                common::format_utc_time(blocks.i64(2));
+      if (!series.contains(id)) {
+        problems.add(where + " belongs to no series");
+        continue;
+      }
+      auto block = decode_rollup_block(blocks.data(6));
+      if (!block) {
+        problems.add(where + " does not decode (" + block.error().message + ")");
+      } else if (block->level_ms != blocks.i64(1) ||
+                 static_cast<std::int64_t>(block->buckets.size()) != blocks.i64(5) ||
+                 block->buckets.empty() || block->buckets.front().start_ms != blocks.i64(3) ||
+                 block->buckets.back().start_ms != blocks.i64(4)) {
+        problems.add(where + " does not hold the buckets its row claims");
+      }
+    }
+    if (rc != SQLITE_DONE) {
+      problems.add("the rollup blocks do not read (" + db.message() + ")");
+    }
+  }
   if (user_version == 1) {
     Stmt tails(db.get(), "SELECT series_id, seq, data FROM tails");
     int rc = SQLITE_ROW;
@@ -312,6 +348,12 @@ common::Result<std::map<std::string, double>> Store::salvage_counters(const std:
     Stmt table(db.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'");
     has_journal = table.ok() && table.step() == SQLITE_ROW;
   }
+  bool has_blocks = false;
+  {
+    Stmt table(db.get(),
+               "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_blocks'");
+    has_blocks = table.ok() && table.step() == SQLITE_ROW;
+  }
   Stmt rows(db.get(), "SELECT id, key, resolution FROM series WHERE kind = 'counter'");
   if (!rows.ok()) {
     return make_error(ErrorKind::kCorruption,
@@ -355,12 +397,26 @@ common::Result<std::map<std::string, double>> Store::salvage_counters(const std:
         }
       }
     }
-    Stmt minute(db.get(),
-                "SELECT last FROM rollups WHERE series_id = ? AND level = ? "
-                "ORDER BY start_ms DESC LIMIT 1");
-    minute.bind(1, id).bind(2, kLevel1m);
-    if (minute.step() == SQLITE_ROW && !minute.null(0)) {
-      keep(key, minute.f64(0));
+    if (has_blocks) {
+      // The newest minute block that decodes.
+      Stmt minute(db.get(),
+                  "SELECT data FROM rollup_blocks WHERE series_id = ? AND level = ? "
+                  "ORDER BY start_ms DESC");
+      minute.bind(1, id).bind(2, kLevel1m);
+      while (minute.step() == SQLITE_ROW) {
+        if (auto block = decode_rollup_block(minute.data(0)); block && !block->buckets.empty()) {
+          keep(key, static_cast<double>(block->buckets.back().last_q) * resolution);
+          break;
+        }
+      }
+    } else {
+      Stmt minute(db.get(),
+                  "SELECT last FROM rollups WHERE series_id = ? AND level = ? "
+                  "ORDER BY start_ms DESC LIMIT 1");
+      minute.bind(1, id).bind(2, kLevel1m);
+      if (minute.step() == SQLITE_ROW && !minute.null(0)) {
+        keep(key, minute.f64(0));
+      }
     }
   }
   return out;

@@ -115,7 +115,7 @@ TEST_F(StoreVerifyTest, TextIsNotADatabase) {
 
 TEST_F(StoreVerifyTest, ANewerFormatIsUnsupportedNotDamaged) {
   write_history();
-  sql(path(), "PRAGMA user_version = 3");
+  sql(path(), "PRAGMA user_version = 4");
   const auto status = Store::verify(path());
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().kind, ErrorKind::kUnsupported);
@@ -211,8 +211,17 @@ TEST_F(StoreVerifyTest, SalvageTakesWhatReads) {
   counters = Store::salvage_counters(path());
   ASSERT_TRUE(counters.ok());
   EXPECT_DOUBLE_EQ(counters->at("load/Grid/energy_import_wh"), 3699.0);
-  // A flipped exponent (1e300) is no register.
-  sql(path(), "UPDATE rollups SET last = 1e300");
+  // A damaged last value (1e15 Wh, past any register) is no register: the
+  // minute blocks rewritten with such a bucket.
+  const RollupRecord huge{kT0, 60, 0, 0, 0, 0, 1'000'000'000'000'000'000};
+  std::string hex;
+  for (const char c : encode_rollup_block(kLevel1m, std::span<const RollupRecord>(&huge, 1))) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    hex += kDigits[(static_cast<unsigned char>(c) >> 4) & 15];
+    hex += kDigits[static_cast<unsigned char>(c) & 15];
+  }
+  const std::string update = "UPDATE rollup_blocks SET data = x'" + hex + "' WHERE level = 60000";
+  sql(path(), update.c_str());
   counters = Store::salvage_counters(path());
   ASSERT_TRUE(counters.ok());
   EXPECT_FALSE(counters->contains("load/Grid/energy_import_wh"));
