@@ -10,7 +10,7 @@ import "uplot/dist/uPlot.min.css";
 import "../whatif.css";
 import { ApiError, installation, whatifCancel, whatifStart, whatifStatus } from "../api";
 import { formatEnergyKwh, formatMoney, formatNumber, formatPercent } from "../format";
-import { language, t, translateDom } from "../i18n";
+import { language, locale, t, translateDom } from "../i18n";
 import "../strings/whatif";
 import type { Page } from "./page";
 
@@ -156,9 +156,9 @@ function valuesText(values: number[]): string {
 
 function keyLabel(key: string): string {
   const labels: Record<string, () => string> = {
-    "battery.capacity_kwh": () => t("wi.col.battery"),
-    "battery.power_kw": () => t("wi.col.power"),
-    "solar.kwp": () => t("wi.col.pv"),
+    "battery.capacity_kwh": () => `${t("wi.col.battery")} (kWh)`,
+    "battery.power_kw": () => `${t("wi.col.power")} (kW)`,
+    "solar.kwp": () => `${t("wi.col.pv")} (kWp)`,
     strategy: () => t("wi.col.strategy"),
     tariff: () => t("wi.col.tariff"),
     heatpump: () => t("wi.col.heatpump"),
@@ -405,10 +405,11 @@ class WhatIfPage implements Page {
     const currency = r.currency ?? "EUR";
     const card = $("result-card");
     if (r.period) {
-      const d = (iso: string) => new Date(iso).toLocaleDateString(language() === "en" ? "en-GB" : undefined);
+      const d = (ms: number) => new Date(ms).toLocaleDateString(locale());
       $("period-text").textContent = t("wi.periodText", {
-        from: d(r.period.from),
-        to: d(r.period.to),
+        from: d(Date.parse(r.period.from)),
+        // The period ends before `to`: the last day shown is the one before.
+        to: d(Date.parse(r.period.to) - 1),
         days: formatNumber(r.period.days, r.period.days < 10 ? 1 : 0),
       });
     }
