@@ -123,6 +123,10 @@ test("an installer replays the recorded days with two battery sizes; an owner ma
       await page.reload();
       await page.waitForSelector("#whatif-result-card", { state: "visible" });
       assert.equal(await page.locator("#whatif-table tbody tr[data-variant]").count(), 2);
+      // The form shows what the run shown was asked for.
+      assert.equal(await page.inputValue("#whatif-battery"), "5, 15");
+      assert.equal(await page.inputValue("#whatif-from"), day(recordedStart));
+      assert.equal(await page.inputValue("#whatif-to"), day(recordedStart + kDay));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `the page is ${overflow}px wider than the window`);
       assert.deepEqual(await axeViolations(page), []);

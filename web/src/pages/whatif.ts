@@ -47,6 +47,7 @@ interface Status {
   cancelling?: boolean;
   error?: string;
   result?: Result;
+  request?: { from?: unknown; to?: unknown; vary?: Record<string, unknown[]>; capex?: Record<string, number> };
 }
 
 // Keys of the form's value fields and their price fields.
@@ -196,6 +197,8 @@ class WhatIfPage implements Page {
   private chart: uPlot | undefined;
   private message: () => string = () => "";
   private reportRoute: boolean | undefined;
+  // The form shows the request of the run on screen once, after a reload.
+  private restored = false;
 
   private build(): void {
     if (this.built) {
@@ -315,6 +318,38 @@ class WhatIfPage implements Page {
     return { body };
   }
 
+  // The form as the run shown was asked for (after a reload, or a run
+  // another installer started).
+  private restoreForm(request: Status["request"]): void {
+    if (!request) {
+      return;
+    }
+    const date = (iso: string, minusMs = 0) => {
+      const d = new Date(Date.parse(iso) - minusMs);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    };
+    if (typeof request.from === "string" && typeof request.to === "string") {
+      document.querySelector<HTMLInputElement>("input[name='whatif-period'][value='custom']")!.checked = true;
+      $("dates").hidden = false;
+      $<HTMLInputElement>("from").value = date(request.from);
+      $<HTMLInputElement>("to").value = date(request.to, 1);
+    }
+    const vary = request.vary ?? {};
+    for (const { key, id, capex } of kNumericKeys) {
+      const values = vary[key];
+      $<HTMLInputElement>(id).value = Array.isArray(values) ? valuesText(values.map(Number)) : "";
+      const price = request.capex?.[key];
+      if (price !== undefined) {
+        $<HTMLInputElement>(capex).value = String(price);
+      }
+    }
+    $<HTMLInputElement>("tariff").value = Array.isArray(vary.tariff) ? vary.tariff.join(" ") : "";
+    for (const s of ["none", "managed"]) {
+      $<HTMLInputElement>(`strategy-${s}`).checked = Array.isArray(vary.strategy) && vary.strategy.includes(s);
+    }
+    $<HTMLInputElement>("heatpump").checked = Array.isArray(vary.heatpump);
+  }
+
   private say(text: () => string, kind = ""): void {
     this.message = text;
     const el = $("message");
@@ -349,7 +384,12 @@ class WhatIfPage implements Page {
 
   private async refresh(): Promise<void> {
     try {
-      this.render(await whatifStatus<Status>());
+      const status = await whatifStatus<Status>();
+      if (!this.restored) {
+        this.restored = true;
+        this.restoreForm(status.request);
+      }
+      this.render(status);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
         this.say(() => t("wi.unavailable"), "error");
