@@ -58,6 +58,7 @@ int check_command(const CommandContext& ctx);
 int user_command(const CommandContext& ctx);
 int describe_command(const CommandContext& ctx);
 int simulate_command(const CommandContext& ctx);
+int whatif_command(const CommandContext& ctx);
 int record_command(const CommandContext& ctx);
 int meter_command(const CommandContext& ctx);
 int diagnose_command(const CommandContext& ctx);

@@ -12,6 +12,7 @@
 
 #include "api/history_api.hpp"
 #include "app/cli.hpp"
+#include "app/history_csv.hpp"
 #include "app/options.hpp"
 #include "daemon/history_guard.hpp"
 #include "model/loader.hpp"
@@ -32,10 +33,51 @@ const char* kUsage =
     "T: 2026-06-21, 2026-06-21T12:00:00Z or unix seconds\n";
 
 std::string number(double v) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.10g", v);
-  return buffer;
+  std::string text;
+  append_number(text, v);
+  return text;
 }
+
+// CSV lines gathered in a buffer and written in blocks: one ostream call
+// per 64 KiB instead of six per line.
+class CsvWriter {
+ public:
+  explicit CsvWriter(std::ostream& out) : out_(out) { line_.reserve(kBlock + 256); }
+  ~CsvWriter() { flush(); }
+  CsvWriter(const CsvWriter&) = delete;
+  CsvWriter& operator=(const CsvWriter&) = delete;
+
+  CsvWriter& time(std::int64_t unix_ms) {
+    times_.append(line_, unix_ms);
+    return *this;
+  }
+  CsvWriter& value(double v) {
+    line_ += ',';
+    append_number(line_, v);
+    return *this;
+  }
+  CsvWriter& count(std::int64_t n) {
+    line_ += ',';
+    line_ += std::to_string(n);
+    return *this;
+  }
+  void end_line() {
+    line_ += '\n';
+    if (line_.size() >= kBlock) {
+      flush();
+    }
+  }
+  void flush() {
+    out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+    line_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 64 * 1024;
+  std::ostream& out_;
+  std::string line_;
+  UtcTimeFormatter times_;
+};
 
 std::string megabytes(double bytes) {
   char buffer[40];
@@ -198,8 +240,9 @@ int history_command(const CommandContext& ctx) {
         return fail(points.error());
       }
       ctx.out << "time,value\n";
+      CsvWriter csv(ctx.out);
       for (const auto& p : *points) {
-        ctx.out << format_utc_time(p.t_ms) << "," << number(p.value) << "\n";
+        csv.time(p.t_ms).value(p.value).end_line();
       }
       return kExitOk;
     }
@@ -213,10 +256,10 @@ int history_command(const CommandContext& ctx) {
       return fail(buckets.error());
     }
     ctx.out << "time,count,min,max,mean,first,last\n";
+    CsvWriter csv(ctx.out);
     for (const auto& b : *buckets) {
-      ctx.out << format_utc_time(b.start_ms) << "," << b.count << "," << number(b.min) << ","
-              << number(b.max) << "," << number(b.mean) << "," << number(b.first) << ","
-              << number(b.last) << "\n";
+      csv.time(b.start_ms).count(b.count).value(b.min).value(b.max).value(b.mean);
+      csv.value(b.first).value(b.last).end_line();
     }
     return kExitOk;
   }

@@ -14,7 +14,8 @@ using common::make_error;
 
 common::Result<Options> Options::parse(std::span<const std::string> args,
                                        std::span<const std::string_view> known,
-                                       std::span<const std::string_view> flags) {
+                                       std::span<const std::string_view> flags,
+                                       std::span<const std::string_view> repeatable) {
   Options options;
   std::vector<std::string> names;
   for (std::string_view k : known) {
@@ -50,11 +51,24 @@ common::Result<Options> Options::parse(std::span<const std::string> args,
     if (i + 1 >= args.size()) {
       return make_error(ErrorKind::kInvalidArgument, "option '" + arg + "' needs a value");
     }
+    bool is_repeatable = false;
+    for (std::string_view r : repeatable) {
+      is_repeatable = is_repeatable || r == name;
+    }
+    if (is_repeatable) {
+      options.repeated_[name].push_back(args[i + 1]);
+      continue;
+    }
     if (!options.values_.emplace(name, args[i + 1]).second) {
       return make_error(ErrorKind::kInvalidArgument, "option '" + arg + "' is given twice");
     }
   }
   return options;
+}
+
+std::vector<std::string> Options::all(std::string_view name) const {
+  const auto it = repeated_.find(name);
+  return it == repeated_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::optional<std::string> Options::get(std::string_view name) const {

@@ -176,6 +176,13 @@ int simulate_command(const CommandContext& ctx) {
       return kExitInvalid;
     }
     writer.emplace(std::move(*created));
+    // What ran, for a replay of this history (docs/whatif.md).
+    if (auto s = history->add_event({site_options.start_unix_s * 1000, "simulate", "",
+                                     "strategy " + strategy + ", seed " + std::to_string(*seed)});
+        !s) {
+      ctx.err << "kirchhoff simulate: " << s.error().message << "\n";
+      return kExitInvalid;
+    }
     if (auto restored = writer->restore(registers); !restored) {
       ctx.err << "kirchhoff simulate: " << restored.error().message << "\n";
       return kExitInvalid;
@@ -207,6 +214,7 @@ int simulate_command(const CommandContext& ctx) {
     }
     if (writer) {
       snapshot::SiteSnapshot snap = daemon::power_snapshot(site, state, state.unix_s * 1000);
+      daemon::add_device_values(site, snap);
       registers.update(snap, 1.0);
       const bool minute_done = state.unix_s % 60 == 59;
       if (auto s = writer->append(snap); !s || (minute_done && !history->flush())) {

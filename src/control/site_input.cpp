@@ -142,6 +142,22 @@ void fill_input(const model::Installation& inst, const SiteMeasurements& measure
     input.battery.capacity_wh = state.capacity_wh;
     if (const model::Load* load = first_load(inst, model::LoadKind::kBattery)) {
       input.battery.phases = load_phases(*load);
+      // The installation file's equipment (docs/installation-file.md): its
+      // capacity wins over the read-back (0 when the device does not say);
+      // its power rating caps the limits the device reports, which may be
+      // lower for a while (cold cells, a full or empty battery), and stands
+      // in for limits the device does not report.
+      if (load->capacity_kwh) {
+        input.battery.capacity_wh = model::kilo_to_unit(*load->capacity_kwh);
+      }
+      if (load->power_kw) {
+        const double rated_w = model::kilo_to_unit(*load->power_kw);
+        auto held = [rated_w](double device_w) {
+          return device_w > 0.0 ? std::min(device_w, rated_w) : rated_w;
+        };
+        input.battery.max_charge_w = held(state.max_charge_w);
+        input.battery.max_discharge_w = held(state.max_discharge_w);
+      }
     }
   }
   if (devices.heat_pump != nullptr) {
@@ -161,6 +177,27 @@ void fill_input(const model::Installation& inst, const SiteMeasurements& measure
     input.inverter.pv_w = state.power_w;
     input.inverter.peak_w = state.rated_w;
     input.inverter.panel_peak_w = state.panel_peak_w;
+    // The file's kwp and inverter_kw win over the read-back when every solar
+    // load states them (an inverter cannot know its panels: real ones
+    // report 0, which would make an export limit in % of the peak 0 W).
+    double kwp_w = 0.0;
+    double inverter_w = 0.0;
+    bool all_kwp = true;
+    bool all_inverter = true;
+    for (const auto& load : inst.loads) {
+      if (load.kind == model::LoadKind::kSolar) {
+        all_kwp = all_kwp && load.kwp.has_value();
+        all_inverter = all_inverter && load.inverter_kw.has_value();
+        kwp_w += load.kwp ? model::kilo_to_unit(*load.kwp) : 0.0;
+        inverter_w += load.inverter_kw ? model::kilo_to_unit(*load.inverter_kw) : 0.0;
+      }
+    }
+    if (all_kwp && kwp_w > 0.0) {
+      input.inverter.panel_peak_w = kwp_w;
+    }
+    if (all_inverter && inverter_w > 0.0) {
+      input.inverter.peak_w = inverter_w;
+    }
     input.inverter.limit_pct = state.limit_pct;
   }
   for (const auto& relay : config.relays) {

@@ -191,6 +191,7 @@ TEST_F(ChoiceMemoryTest, AChoiceForALoadThatIsGoneIsDroppedWithAnEvent) {
   // battery now a consumer.
   auto yaml = replaced(demo_yaml(), "{name: EV charger, kind: ev", "{name: Car, kind: ev");
   yaml = replaced(yaml, "{name: Battery, kind: battery", "{name: Battery, kind: consumer");
+  yaml = replaced(yaml, ",\n     capacity_kwh: 10, power_kw: 3.68}", "}");  // a battery's keys
   auto changed = model::load_installation_text(yaml, "test.yaml");
   ASSERT_TRUE(changed.ok()) << changed.error().message;
   const auto r = memory.keep_only(*changed);

@@ -65,6 +65,14 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
       }
       writer.socs_.emplace_back(load.name, *soc);
     }
+    if (load.kind == model::LoadKind::kEv) {
+      // When a car was plugged in: what replays its sessions (docs/whatif.md).
+      auto plugged = make("charger/" + load.name + "/plugged", SeriesKind::kGauge, 1.0);
+      if (!plugged) {
+        return plugged.error();
+      }
+      writer.plugged_.emplace_back(load.name, *plugged);
+    }
   }
   const int phases = model::topology_info(inst.site.topology).has_neutral
                          ? model::topology_info(inst.site.topology).phase_count
@@ -195,6 +203,16 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
     for (const auto& battery : snap.batteries) {
       if (battery.load == load) {
         if (auto s = put(id, battery.soc_pct); !s) {
+          return s;
+        }
+        break;
+      }
+    }
+  }
+  for (const auto& [load, id] : plugged_) {
+    for (const auto& charger : snap.chargers) {
+      if (charger.load == load) {
+        if (auto s = put(id, charger.plugged ? 1.0 : 0.0); !s) {
           return s;
         }
         break;

@@ -76,6 +76,7 @@ class HistoryWriter {
   // Per battery load: (its name, the soc_pct series), matched by name with
   // the snapshot's batteries.
   std::vector<std::pair<std::string, int>> socs_;
+  std::vector<std::pair<std::string, int>> plugged_;  // per EV load: a car plugged in (0/1)
   std::map<int, UplinkSeries> uplink_series_;  // series id → its uplink name and decimals
   std::vector<Point> points_;
 };

@@ -52,6 +52,31 @@ snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteS
   return snap;
 }
 
+void add_device_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap) {
+  const model::Installation& inst = site.installation();
+  std::size_t ev = 0;
+  for (const model::Load& load : inst.loads) {
+    if (load.kind == model::LoadKind::kBattery && site.battery() != nullptr &&
+        snap.batteries.empty()) {
+      snapshot::BatteryValues battery;
+      battery.load = load.name;
+      battery.soc_pct = site.battery()->soc() * 100.0;
+      battery.power_w = site.battery()->state().power_w;
+      battery.capacity_kwh = site.battery()->params().capacity_wh / 1000.0;
+      snap.batteries.push_back(std::move(battery));
+    } else if (load.kind == model::LoadKind::kEv && ev < site.ev_charger_count()) {
+      const sim::SimEvCharger& charger = *site.ev_charger(ev++);
+      snapshot::ChargerValues values;
+      values.load = load.name;
+      values.plugged = charger.plugged();
+      values.current_a = charger.current_a();
+      values.power_w = charger.power_w();
+      values.charging = charger.plugged() && charger.power_w() > values.kChargingW;
+      snap.chargers.push_back(std::move(values));
+    }
+  }
+}
+
 namespace {
 
 class SimulatedPowerSource : public SnapshotSource {

@@ -63,6 +63,11 @@ snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteS
 // relays of a simulated site, added to its snapshot (both simulator modes).
 void add_module_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap);
 
+// The battery's state of charge and each charger's car, read from the
+// simulated devices, for batch runs that have no energy manager's view to
+// take them from (`simulate --data` records them as the daemon does).
+void add_device_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap);
+
 // The simulator in waveform mode: samples at `rate_hz` through the metering
 // engine, one simulated second per cycle (the demo). `miswiring` puts CTs
 // where the installation does not say they are (sim/miswire.hpp).

@@ -80,6 +80,28 @@ std::vector<BomLine> bill_of_materials(const Installation& inst) {
   return bom;
 }
 
+namespace {
+
+// The equipment the file states, in the order a data sheet gives it.
+void describe_equipment(std::ostream& out, const Load& load) {
+  auto item = [&](const std::optional<double>& value, std::string_view before,
+                  std::string_view unit) {
+    if (value) {
+      out << ", " << before << common::shortest_number(*value) << unit;
+    }
+  };
+  item(load.capacity_kwh, "", " kWh");
+  item(load.power_kw, "", " kW");
+  item(load.kwp, "", " kWp");
+  item(load.inverter_kw, "inverter ", " kW");
+  item(load.tilt_deg, "tilt ", " deg");
+  item(load.azimuth_deg, "azimuth ", " deg");
+  item(load.car_battery_kwh, "car battery ", " kWh");
+  item(load.car_charge_kw, "car charges at ", " kW");
+}
+
+}  // namespace
+
 std::string describe_installation(const Installation& inst) {
   std::ostringstream out;
   const TopologyInfo& topo = topology_info(inst.site.topology);
@@ -125,6 +147,7 @@ std::string describe_installation(const Installation& inst) {
     if (load.breaker_a) {
       out << ", breaker " << common::shortest_number(*load.breaker_a) << " A";
     }
+    describe_equipment(out, load);
     if (const DeviceConfig* device = inst.device_for_load(load.name)) {
       out << ", measured by " << device->name << " (" << device->driver << ")";
     }

@@ -68,7 +68,12 @@ TEST(Describe, TreeShowsBusLoadsAndModules) {
   EXPECT_THAT(text, HasSubstr("15 of 28 measurement points used"));  // 3 hubs x 4 + 3
   EXPECT_THAT(text, HasSubstr("input 1: split-100A -> Grid L1"));
   EXPECT_THAT(text, HasSubstr("input 4: free"));  // hub3 has three CTs
-  EXPECT_THAT(text, HasSubstr("EV charger [ev] 3 phases, breaker 32 A"));
+  EXPECT_THAT(text, HasSubstr("EV charger [ev] 3 phases, breaker 32 A, car battery 60 kWh, "
+                              "car charges at 11.04 kW"));
+  // The equipment as examples/demo.yaml states it.
+  EXPECT_THAT(text, HasSubstr("Solar [solar] 3 phases, breaker 16 A, 9.7152 kWp, inverter 8.832 "
+                              "kW, tilt 35 deg, azimuth 180 deg"));
+  EXPECT_THAT(text, HasSubstr("Battery [battery] 1 phase, breaker 20 A, 10 kWh, 3.68 kW"));
   EXPECT_THAT(text, HasSubstr("B-bus modules: 2 of 10"));
   EXPECT_THAT(text, HasSubstr("input 1: Gas, pulses, 100 per m3"));
   EXPECT_THAT(text, HasSubstr("output 1: Boiler, normally open"));

@@ -1,6 +1,7 @@
 #include "model/installation.hpp"
 
 #include <charconv>
+#include <cmath>
 
 namespace kirchhoff::model {
 
@@ -12,6 +13,8 @@ const CtInput* BusDevice::input(int number) const {
   }
   return nullptr;
 }
+
+double kilo_to_unit(double kilo) { return std::round(kilo * 1e9) / 1e6; }
 
 std::string InputRef::to_string() const { return device + "/" + std::to_string(number); }
 

@@ -93,10 +93,35 @@ struct Load {
   // north (180 = south). Empty: not given.
   std::optional<double> tilt_deg;
   std::optional<double> azimuth_deg;
+  // The equipment behind the load (docs/installation-file.md), each only on
+  // its kind of load; empty when the file does not say (the simulator then
+  // uses its defaults, a real device its own read-back).
+  // Battery: usable energy content (kWh) and the most it charges or
+  // discharges (AC kW, both directions).
+  std::optional<double> capacity_kwh;
+  std::optional<double> power_kw;
+  // Solar: the panels' peak DC power (kWp) and the inverter's AC rating (kW).
+  std::optional<double> kwp;
+  std::optional<double> inverter_kw;
+  // EV: the car's battery (kWh) and its on-board charger's power (AC kW).
+  std::optional<double> car_battery_kwh;
+  std::optional<double> car_charge_kw;
   SourcePos pos;
   SourcePos name_pos;
   SourcePos breaker_pos;
+  SourcePos capacity_pos;
+  SourcePos power_pos;
+  SourcePos kwp_pos;
+  SourcePos inverter_pos;
+  SourcePos car_battery_pos;
+  SourcePos car_charge_pos;
 };
+
+// A file's kW or kWh in W or Wh, rounded to the micro-unit so that a decimal
+// such as 9.7152 becomes exactly the double nearest 9715.2 (a plain * 1000
+// can land one ulp off). The simulator and the energy manager both use it,
+// so they agree on the same equipment to the last bit.
+double kilo_to_unit(double kilo);
 
 enum class ModuleInputKind { kPulse, kStatus };
 

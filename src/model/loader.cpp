@@ -44,8 +44,30 @@ constexpr std::array<std::string_view, 13> kMqttKeys = {"url",
                                                         "keepalive_s"};
 constexpr std::array<std::string_view, 6> kSiteKeys = {"name",           "topology", "frequency",
                                                        "main_breaker_a", "latitude", "longitude"};
-constexpr std::array<std::string_view, 8> kLoadKeys = {
-    "name", "kind", "phases", "inputs", "reversed", "breaker_a", "tilt_deg", "azimuth_deg"};
+constexpr std::array<std::string_view, 14> kLoadKeys = {
+    "name",      "kind",        "phases",          "inputs",       "reversed",
+    "breaker_a", "tilt_deg",    "azimuth_deg",     "capacity_kwh", "power_kw",
+    "kwp",       "inverter_kw", "car_battery_kwh", "car_charge_kw"};
+
+// The equipment behind a load (docs/installation-file.md): each key belongs to
+// one kind of load and is a positive number up to a bound that no home or
+// small business installation reaches, so a unit slip (W for kW) is caught.
+struct EquipmentKey {
+  std::string_view key;
+  LoadKind kind;
+  double max;
+  std::string_view unit;
+  std::optional<double> Load::*value;
+  SourcePos Load::*pos;
+};
+constexpr std::array<EquipmentKey, 6> kEquipmentKeys = {{
+    {"capacity_kwh", LoadKind::kBattery, 1000, "kWh", &Load::capacity_kwh, &Load::capacity_pos},
+    {"power_kw", LoadKind::kBattery, 1000, "kW", &Load::power_kw, &Load::power_pos},
+    {"kwp", LoadKind::kSolar, 10000, "kWp", &Load::kwp, &Load::kwp_pos},
+    {"inverter_kw", LoadKind::kSolar, 10000, "kW", &Load::inverter_kw, &Load::inverter_pos},
+    {"car_battery_kwh", LoadKind::kEv, 300, "kWh", &Load::car_battery_kwh, &Load::car_battery_pos},
+    {"car_charge_kw", LoadKind::kEv, 350, "kW", &Load::car_charge_kw, &Load::car_charge_pos},
+}};
 constexpr std::array<std::string_view, 3> kCtInputKeys = {"ct", "gain", "phase_deg"};
 constexpr std::array<std::string_view, 4> kModuleInputKeys = {"kind", "name", "unit",
                                                               "pulses_per_unit"};
@@ -491,9 +513,11 @@ class InstallationParser {
         }
       }
       const std::string where = load.name.empty() ? "a load" : "load " + quoted(load.name);
+      bool kind_known = false;
       if (auto kind = r_.child(entry, "kind", where, true)) {
         if (auto text = r_.one_of(*kind, "load kind", kLoadKinds)) {
           load.kind = *parse_load_kind(*text);
+          kind_known = true;
         }
       }
       if (auto breaker = r_.child(entry, "breaker_a", where, false)) {
@@ -514,8 +538,40 @@ class InstallationParser {
                                  "ignored on a load of kind '" +
                                  std::string(load_kind_name(load.kind)) + "'");
       }
+      parse_equipment(entry, where, kind_known, load);
       parse_channels(entry, where, load);
       loads.push_back(std::move(load));
+    }
+  }
+
+  // capacity_kwh, power_kw, kwp, ...: each in (0, max] and on its kind of
+  // load only. With an unknown kind (already reported) the kind is not checked.
+  void parse_equipment(const YAML::Node& entry, const std::string& where, bool kind_known,
+                       Load& load) {
+    for (const EquipmentKey& k : kEquipmentKeys) {
+      auto node = r_.child(entry, k.key, where, false);
+      if (!node) {
+        continue;
+      }
+      const SourcePos pos = YamlReader::pos_of(*node);
+      load.*k.pos = pos;
+      const auto value = r_.number(*node, k.key);
+      if (!value) {
+        continue;
+      }
+      if (kind_known && load.kind != k.kind) {
+        r_.error(pos, std::string(k.key) + " of " + where + " applies to loads of kind '" +
+                          std::string(load_kind_name(k.kind)) + "' only; this load is '" +
+                          std::string(load_kind_name(load.kind)) + "'");
+        continue;
+      }
+      if (!(*value > 0.0 && *value <= k.max)) {
+        r_.error(pos, std::string(k.key) + " of " + where + " must be above 0 and at most " +
+                          common::shortest_number(k.max) + " " + std::string(k.unit) + ", not " +
+                          common::shortest_number(*value));
+        continue;
+      }
+      load.*k.value = *value;
     }
   }
 

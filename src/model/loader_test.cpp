@@ -200,6 +200,108 @@ TEST(Loader, LocationAndPanelOrientation) {
             Severity::kWarning);
 }
 
+TEST(Loader, EquipmentOfLoads) {
+  const CheckResult ok = parse_installation(
+      "site: {name: a, topology: 3P+N-400, main_breaker_a: 25}\ngateway: genius\nloads:\n"
+      "  - {name: PV, kind: solar, phases: [L1], inputs: [h/1], kwp: 9.7152, inverter_kw: 8}\n"
+      "  - {name: Bat, kind: battery, phases: [L1], inputs: [h/2], capacity_kwh: 13.5, "
+      "power_kw: 5}\n"
+      "  - {name: Car, kind: ev, phases: [L1], inputs: [h/3], car_battery_kwh: 77, "
+      "car_charge_kw: 11}\n"
+      "  - {name: Other, kind: battery, phases: [L1], inputs: [h/4]}\n");
+  ASSERT_TRUE(ok.installation.has_value());
+  EXPECT_TRUE(ok.diagnostics.empty()) << ok.diagnostics[0].message;
+  const auto& loads = ok.installation->loads;
+  EXPECT_EQ(loads[0].kwp, 9.7152);
+  EXPECT_EQ(loads[0].inverter_kw, 8.0);
+  EXPECT_EQ(loads[1].capacity_kwh, 13.5);
+  EXPECT_EQ(loads[1].power_kw, 5.0);
+  EXPECT_EQ(loads[2].car_battery_kwh, 77.0);
+  EXPECT_EQ(loads[2].car_charge_kw, 11.0);
+  EXPECT_FALSE(loads[3].capacity_kwh.has_value());  // absent: the defaults apply
+  EXPECT_FALSE(loads[3].power_kw.has_value());
+  // "  - {name: PV, kind: solar, phases: [L1], inputs: [h/1], kwp: 9.7152, ..." is line 4;
+  // the value 9.7152 starts at column 63, 8 at column 84.
+  EXPECT_EQ(loads[0].kwp_pos.line, 4);
+  EXPECT_EQ(loads[0].kwp_pos.column, 63);
+  EXPECT_EQ(loads[0].inverter_pos.column, 84);
+  // The upper bounds themselves are allowed.
+  const CheckResult edge = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25}\ngateway: genius\nloads:\n"
+      "  - {name: B, kind: battery, phases: [L1], inputs: [h/1], capacity_kwh: 1000, "
+      "power_kw: 1000}\n"
+      "  - {name: S, kind: solar, phases: [L1], inputs: [h/2], kwp: 10000, inverter_kw: 10000}\n"
+      "  - {name: E, kind: ev, phases: [L1], inputs: [h/3], car_battery_kwh: 300, "
+      "car_charge_kw: 350}\n");
+  EXPECT_TRUE(edge.diagnostics.empty()) << edge.diagnostics[0].message;
+}
+
+TEST(Loader, EquipmentOutOfRangeIsAnErrorAtTheValue) {
+  const CheckResult bad = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25}\ngateway: genius\nloads:\n"
+      "  - {name: B, kind: battery, phases: [L1], inputs: [h/1], capacity_kwh: 0,\n"
+      "     power_kw: 5000}\n"
+      "  - {name: S, kind: solar, phases: [L1], inputs: [h/2], kwp: -1, inverter_kw: 10001}\n"
+      "  - {name: E, kind: ev, phases: [L1], inputs: [h/3], car_battery_kwh: 301,\n"
+      "     car_charge_kw: 0.0, }\n"
+      "  - {name: F, kind: ev, phases: [L1], inputs: [h/4], car_charge_kw: fast}\n");
+  ASSERT_TRUE(bad.installation.has_value());
+  EXPECT_EQ(bad.error_count(), 7);
+  const Diagnostic* capacity =
+      find(bad, "capacity_kwh of load 'B' must be above 0 and at most 1000 kWh, not 0");
+  ASSERT_NE(capacity, nullptr);
+  EXPECT_EQ(capacity->pos.line, 4);
+  EXPECT_EQ(capacity->pos.column, 73);
+  const Diagnostic* power =
+      find(bad, "power_kw of load 'B' must be above 0 and at most 1000 kW, not 5000");
+  ASSERT_NE(power, nullptr);
+  EXPECT_EQ(power->pos.line, 5);
+  EXPECT_EQ(power->pos.column, 16);
+  EXPECT_EQ(find(bad, "kwp of load 'S' must be above 0 and at most 10000 kWp, not -1")->pos.line,
+            6);
+  EXPECT_EQ(find(bad, "inverter_kw of load 'S' must be above 0 and at most 10000 kW")->pos.line, 6);
+  EXPECT_EQ(find(bad, "car_battery_kwh of load 'E' must be above 0 and at most 300 kWh")->pos.line,
+            7);
+  EXPECT_EQ(find(bad, "car_charge_kw of load 'E' must be above 0 and at most 350 kW")->pos.line, 8);
+  EXPECT_EQ(find(bad, "car_charge_kw must be a number, not 'fast'")->pos.line, 9);
+  EXPECT_FALSE(bad.installation->loads[0].capacity_kwh.has_value());
+}
+
+TEST(Loader, EquipmentOnTheWrongKindOfLoadIsAnError) {
+  const CheckResult bad = parse_installation(
+      "site: {name: a, topology: 1P-230, main_breaker_a: 25}\ngateway: genius\nloads:\n"
+      "  - {name: Oven, kind: consumer, phases: [L1], inputs: [h/1], capacity_kwh: 10}\n"
+      "  - {name: PV, kind: solar, phases: [L1], inputs: [h/2], power_kw: 5, car_charge_kw: 7}\n"
+      "  - {name: Car, kind: ev, phases: [L1], inputs: [h/3], kwp: 5}\n"
+      "  - {name: Bat, kind: battery, phases: [L1], inputs: [h/4], inverter_kw: 5,\n"
+      "     car_battery_kwh: 60}\n"
+      "  - {name: X, kind: nuclear, phases: [L1], inputs: [h/5], kwp: 5}\n");
+  ASSERT_TRUE(bad.installation.has_value());
+  // One error per key; the load of unknown kind only gets its kind's error.
+  EXPECT_EQ(bad.error_count(), 7);
+  const Diagnostic* oven =
+      find(bad,
+           "capacity_kwh of load 'Oven' applies to loads of kind 'battery' only; this load is "
+           "'consumer'");
+  ASSERT_NE(oven, nullptr);
+  EXPECT_EQ(oven->pos.line, 4);
+  EXPECT_EQ(oven->pos.column, 77);
+  EXPECT_EQ(find(bad, "power_kw of load 'PV' applies to loads of kind 'battery' only")->pos.line,
+            5);
+  EXPECT_EQ(find(bad, "car_charge_kw of load 'PV' applies to loads of kind 'ev' only")->pos.line,
+            5);
+  EXPECT_EQ(find(bad,
+                 "kwp of load 'Car' applies to loads of kind 'solar' only; this load is "
+                 "'ev'")
+                ->pos.line,
+            6);
+  EXPECT_EQ(find(bad, "inverter_kw of load 'Bat' applies to loads of kind 'solar' only")->pos.line,
+            7);
+  EXPECT_EQ(find(bad, "car_battery_kwh of load 'Bat' applies to loads of kind 'ev' only")->pos.line,
+            8);
+  EXPECT_FALSE(bad.installation->loads[0].capacity_kwh.has_value());
+}
+
 TEST(Loader, FormatsDiagnosticsForTheCheckContract) {
   const Diagnostic d{{12, 5}, Severity::kError, "bad thing"};
   EXPECT_EQ(format_diagnostic("site.yaml", d), "site.yaml:12:5: error: bad thing");

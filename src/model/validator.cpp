@@ -2,6 +2,8 @@
 // bus limits (28 measurement points, 10 B-bus modules, modules only with a
 // Genius), phase mapping per topology (3P-230: three-phase loads on L1 and
 // L2, two-wattmeter) and CT sizing against the breakers.
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -102,6 +104,7 @@ class Validator {
         check_delta_load(load, where);
       }
       check_ct_sizing(load, where);
+      check_equipment(topo, load, where);
     }
     if (!has_grid) {
       warning(inst_.site.pos,
@@ -199,6 +202,29 @@ class Validator {
                     "accurately; use a split-core CT");
       }
     }
+  }
+
+  // A battery or inverter rated above what its breaker carries would trip
+  // it (or be held back by whoever manages it): worth a look, not wrong.
+  void check_equipment(const TopologyInfo& topo, const Load& load, const std::string& where) {
+    if (!load.breaker_a) {
+      return;
+    }
+    const std::size_t phases = std::max<std::size_t>(
+        1, load.channels.empty() ? load.device_phases.size() : load.channels.size());
+    const double allowed_kw =
+        *load.breaker_a * topo.v_ln_nominal * static_cast<double>(phases) / 1000.0;
+    auto check = [&](const std::optional<double>& kw, SourcePos pos, std::string_view key) {
+      if (kw && *kw > allowed_kw) {
+        warning(pos, std::string(key) + " of " + where + " is " + fmt(*kw) +
+                         " kW, more than its breaker carries (" + fmt(*load.breaker_a) + " A on " +
+                         std::to_string(phases) +
+                         " phase(s): " + fmt(std::round(allowed_kw * 100.0) / 100.0) +
+                         " kW); the breaker limits it");
+      }
+    };
+    check(load.power_kw, load.power_pos, "power_kw");
+    check(load.inverter_kw, load.inverter_pos, "inverter_kw");
   }
 
   static std::string fmt(double value) {

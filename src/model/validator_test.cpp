@@ -213,6 +213,28 @@ TEST(Validator, WarnsWhenACtCannotMeasureItsBreakerCurrent) {
   EXPECT_THAT(w[1], HasSubstr("rogowski-4000A coil"));
 }
 
+TEST(Validator, WarnsWhenEquipmentIsLargerThanItsBreaker) {
+  // 20 A on one phase at 230 V carries 4.6 kW: a 5 kW battery or inverter is
+  // more than that; 4.6 kW itself is not.
+  const auto r = check_installation(
+      file("1P-230", kHub1,
+           "  - {name: Grid, kind: grid, phases: [L1], inputs: [hub1/1]}\n"
+           "  - {name: Bat, kind: battery, phases: [L1], inputs: [hub1/2], breaker_a: 20,\n"
+           "     power_kw: 5, capacity_kwh: 10}\n"
+           "  - {name: PV, kind: solar, phases: [L1], inputs: [hub1/3], breaker_a: 20,\n"
+           "     inverter_kw: 4.6, kwp: 6}\n"
+           "  - {name: PV2, kind: solar, phases: [L1], inputs: [hub1/4], breaker_a: 20,\n"
+           "     inverter_kw: 5}\n"));
+  EXPECT_TRUE(errors(r).empty());
+  const auto w = warnings(r);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0],
+            "power_kw of load 'Bat' is 5 kW, more than its breaker carries (20 A on 1 "
+            "phase(s): 4.6 kW); the breaker limits it");
+  EXPECT_THAT(w[1], HasSubstr("inverter_kw of load 'PV2' is 5 kW"));
+  EXPECT_EQ(r.diagnostics[0].pos.line, 9);  // at power_kw's value
+}
+
 TEST(Validator, DiagnosticsAreInFileOrder) {
   const auto r = check_installation(
       file("1P-230", kHub1,

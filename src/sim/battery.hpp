@@ -8,6 +8,7 @@
 // cover net import and charges from net export.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 
 #include "devices/capabilities.hpp"
@@ -37,6 +38,11 @@ class SimBattery : public devices::Battery {
   double step(double net_site_w, double dt_s);
 
   double soc() const { return stored_wh_ / params_.capacity_wh; }
+  // Replay: starts from a recorded state of charge (0..1, kept within the
+  // battery's limits).
+  void set_soc(double soc) {
+    stored_wh_ = std::clamp(soc, params_.soc_min, params_.soc_max) * params_.capacity_wh;
+  }
   double stored_wh() const { return stored_wh_; }
   const BatteryParams& params() const { return params_; }
   devices::BatteryState state() const override {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kirchhoff::sim {
 
@@ -15,7 +16,31 @@ int weekday(std::int64_t unix_s) { return static_cast<int>((unix_s / 86400 + 3) 
 SimEvCharger::SimEvCharger(EvParams params, std::uint64_t seed)
     : params_(params), rng_(seed), limit_a_(params.charger_max_a), phases_(params.charger_phases) {}
 
+void SimEvCharger::set_planned_sessions(std::vector<PlannedSession> sessions) {
+  planned_ = std::move(sessions);
+  next_planned_ = 0;
+  arrival_s_ = -1;
+}
+
 void SimEvCharger::plan_next_session(std::int64_t after_unix_s) {
+  if (planned_) {
+    // The next planned session that has not already ended (one under way
+    // when the replay starts begins at once); none: never.
+    while (next_planned_ < planned_->size() &&
+           (*planned_)[next_planned_].departure_unix_s <= after_unix_s) {
+      ++next_planned_;
+    }
+    if (next_planned_ == planned_->size()) {
+      arrival_s_ = departure_s_ = std::numeric_limits<std::int64_t>::max();
+      wanted_wh_ = 0.0;
+      return;
+    }
+    const PlannedSession& next = (*planned_)[next_planned_++];
+    arrival_s_ = next.arrival_unix_s;
+    departure_s_ = next.departure_unix_s;
+    wanted_wh_ = next.wanted_wh;
+    return;
+  }
   std::int64_t day_start = after_unix_s - after_unix_s % 86400;
   for (int attempt = 0; attempt < 14; ++attempt, day_start += 86400) {
     const bool weekend = weekday(day_start) >= 5;
@@ -38,6 +63,11 @@ void SimEvCharger::plan_next_session(std::int64_t after_unix_s) {
     arrival_s_ = arrival;
     departure_s_ = departure;
     wanted_wh_ = rng_.uniform(8000.0, 30000.0);
+    // A driver arrives with some charge left and rarely charges past 90 %:
+    // a session never wants more than 90 % of the car's battery.
+    if (params_.car_battery_wh > 0.0) {
+      wanted_wh_ = std::min(wanted_wh_, 0.9 * params_.car_battery_wh);
+    }
     return;
   }
   arrival_s_ = day_start;  // two weeks without a car: try again then

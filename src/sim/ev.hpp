@@ -3,10 +3,10 @@
 // Sessions: on weekdays a car arrives around 17:30 (sd 1 h, 85 % of days) and
 // leaves at 07:30 (sd 30 min) the next morning; on weekend days it comes home
 // around 13:00 (sd 2 h, 45 % of days) and stays 4-10 h. Each session wants
-// 8-30 kWh. The car accepts at most its on-board limit per phase; the charger
-// obeys its current limit (6-32 A, below 6 A it pauses: IEC 61851).
-// Without a setpoint the charger gives the car its full rated current at once,
-// as an unmanaged wallbox does.
+// 8-30 kWh, at most 90 % of the car's battery when its size is known. The car accepts at most its
+// on-board limit per phase; the charger obeys its current limit (6-32 A, below 6 A it pauses: IEC
+// 61851). Without a setpoint the charger gives the car its full rated current at once, as an
+// unmanaged wallbox does.
 //
 // On arrival the driver declares the session (departure and energy need), as
 // a person would in the dashboard: the planner charges by that deadline.
@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "devices/capabilities.hpp"
 #include "sim/random.hpp"
@@ -25,6 +26,7 @@ struct EvParams {
   double charger_max_a = 16.0;  // rated current per phase
   double car_max_a = 16.0;      // on-board charger limit per phase
   double charging_efficiency = 0.92;
+  double car_battery_wh = 0.0;  // the car's battery; 0: unknown, sessions not capped
 };
 
 class SimEvCharger : public devices::EvCharger {
@@ -58,6 +60,15 @@ class SimEvCharger : public devices::EvCharger {
     bool feasible = true;
   };
   std::optional<Session> session() const;
+  // Replay: the sessions to come, in time order, instead of the random ones
+  // (arrival, departure and the energy the car wants into its battery, Wh).
+  // The charger then takes its cars from this list only.
+  struct PlannedSession {
+    std::int64_t arrival_unix_s = 0;
+    std::int64_t departure_unix_s = 0;
+    double wanted_wh = 0.0;
+  };
+  void set_planned_sessions(std::vector<PlannedSession> sessions);
   // Unmet energy of the sessions that were feasible, and how many were not.
   double unmet_feasible_wh() const { return unmet_feasible_wh_; }
   int infeasible_sessions() const { return infeasible_sessions_; }
@@ -93,6 +104,8 @@ class SimEvCharger : public devices::EvCharger {
   int sessions_ = 0;
   double session_ac_wh_ = 0.0;
   bool feasible_ = true;
+  std::optional<std::vector<PlannedSession>> planned_;
+  std::size_t next_planned_ = 0;
   double unmet_feasible_wh_ = 0.0;
   int infeasible_sessions_ = 0;
 };

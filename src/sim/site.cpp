@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 namespace kirchhoff::sim {
 
 namespace {
 
+using model::kilo_to_unit;
 using model::LoadKind;
-
-constexpr double kGridImpedanceOhm = 0.25;  // source impedance seen from the meter
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -33,6 +33,13 @@ double breaker_w(const model::Load& load, double v_ln, double fallback_w) {
          static_cast<double>(std::max<std::size_t>(1, load.channels.size()));
 }
 
+// The continuous power a breaker lets through: 80 % of its rating, as a
+// charger or inverter is sized; no limit for a load without a breaker.
+double breaker_cap_w(const model::Load& load, double v_ln) {
+  return load.breaker_a ? 0.8 * breaker_w(load, v_ln, 0.0)
+                        : std::numeric_limits<double>::infinity();
+}
+
 }  // namespace
 
 SiteSimulator::SiteSimulator(const model::Installation& installation, const SiteOptions& options)
@@ -49,24 +56,45 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
   auto loads_of = [&](LoadKind kind) -> const std::vector<std::size_t>& {
     return of_kind_[static_cast<int>(kind)];
   };
-  // PV: an inverter at 80 % of what the solar breakers allow, panels 10 %
-  // larger than the inverter (a common DC/AC ratio); 5 kW per load without a breaker.
+  // PV: one array per solar load. Its inverter is inverter_kw; else kwp / 1.1
+  // (panels 10 % larger than the inverter, a common DC/AC ratio) held to 80 %
+  // of what the load's breaker allows; without kwp either, 80 % of the breaker
+  // (5 kW without a breaker). Panels are kwp, else 1.1 x the inverter.
+  // Orientation: the load's own tilt/azimuth, else the first solar load's,
+  // else the site options'.
   if (!loads_of(LoadKind::kSolar).empty()) {
-    double inverter_w = 0.0;
-    for (std::size_t i : loads_of(LoadKind::kSolar)) {
-      inverter_w += 0.8 * breaker_w(installation_.loads[i], v_ln, 5000.0 / 0.8);
-    }
-    PanelOrientation panel = options.panel;
+    PanelOrientation first_panel = options.panel;
     const model::Load& first_solar = installation_.loads[loads_of(LoadKind::kSolar)[0]];
-    panel.tilt_deg = first_solar.tilt_deg.value_or(panel.tilt_deg);
-    panel.azimuth_deg = first_solar.azimuth_deg.value_or(panel.azimuth_deg);
-    pv_ = PvSystem{inverter_w * 1.1, inverter_w, panel};
+    first_panel.tilt_deg = first_solar.tilt_deg.value_or(first_panel.tilt_deg);
+    first_panel.azimuth_deg = first_solar.azimuth_deg.value_or(first_panel.azimuth_deg);
+    for (std::size_t i : loads_of(LoadKind::kSolar)) {
+      const model::Load& load = installation_.loads[i];
+      double inverter_w = 0.8 * breaker_w(load, v_ln, 5000.0 / 0.8);
+      if (load.inverter_kw) {
+        inverter_w = kilo_to_unit(*load.inverter_kw);
+      } else if (load.kwp) {
+        inverter_w = std::min(kilo_to_unit(*load.kwp) / 1.1, breaker_cap_w(load, v_ln));
+      }
+      const double peak_w = load.kwp ? kilo_to_unit(*load.kwp) : inverter_w * 1.1;
+      PanelOrientation panel = first_panel;
+      panel.tilt_deg = load.tilt_deg.value_or(panel.tilt_deg);
+      panel.azimuth_deg = load.azimuth_deg.value_or(panel.azimuth_deg);
+      pvs_.push_back(PvSystem{peak_w, inverter_w, panel});
+    }
+    pv_w_.assign(pvs_.size(), 0.0);
   }
+  // Battery (the first battery load): capacity_kwh, else 10 kWh; power_kw,
+  // else 5 kW. Either way the power is held to 80 % of what the load's
+  // breaker allows, as an installer would set the inverter's limit so the
+  // breaker never trips (without a breaker: no such limit).
   if (!loads_of(LoadKind::kBattery).empty()) {
+    const model::Load& load = installation_.loads[loads_of(LoadKind::kBattery)[0]];
     BatteryParams params;
-    const double allowed =
-        0.8 * breaker_w(installation_.loads[loads_of(LoadKind::kBattery)[0]], v_ln, 6250.0);
-    params.max_charge_w = params.max_discharge_w = std::min(5000.0, allowed);
+    if (load.capacity_kwh) {
+      params.capacity_wh = kilo_to_unit(*load.capacity_kwh);
+    }
+    const double rated_w = load.power_kw ? kilo_to_unit(*load.power_kw) : 5000.0;
+    params.max_charge_w = params.max_discharge_w = std::min(rated_w, breaker_cap_w(load, v_ln));
     battery_ = std::make_unique<SimBattery>(params);
   }
   // One charger per EV load, each with its own car (the first keeps the
@@ -76,7 +104,15 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
     EvParams params;
     params.charger_phases = ev.channels.size() >= 3 ? 3 : 1;
     params.charger_max_a = std::min(32.0, ev.breaker_a.value_or(16.0));
-    params.car_max_a = params.charger_phases == 3 ? 16.0 : 32.0;  // 11 kW or 7.4 kW on-board
+    // The car's on-board charger: car_charge_kw over the charger's phases at
+    // 230 V, else 16 A on three phases (11 kW) or 32 A on one (7.4 kW).
+    params.car_max_a = params.charger_phases == 3 ? 16.0 : 32.0;
+    if (ev.car_charge_kw) {
+      params.car_max_a = kilo_to_unit(*ev.car_charge_kw) / (230.0 * params.charger_phases);
+    }
+    if (ev.car_battery_kwh) {
+      params.car_battery_wh = kilo_to_unit(*ev.car_battery_kwh);
+    }
     evs_.push_back(std::make_unique<SimEvCharger>(params, options.seed * 7919 + 4 + 1000 * k));
   }
   if (!loads_of(LoadKind::kHeatpump).empty()) {
@@ -155,6 +191,22 @@ SiteSimulator::SiteSimulator(const model::Installation& installation, const Site
   state_.unix_s = options.start_unix_s - 1;
 }
 
+double SiteSimulator::pv_peak_w() const {
+  double sum = 0.0;
+  for (const PvSystem& pv : pvs_) {
+    sum += pv.peak_w;
+  }
+  return sum;
+}
+
+double SiteSimulator::inverter_rated_w() const {
+  double sum = 0.0;
+  for (const PvSystem& pv : pvs_) {
+    sum += pv.inverter_max_w;
+  }
+  return sum;
+}
+
 bool SiteSimulator::set_status_input(const std::string& module_id, int input, bool closed) {
   for (auto& s : status_) {
     if (s.module_id == module_id && s.input == input) {
@@ -195,48 +247,75 @@ void SiteSimulator::spread(std::size_t load_index, double power_w) {
   }
 }
 
-const SiteState& SiteSimulator::step() {
+const SiteState& SiteSimulator::step() { return advance(nullptr); }
+
+const SiteState& SiteSimulator::step_recorded(const RecordedSecond& recorded) {
+  return advance(&recorded);
+}
+
+const SiteState& SiteSimulator::advance(const RecordedSecond* recorded) {
   constexpr double kDt = 1.0;
   const auto& topo = model::topology_info(installation_.site.topology);
   SiteState& s = state_;
   s.unix_s += 1;
-  weather_.advance(s.unix_s);
-  const SunPosition sun =
-      sun_position(s.unix_s, installation_.site.latitude_deg.value_or(options_.latitude_deg),
-                   installation_.site.longitude_deg.value_or(options_.longitude_deg));
-  household_.step(s.unix_s, sun.elevation_rad < 0.0, kDt);
+  SunPosition sun;
+  if (recorded == nullptr) {
+    weather_.advance(s.unix_s);
+    sun = sun_position(s.unix_s, installation_.site.latitude_deg.value_or(options_.latitude_deg),
+                       installation_.site.longitude_deg.value_or(options_.longitude_deg));
+    household_.step(s.unix_s, sun.elevation_rad < 0.0, kDt);
 
-  // Grid: slow voltage variation (sd 1 %) and frequency drift (sd 20 mHz),
-  // both first-order autoregressive with a time constant of about 15 min.
-  constexpr double kPhi = 0.99889;
-  const double innovation = std::sqrt(1.0 - kPhi * kPhi);
-  voltage_drift_ = kPhi * voltage_drift_ + 0.01 * innovation * grid_rng_.normal();
-  frequency_drift_ = kPhi * frequency_drift_ + 0.02 * innovation * grid_rng_.normal();
+    // Grid: slow voltage variation (sd 1 %) and frequency drift (sd 20 mHz),
+    // both first-order autoregressive with a time constant of about 15 min.
+    constexpr double kPhi = 0.99889;
+    const double innovation = std::sqrt(1.0 - kPhi * kPhi);
+    voltage_drift_ = kPhi * voltage_drift_ + 0.01 * innovation * grid_rng_.normal();
+    frequency_drift_ = kPhi * frequency_drift_ + 0.02 * innovation * grid_rng_.normal();
+    s.outdoor_c = weather_.outdoor_c();
+  }
   s.frequency_hz = installation_.site.frequency_hz + frequency_drift_;
-  s.outdoor_c = weather_.outdoor_c();
 
   for (auto& flow : s.loads) {
     flow.p_w = {0.0, 0.0, 0.0};
   }
-  const double v_nominal = topo.v_ln_nominal * (1.0 + voltage_drift_);
+  const double v_nominal = recorded != nullptr && recorded->source_v > 0.0
+                               ? recorded->source_v
+                               : topo.v_ln_nominal * (1.0 + voltage_drift_);
   s.pv_w = 0.0;
-  if (pv_) {
-    const double poa = plane_of_array_irradiance(sun, pv_->panel, weather_.clear_sky_index());
-    // An active power limit caps the inverter's output at a share of its
+  if (!pvs_.empty()) {
+    // An active power limit caps each inverter's output at a share of its
     // rated power (it does not scale what the sun gives below that).
-    s.pv_w = std::min(pv_ac_power_w(*pv_, poa, s.outdoor_c),
-                      std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0 * pv_->inverter_max_w);
-    inverter_.observe(s.pv_w, pv_->inverter_max_w, pv_->peak_w);
+    const double limit = std::clamp(inverter_.limit_pct(), 0.0, 100.0) / 100.0;
+    const auto& solar = of_kind_[static_cast<int>(LoadKind::kSolar)];
+    for (std::size_t k = 0; k < pvs_.size(); ++k) {
+      double available_w = 0.0;
+      if (recorded != nullptr) {
+        available_w = solar[k] < recorded->load_count
+                          ? recorded->pv_scale * static_cast<double>(recorded->load_w[solar[k]])
+                          : 0.0;
+      } else {
+        const double poa =
+            plane_of_array_irradiance(sun, pvs_[k].panel, weather_.clear_sky_index());
+        available_w = pv_ac_power_w(pvs_[k], poa, s.outdoor_c);
+      }
+      pv_w_[k] = std::min(available_w, limit * pvs_[k].inverter_max_w);
+      s.pv_w += pv_w_[k];
+    }
+    inverter_.observe(s.pv_w, inverter_rated_w(), pv_peak_w());
   }
   s.ev_w = 0.0;
   for (auto& ev : evs_) {
     ev->step(s.unix_s, v_nominal, kDt);
     s.ev_w += ev->power_w();
   }
-  s.heat_pump_w = heat_pump_ ? heat_pump_->step(s.outdoor_c, kDt) : 0.0;
-  s.indoor_c = heat_pump_ ? heat_pump_->indoor_c() : 0.0;
+  if (recorded != nullptr) {
+    s.heat_pump_w = heat_pump_ ? recorded->heat_pump_w : 0.0;
+  } else {
+    s.heat_pump_w = heat_pump_ ? heat_pump_->step(s.outdoor_c, kDt) : 0.0;
+    s.indoor_c = heat_pump_ ? heat_pump_->indoor_c() : 0.0;
+  }
   s.boiler_w = 0.0;
-  if (boiler_) {
+  if (boiler_ && recorded == nullptr) {
     const bool powered = boiler_relay_ == nullptr || boiler_relay_->energised();
     s.boiler_w = boiler_->step(powered, household_.hot_water_l(), kDt);
   }
@@ -246,6 +325,12 @@ const SiteState& SiteSimulator::step() {
   bool boiler_on_a_load = false;
   for (std::size_t i : of_kind_[static_cast<int>(LoadKind::kConsumer)]) {
     double p = 0.0;
+    if (recorded != nullptr) {
+      p = i < recorded->load_count ? static_cast<double>(recorded->load_w[i]) : 0.0;
+      spread(i, p);
+      s.consumption_w += p;
+      continue;
+    }
     for (ApplianceGroup g : assignments_[i].groups) {
       p += household_.power_w(g);
     }
@@ -257,8 +342,12 @@ const SiteState& SiteSimulator::step() {
     s.consumption_w += p;
   }
   s.unmeasured_w = boiler_on_a_load ? 0.0 : s.boiler_w;
-  for (ApplianceGroup g : unmeasured_groups_) {
-    s.unmeasured_w += household_.power_w(g);
+  if (recorded != nullptr) {
+    s.unmeasured_w = recorded->unmeasured_w;
+  } else {
+    for (ApplianceGroup g : unmeasured_groups_) {
+      s.unmeasured_w += household_.power_w(g);
+    }
   }
   s.consumption_w += s.unmeasured_w;
   auto share_among = [&](LoadKind kind, double power_w) {
@@ -272,7 +361,9 @@ const SiteState& SiteSimulator::step() {
     spread(of_kind_[static_cast<int>(LoadKind::kEv)][k], evs_[k]->power_w());
   }
   share_among(LoadKind::kHeatpump, s.heat_pump_w);
-  share_among(LoadKind::kSolar, s.pv_w);
+  for (std::size_t k = 0; k < pvs_.size(); ++k) {
+    spread(of_kind_[static_cast<int>(LoadKind::kSolar)][k], pv_w_[k]);
+  }
   s.battery_w = battery_ ? battery_->step(s.consumption_w - s.pv_w, kDt) : 0.0;
   s.battery_soc = battery_ ? battery_->soc() : 0.0;
   share_among(LoadKind::kBattery, s.battery_w);
@@ -334,16 +425,18 @@ const SiteState& SiteSimulator::step() {
   for (std::size_t i = 0; i < relays_.size() && i < 32; ++i) {
     s.relays_energised |= relays_[i]->energised() ? (1u << i) : 0u;
   }
-  // Pulse meters count what the household used.
-  for (PulseMeter& meter : meters_) {
-    const std::string unit = lower(meter.unit);
-    if (unit == "m3") {
-      meter.value =
-          has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
-    } else if (unit == "l") {
-      meter.value = household_.water_l();
+  // Pulse meters count what the household used (a replay has no household).
+  if (recorded == nullptr) {
+    for (PulseMeter& meter : meters_) {
+      const std::string unit = lower(meter.unit);
+      if (unit == "m3") {
+        meter.value =
+            has_word(meter.name, {"water"}) ? household_.water_l() / 1000.0 : household_.gas_m3();
+      } else if (unit == "l") {
+        meter.value = household_.water_l();
+      }
+      meter.pulses = static_cast<std::uint64_t>(std::floor(meter.value * meter.pulses_per_unit));
     }
-    meter.pulses = static_cast<std::uint64_t>(std::floor(meter.value * meter.pulses_per_unit));
   }
   return s;
 }

@@ -2,13 +2,17 @@
 // installation draws or delivers on each phase, from physical models of the
 // weather, PV, battery, EV, heat pump, boiler and household appliances.
 //
-// Which model feeds which load follows the load's kind: `solar` loads share
-// the PV system, `battery` the battery, `ev` the charger, `heatpump` the heat
-// pump; `consumer` loads get appliance groups by name (kitchen: cooking and
+// Which model feeds which load follows the load's kind: each `solar` load is
+// one PV array (its own kwp, inverter, tilt and azimuth), `battery` the battery, `ev` the charger,
+// `heatpump` the heat pump; `consumer` loads get appliance groups by name (kitchen: cooking and
 // fridge, light: lighting, wash: washing, boiler: the boiler) and the rest go
 // to the first consumer load, or to an unmeasured remainder when the site has
 // none. The grid load is what is left: consumption - production - discharge,
 // per phase, so energy balances by construction of the physics.
+//
+// Equipment sizes come from the installation file's load keys (capacity_kwh,
+// power_kw, kwp, inverter_kw, car_battery_kwh, car_charge_kw); without them
+// the defaults of docs/simulator.md apply, derived from the breakers.
 //
 // The controllable devices are reachable through the devices:: interfaces,
 // exactly as the energy manager will reach real ones. Deterministic for a
@@ -99,12 +103,36 @@ class SimInverter : public devices::Inverter {
   double panel_peak_w_ = 0.0;
 };
 
+// The grid's source impedance seen from the meter (Ohm): the voltage drops
+// by it times the current drawn.
+inline constexpr double kGridImpedanceOhm = 0.25;
+
+// Replay (docs/whatif.md): what a site's history says for one second.
+struct RecordedSecond {
+  // Power of each load by its index in the installation (W, + in the load's
+  // direction); consumer and solar loads are read. Loads from `load_count`
+  // on (added after the recording) draw nothing.
+  const float* load_w = nullptr;
+  std::size_t load_count = 0;
+  double unmeasured_w = 0.0;  // consumption no load measured
+  double pv_scale = 1.0;      // each solar load's recorded power times this
+  double heat_pump_w = 0.0;
+  // The grid's source voltage line to neutral (V, before the site's own
+  // drop); 0: nominal.
+  double source_v = 0.0;
+};
+
 class SiteSimulator {
  public:
   SiteSimulator(const model::Installation& installation, const SiteOptions& options);
 
   // Advances by one second and returns the new state.
   const SiteState& step();
+  // Advances by one second of a recording: consumers, unmeasured use, PV and
+  // the heat pump as recorded; the battery, chargers and grid from the
+  // models. The grid voltage stays nominal; weather, household, boiler and
+  // pulse meters do not run.
+  const SiteState& step_recorded(const RecordedSecond& recorded);
   const SiteState& state() const { return state_; }
   const model::Installation& installation() const { return installation_; }
 
@@ -113,7 +141,7 @@ class SiteSimulator {
   SimEvCharger* ev_charger(std::size_t k = 0) { return k < evs_.size() ? evs_[k].get() : nullptr; }
   std::size_t ev_charger_count() const { return evs_.size(); }
   SimBattery* battery() { return battery_.get(); }
-  SimInverter* inverter() { return pv_ ? &inverter_ : nullptr; }
+  SimInverter* inverter() { return pvs_.empty() ? nullptr : &inverter_; }
   SimHeatPump* heat_pump() { return heat_pump_.get(); }
   SimRelay* relay(const std::string& module_id, int output);
 
@@ -140,9 +168,11 @@ class SiteSimulator {
   };
   const std::vector<StatusInput>& status_inputs() const { return status_; }
 
-  // Rated values the models were sized with, for reports.
-  double pv_peak_w() const { return pv_ ? pv_->peak_w : 0.0; }
-  double inverter_rated_w() const { return pv_ ? pv_->inverter_max_w : 0.0; }
+  // Rated values the models were sized with, for reports: the sums over the
+  // PV arrays (one per solar load, in the installation's order).
+  double pv_peak_w() const;
+  double inverter_rated_w() const;
+  const std::vector<PvSystem>& pv_arrays() const { return pvs_; }
 
  private:
   struct Assignment {
@@ -150,14 +180,16 @@ class SiteSimulator {
     bool boiler = false;
   };
   void spread(std::size_t load_index, double power_w);
+  const SiteState& advance(const RecordedSecond* recorded);
 
   model::Installation installation_;
   SiteOptions options_;
   Weather weather_;
   Household household_;
   Rng grid_rng_;
-  std::optional<PvSystem> pv_;
-  SimInverter inverter_;
+  std::vector<PvSystem> pvs_;  // one per solar load, in of_kind_ order
+  std::vector<double> pv_w_;   // what each produced in the last step
+  SimInverter inverter_;       // the arrays' inverters as one device
   std::unique_ptr<SimBattery> battery_;
   std::vector<std::unique_ptr<SimEvCharger>> evs_;
   std::unique_ptr<SimHeatPump> heat_pump_;
