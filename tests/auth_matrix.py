@@ -58,6 +58,7 @@ EXPECTED = {
     ("GET", "/api/v1/whatif"): "installer",
     ("POST", "/api/v1/whatif"): "installer",
     ("DELETE", "/api/v1/whatif"): "installer",
+    ("GET", "/api/v1/whatif/report"): "installer",
 }
 RANK = {"none": 0, "viewer": 1, "owner": 2, "installer": 3}
 CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}"),

@@ -38,6 +38,7 @@
 #include "daemon/whatif_service.hpp"
 #include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
+#include "whatif/report/report.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -276,7 +277,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
   whatif_options.installation_dir = options_.config_dir;
   whatif_options.saved_path = data_dir->file("whatif-last.json");
   WhatIfService whatif(std::move(whatif_options));
-  add_whatif_routes(router, auth_api, whatif, [&site_config] { return site_config.yaml(); });
+  add_whatif_routes(
+      router, auth_api, whatif, [&site_config] { return site_config.yaml(); },
+      [](const nlohmann::json& result) { return whatif::render_report(result); });
   // The installation diagnostics: the phasors of the last minutes, diagnosed
   // on request and every 10 s for the wiring alarms (docs/daemon.md).
   DiagnosticsWindow diagnostics_window;
