@@ -55,6 +55,10 @@ EXPECTED = {
     ("POST", "/api/v1/heat-pump/sg-ready"): "owner",
     ("GET", "/api/v1/prices"): "viewer",
     ("GET", "/api/v1/summary"): "viewer",
+    ("GET", "/api/v1/whatif"): "installer",
+    ("POST", "/api/v1/whatif"): "installer",
+    ("DELETE", "/api/v1/whatif"): "installer",
+    ("GET", "/api/v1/whatif/report"): "installer",
 }
 RANK = {"none": 0, "viewer": 1, "owner": 2, "installer": 3}
 CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{module}/{output}"),
@@ -62,6 +66,7 @@ CHANGES_STATE = {("PUT", "/api/v1/installation"), ("POST", "/api/v1/outputs/{mod
                  ("POST", "/api/v1/chargers/{load}/session"), ("DELETE", "/api/v1/chargers/{load}/session")}
 CHANGES_STATE |= {("POST", "/api/v1/battery/reserve"), ("POST", "/api/v1/me/password"),
                   ("POST", "/api/v1/users"), ("DELETE", "/api/v1/users/{name}")}
+CHANGES_STATE |= {("POST", "/api/v1/whatif"), ("DELETE", "/api/v1/whatif")}
 
 
 def main():
@@ -87,6 +92,8 @@ def main():
         ("POST", "/api/v1/me/password"): json.dumps({"old_password": "wrong", "new_password": "short"}),
         ("POST", "/api/v1/users"): json.dumps({"username": "matrix-user", "password": "matrix password",
                                                "role": "viewer"}),
+        # A key the engine does not know: 400 for an installer, nothing runs.
+        ("POST", "/api/v1/whatif"): json.dumps({"vary": {"battery.colour": ["red"]}}),
     }
     work = tempfile.mkdtemp()
     out_path, err_path = os.path.join(work, "terminal"), os.path.join(work, "log")

@@ -35,8 +35,10 @@
 #include "daemon/price_fetcher.hpp"
 #include "daemon/relay_memory.hpp"
 #include "daemon/site_config.hpp"
+#include "daemon/whatif_service.hpp"
 #include "devices/modbus/meter_server.hpp"
 #include "model/describe.hpp"
+#include "whatif/report/report.hpp"
 
 namespace kirchhoff::daemon {
 
@@ -269,6 +271,15 @@ int Daemon::run(const std::atomic<bool>& stop) {
   // state (checked against the installation in force now).
   add_command_routes(router, auth_api, site_config, commands_);
   add_installation_routes(router, auth_api, site_config);
+  // What if (installers): the history replayed with changes, in the background.
+  WhatIfService::Options whatif_options;
+  whatif_options.history_path = data_dir->file("history.db");
+  whatif_options.installation_dir = options_.config_dir;
+  whatif_options.saved_path = data_dir->file("whatif-last.json");
+  WhatIfService whatif(std::move(whatif_options));
+  add_whatif_routes(
+      router, auth_api, whatif, [&site_config] { return site_config.yaml(); },
+      [](const nlohmann::json& result) { return whatif::render_report(result); });
   // The installation diagnostics: the phasors of the last minutes, diagnosed
   // on request and every 10 s for the wiring alarms (docs/daemon.md).
   DiagnosticsWindow diagnostics_window;
@@ -628,6 +639,9 @@ int Daemon::run(const std::atomic<bool>& stop) {
     for (const auto& e : auth_api.take_events()) {
       (void)(*history)->add_event({e.t_ms, "account", e.user, e.message});
       log_.info("account", {{"what", e.message}, {"user", e.user}});
+    }
+    for (const auto& e : whatif.take_events()) {
+      (void)(*history)->add_event({e.t_ms, "whatif", e.user, e.message});
     }
     const devices::SiteDevices* site_devices = source->devices();
     for (auto& c : commands_.take()) {

@@ -271,6 +271,12 @@ export const checkInstallation = (yaml: string) =>
 export const saveInstallation = (yaml: string) =>
   call<{ status: string; summary: string; problems: Problem[] }>("PUT", "/api/v1/installation", { yaml });
 
+// The what-if replay (installers; docs/whatif.md): started, followed and
+// cancelled; the page keeps its own types of the result (pages/whatif.ts).
+export const whatifStatus = <T>() => call<T>("GET", "/api/v1/whatif");
+export const whatifStart = <T>(body: unknown) => call<T>("POST", "/api/v1/whatif", body);
+export const whatifCancel = <T>() => call<T>("DELETE", "/api/v1/whatif");
+
 // GET /api/v1/diagnostics (installer): which phase each CT measures and
 // which way round it sits, from the last minutes of samples (docs/diagnostics.md).
 export type Verdict = "ok" | "wrong_phase" | "reversed" | "wrong_phase_reversed" | "no_current" | "overrange" | "undecided";

@@ -24,6 +24,7 @@ const loaders: Record<PageId, () => Promise<Page>> = {
   energy: () => import("./pages/energy").then((m) => m.energyPage),
   devices: () => devicesModule().then((m) => m.devicesPage),
   installation: () => import("./pages/installation").then((m) => m.installationPage),
+  whatif: () => import("./pages/whatif").then((m) => m.whatifPage),
   settings: () => import("./pages/settings").then((m) => m.settingsPage),
 };
 const pages = new Map<PageId, Page>();
@@ -188,7 +189,7 @@ function connectStream(): void {
 // hidden from other roles (the API refuses its calls anyway).
 async function showPage(route: Route): Promise<void> {
   let page = route.page;
-  if (page === "installation" && role !== "installer") {
+  if ((page === "installation" || page === "whatif") && role !== "installer") {
     page = "overview";
   }
   if (current !== page) {
@@ -267,6 +268,7 @@ function startLive(user: string, userRole: string): void {
       }, 1500),
   };
   document.querySelector<HTMLElement>("#nav a[data-nav='installation']")!.hidden = role !== "installer";
+  document.querySelector<HTMLElement>("#nav a[data-nav='whatif']")!.hidden = role !== "installer";
   $("who").textContent = `${user} (${role})`;
   // Set in code, not by data-i18n: a page's texts arriving later must not
   // turn a live status back into "waiting".

@@ -1,7 +1,7 @@
 // One URL per page and per view: "#/history?series=load/Grid/p_w&from=…&to=…".
 // The hash keeps every URL served by the daemon's one index.html, so a view
 // can be bookmarked, shared and reloaded.
-export const kPages = ["overview", "history", "energy", "devices", "installation", "settings"] as const;
+export const kPages = ["overview", "history", "energy", "devices", "installation", "whatif", "settings"] as const;
 export type PageId = (typeof kPages)[number];
 
 export interface Route {

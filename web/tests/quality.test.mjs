@@ -17,7 +17,7 @@ import { artifacts, bin, logIn, openPage, root, withDashboard } from "./lib.mjs"
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const kPages = ["overview", "history", "energy", "devices", "installation", "settings"];
+const kPages = ["overview", "history", "energy", "devices", "installation", "whatif", "settings"];
 
 // Serious and critical violations of WCAG 2.1 A/AA rules, one line each.
 async function axeViolations(page) {

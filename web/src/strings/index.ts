@@ -11,7 +11,8 @@ import type energy from "./energy";
 import type devices from "./devices";
 import type installation from "./installation";
 import type settings from "./settings";
+import type whatif from "./whatif";
 
-type Tables = typeof common | typeof overview | typeof history | typeof energy | typeof devices | typeof installation | typeof settings;
+type Tables = typeof common | typeof overview | typeof history | typeof energy | typeof devices | typeof installation | typeof settings | typeof whatif;
 type KeysOf<T> = T extends { en: infer E } ? keyof E : never;
 export type Key = KeysOf<Tables>;
