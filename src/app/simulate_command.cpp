@@ -1,12 +1,9 @@
-#include <unistd.h>
-
 #include <array>
-#include <chrono>
-#include <cstdio>
 #include <ostream>
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "app/progress_bar.hpp"
 #include "app/simulate_planning.hpp"
 #include "common/json_text.hpp"
 #include "common/time.hpp"
@@ -22,50 +19,6 @@
 #include "store/store.hpp"
 
 namespace kirchhoff::app {
-
-namespace {
-
-// Progress on stderr once a run has taken more than a second: a bar redrawn in
-// place on a terminal, a line every 10 % otherwise (logs stay short).
-class Progress {
- public:
-  explicit Progress(std::int64_t total) : total_(total), tty_(isatty(STDERR_FILENO) == 1) {}
-
-  void update(std::int64_t done) {
-    const auto elapsed = std::chrono::steady_clock::now() - start_;
-    if (elapsed < std::chrono::seconds(1)) {
-      return;
-    }
-    const int pct = static_cast<int>(done * 100 / total_);
-    if (tty_) {
-      char bar[31];
-      for (int i = 0; i < 30; ++i) {
-        bar[i] = i < pct * 30 / 100 ? '#' : '.';
-      }
-      bar[30] = '\0';
-      std::fprintf(stderr, "\rsimulating [%s] %3d%%", bar, pct);
-      shown_ = true;
-    } else if (pct / 10 > last_decile_) {
-      last_decile_ = pct / 10;
-      std::fprintf(stderr, "simulating: %d%%\n", pct);
-    }
-  }
-
-  void finish() {
-    if (shown_) {
-      std::fprintf(stderr, "\n");
-    }
-  }
-
- private:
-  std::int64_t total_;
-  bool tty_;
-  bool shown_ = false;
-  int last_decile_ = 0;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
-}  // namespace
 
 int simulate_command(const CommandContext& ctx) {
   constexpr std::array<std::string_view, 7> kKnown = {"config", "days",  "seed",  "strategy",
@@ -132,7 +85,7 @@ int simulate_command(const CommandContext& ctx) {
   kpis.set_export_limit_w(
       control::ExportLimitation::limit_w(site.installation().control, site.pv_peak_w()));
   const std::int64_t steps = *days * 86400;
-  Progress progress(steps);
+  ProgressBar progress("simulating");
   // Managed: each second the manager decides on the state measured the second
   // before (one cycle of delay, as on a real site) and the devices obey.
   control::EnergyManager manager = control::make_default_manager(site.installation());
@@ -226,7 +179,7 @@ int simulate_command(const CommandContext& ctx) {
       }
     }
     if (i % 86400 == 86399) {
-      progress.update(i + 1);
+      progress.update(i + 1, steps);
     }
   }
   progress.finish();
