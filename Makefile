@@ -66,10 +66,10 @@ test: WERROR = ON
 test: format-check unit web-test package-test asan fuzz
 	@./tools/test-summary.sh $(BUILD) $(ASAN_BUILD)
 
-unit: build
+unit: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-asan: deps
+asan: deps-test
 	$(call configure,$(ASAN_BUILD),Debug,-DKIRCHHOFF_SANITIZE=ON)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -138,10 +138,13 @@ check "a good installation is accepted (202)" grep -q '^202 ' <<<"$(api PUT /api
 check "live values follow it without a restart" eventually '"name":"Plugs"' api GET /api/v1/live "" "$itoken"
 check "the change is an event with its user" grep -q 'installation changed' <<<"$(api GET /api/v1/events "" "$itoken")"
 check "it is saved in the data directory" test "$(cat "$work/good.yaml")" == "$(cat "$work/data/installation.yaml")"
-# Alarms: a 0.2 A main breaker is exceeded by any load at all.
-sed 's/main_breaker_a: 25/main_breaker_a: 0.2/' "$work/good.yaml" >"$work/tiny.yaml"
+# Alarms: a 0.1 A main breaker is exceeded by any load at all. (The house runs on
+# the wall clock: at 0.2 A, there were minutes when PV and loads balanced the
+# grid below it on every phase; in three December days the most loaded phase
+# never carried less than 0.13 A.)
+sed 's/main_breaker_a: 25/main_breaker_a: 0.1/' "$work/good.yaml" >"$work/tiny.yaml"
 check "a tiny breaker is accepted" grep -q '^202 ' <<<"$(api PUT /api/v1/installation "$(cat "$work/tiny.yaml")" "$itoken")"
-check "an overcurrent alarm is in force" eventually '"id":"overcurrent-L[123]","message":"L[123] at [0-9.]* A, above the 0.2 A main breaker","severity":"major"' api GET /api/v1/alarms "" "$token"
+check "an overcurrent alarm is in force" eventually '"id":"overcurrent-L[123]","message":"L[123] at [0-9.]* A, above the 0.1 A main breaker","severity":"major"' api GET /api/v1/alarms "" "$token"
 check "it is in the live values, with its advice" grep -q '"alarms":\[{"advice":"Switch off or delay [^"]*","id":"overcurrent' <<<"$(api GET /api/v1/live "" "$token")"
 check "and an alarm event" grep -q 'raised major: L[123] at' <<<"$(api GET '/api/v1/events?kind=alarm' "" "$token")"
 check "events filter by kind" python3 -c "
