@@ -21,7 +21,7 @@ common::Result<HistoryWriter> HistoryWriter::create(store::Store& store,
         writer.uplink_series_.resize(static_cast<std::size_t>(*id) + 1);
       }
       writer.uplink_series_[static_cast<std::size_t>(*id)] = {
-          key.rfind("load/", 0) == 0 ? key.substr(5) : key, decimals};
+          key.rfind("load/", 0) == 0 ? key.substr(5) : key, decimals, key};
     }
     return id;
   };
@@ -155,9 +155,11 @@ common::Status HistoryWriter::restore(EnergyRegisters& registers,
   return common::Status::success();
 }
 
-void HistoryWriter::buffer_blocks(std::int64_t samples, std::int64_t step_ms) {
+void HistoryWriter::buffer_blocks(std::int64_t samples, std::int64_t step_ms,
+                                  store::BackgroundAppender* background) {
   block_samples_ = std::max<std::int64_t>(samples, 1);
   block_step_ms_ = std::max<std::int64_t>(step_ms, 1);
+  background_ = background;
   block_n_ = 0;
   block_ids_.clear();
   block_row_.clear();
@@ -176,27 +178,36 @@ common::Status HistoryWriter::flush_block() {
   if (block_n_ == 0) {
     return common::Status::success();
   }
-  const auto n = static_cast<std::size_t>(block_n_);
-  const auto stride = static_cast<std::size_t>(block_samples_);
-  if (n < stride) {
-    // A partial block: rows close up to n values each.
-    for (std::size_t row = 1; row < block_ids_.size(); ++row) {
-      std::copy_n(block_values_.begin() + static_cast<std::ptrdiff_t>(row * stride), n,
-                  block_values_.begin() + static_cast<std::ptrdiff_t>(row * n));
-    }
-  }
-  auto status =
-      store_->append_block(block_t0_ms_, block_step_ms_, block_n_, block_ids_,
-                           std::span<const double>(block_values_).first(block_ids_.size() * n));
+  // Sample-major, so a partial block is the first n samples as they stand.
+  const std::size_t used = block_ids_.size() * static_cast<std::size_t>(block_n_);
+  store::SampleBlock block{block_t0_ms_, block_step_ms_, block_n_, block_ids_, {}};
   block_n_ = 0;
-  std::fill(block_values_.begin(), block_values_.end(), std::numeric_limits<double>::quiet_NaN());
+  common::Status status = common::Status::success();
+  if (background_ != nullptr) {
+    block.values = std::move(block_values_);
+    block.values.resize(used);
+    status = background_->submit(std::move(block));
+    block_values_ = background_->spare();
+  } else {
+    block.values.assign(block_values_.begin(),
+                        block_values_.begin() + static_cast<std::ptrdiff_t>(used));
+    store::to_series_major(block, columns_);
+    status = store_->append_block(block.t0_ms, block.step_ms, block.n, block.series_ids, columns_);
+  }
+  block_values_.assign(block_ids_.size() * static_cast<std::size_t>(block_samples_),
+                       std::numeric_limits<double>::quiet_NaN());
   return status;
 }
 
 common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   const std::int64_t t = snap.unix_ms;
   points_.clear();
-  if (block_samples_ > 0 && block_n_ > 0 && t != block_t0_ms_ + block_n_ * block_step_ms_) {
+  // A block ends where the snapshots stop being its next samples, and at
+  // multiples of its length since 1970: six-hour blocks then fill the
+  // store's six-hour minute-rollup blocks whole, each written once.
+  if (block_samples_ > 0 && block_n_ > 0 &&
+      (t != block_t0_ms_ + block_n_ * block_step_ms_ ||
+       t % (block_samples_ * block_step_ms_) == 0)) {
     if (auto s = flush_block(); !s) {
       return s;
     }
@@ -206,16 +217,18 @@ common::Status HistoryWriter::append(const snapshot::SiteSnapshot& snap) {
   }
   auto put = [&](int id, double v) {
     const UplinkSeries& series = uplink_series_[static_cast<std::size_t>(id)];
-    points_.push_back({&series.name, v, series.decimals});
     if (block_samples_ > 0) {
       if (!std::isfinite(v)) {
-        return store_->append(id, t, v);  // the store's error for a value that is not finite
+        // As the store says it (the store may belong to the background thread).
+        return common::Status(
+            common::make_error(common::ErrorKind::kInvalidArgument,
+                               "series '" + series.key + "': value is not finite"));
       }
-      block_values_[block_row_[static_cast<std::size_t>(id)] *
-                        static_cast<std::size_t>(block_samples_) +
-                    static_cast<std::size_t>(block_n_)] = v;
+      block_values_[static_cast<std::size_t>(block_n_) * block_ids_.size() +
+                    block_row_[static_cast<std::size_t>(id)]] = v;
       return common::Status::success();
     }
+    points_.push_back({&series.name, v, series.decimals});
     return store_->append(id, t, v);
   };
   for (std::size_t l = 0; l < loads_.size() && l < snap.loads.size(); ++l) {

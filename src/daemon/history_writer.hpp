@@ -23,6 +23,7 @@
 #include "daemon/daemon.hpp"
 #include "model/installation.hpp"
 #include "snapshot/snapshot.hpp"
+#include "store/background_appender.hpp"
 #include "store/store.hpp"
 
 namespace kirchhoff::daemon {
@@ -41,14 +42,18 @@ class HistoryWriter {
   // Bulk mode for backfills (`simulate --data`): from now on append()
   // collects the values of up to `samples` snapshots, `step_ms` apart, and
   // hands them to Store::append_block (which commits them) when the block is
-  // full or a snapshot is not the block's next sample; a series without a
+  // full, a snapshot is not the block's next sample or its time is a multiple
+  // of the block's length (blocks align with the store's); a series without a
   // value in a snapshot gets no point. flush_block() commits a partial block.
+  // With `background`, blocks go to it (written on its thread; the caller
+  // calls its finish() before using the store again), else to the store.
   // The daemon does not use it: it appends and flushes every second.
-  void buffer_blocks(std::int64_t samples, std::int64_t step_ms);
+  void buffer_blocks(std::int64_t samples, std::int64_t step_ms,
+                     store::BackgroundAppender* background = nullptr);
   common::Status flush_block();
   // The points of the last append, named as the uplink names them
   // ("Grid/p_w", "voltage/L1/v_ln"), with the decimals their series keeps
-  // (0.1 W: 1): what goes to the uplink's outbox.
+  // (0.1 W: 1): what goes to the uplink's outbox. Empty in bulk mode.
   struct Point {
     const std::string* series = nullptr;  // valid while this writer lives
     double value = 0.0;
@@ -80,6 +85,7 @@ class HistoryWriter {
   struct UplinkSeries {
     std::string name;
     int decimals = 3;
+    std::string key;  // the history's
   };
   // Per battery load: (its name, the soc_pct series), matched by name with
   // the snapshot's batteries.
@@ -89,8 +95,8 @@ class HistoryWriter {
   // for every point).
   std::vector<UplinkSeries> uplink_series_;
   std::vector<Point> points_;
-  // Bulk mode: every series' id, and its values series-major with a stride
-  // of block_samples_ (NaN: no point).
+  // Bulk mode: every series' id, and the values sample-major, a row of
+  // every series per sample as append() makes them (NaN: no point).
   std::int64_t block_samples_ = 0;
   std::int64_t block_step_ms_ = 1000;
   std::int64_t block_t0_ms_ = 0;
@@ -98,6 +104,8 @@ class HistoryWriter {
   std::vector<int> block_ids_;
   std::vector<std::size_t> block_row_;  // series id → its row in block_values_
   std::vector<double> block_values_;
+  std::vector<double> columns_;  // a block series-major, without a background appender
+  store::BackgroundAppender* background_ = nullptr;
 };
 
 }  // namespace kirchhoff::daemon

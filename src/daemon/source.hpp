@@ -58,9 +58,15 @@ std::unique_ptr<SnapshotSource> make_simulated_power_source(const model::Install
 // the physics; Q, S, I from each kind of load's power factor).
 snapshot::SiteSnapshot power_snapshot(sim::SiteSimulator& site, const sim::SiteState& state,
                                       std::int64_t unix_ms);
+// The same into an existing snapshot, reusing its memory: batch runs fill one
+// snapshot a second without allocating. Every list it does not fill (control,
+// alarms, devices, chargers, heat pumps, batteries) is emptied.
+void fill_power_snapshot(sim::SiteSimulator& site, const sim::SiteState& state,
+                         std::int64_t unix_ms, snapshot::SiteSnapshot& snap);
 
 // The Input modules' pulse totals and contacts and the Output modules'
-// relays of a simulated site, added to its snapshot (both simulator modes).
+// relays of a simulated site: the snapshot's inputs and outputs (both
+// simulator modes).
 void add_module_values(sim::SiteSimulator& site, snapshot::SiteSnapshot& snap);
 
 // The battery's state of charge and each charger's car, read from the

@@ -18,6 +18,14 @@ double kilo_to_unit(double kilo) { return std::round(kilo * 1e9) / 1e6; }
 
 std::string InputRef::to_string() const { return device + "/" + std::to_string(number); }
 
+void InputRef::write_to(std::string& out) const {
+  char digits[12];
+  const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+  out.assign(device);
+  out += '/';
+  out.append(digits, end);
+}
+
 std::optional<InputRef> parse_input_ref(std::string_view text) {
   const auto slash = text.rfind('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) {

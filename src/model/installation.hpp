@@ -56,6 +56,8 @@ struct InputRef {
   int number = 0;
 
   std::string to_string() const;  // "hub1/3"
+  // The same into `out`, reusing its memory (a snapshot every second).
+  void write_to(std::string& out) const;
   friend bool operator==(const InputRef&, const InputRef&) = default;
   friend auto operator<=>(const InputRef&, const InputRef&) = default;
 };

@@ -72,6 +72,25 @@ double waveform_power_factor(LoadKind kind) {
   }
 }
 
+double reactive_per_active(LoadKind kind) {
+  // Computed once per power factor (a batch run asks every second for every
+  // load): the same value as computing it each time.
+  static const double heatpump = std::tan(std::acos(waveform_power_factor(LoadKind::kHeatpump)));
+  static const double ev = std::tan(std::acos(waveform_power_factor(LoadKind::kEv)));
+  static const double consumer = std::tan(std::acos(waveform_power_factor(LoadKind::kConsumer)));
+  static const double other = std::tan(std::acos(waveform_power_factor(LoadKind::kGrid)));
+  switch (kind) {
+    case LoadKind::kHeatpump:
+      return heatpump;
+    case LoadKind::kEv:
+      return ev;
+    case LoadKind::kConsumer:
+      return consumer;
+    default:
+      return other;
+  }
+}
+
 WaveformGenerator::WaveformGenerator(const model::Installation& installation, double rate_hz,
                                      const Miswiring& miswiring)
     : installation_(installation), rate_hz_(rate_hz) {

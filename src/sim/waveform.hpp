@@ -85,5 +85,7 @@ class WaveformGenerator {
 
 // Power factor the waveform generator gives a load kind (for tests and docs).
 double waveform_power_factor(model::LoadKind kind);
+// tan(acos(power factor)): the reactive power per watt of that kind of load.
+double reactive_per_active(model::LoadKind kind);
 
 }  // namespace kirchhoff::sim

@@ -26,6 +26,25 @@ using Query = CachedStatement;
 constexpr std::int64_t kSealSpanMs = 3'600'000;
 constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
 
+// round(value / resolution), halves away from zero, as std::llround: inline
+// for the values a series holds (|q| < 2^52, where a double's integer part
+// and fraction are exact), llround's call beyond. The bulk path quantises
+// every point of a year with it.
+std::int64_t quantise(double value, double resolution) {
+  const double x = value / resolution;
+  if (!(std::abs(x) < 4503599627370496.0)) {  // 2^52
+    return static_cast<std::int64_t>(std::llround(x));
+  }
+  auto q = static_cast<std::int64_t>(x);  // towards zero
+  const double fraction = x - static_cast<double>(q);
+  if (fraction >= 0.5) {
+    ++q;
+  } else if (fraction <= -0.5) {
+    --q;
+  }
+  return q;
+}
+
 std::int64_t floor_to(std::int64_t t, std::int64_t step) {
   const std::int64_t q = t / step;
   return (t % step != 0 && t < 0 ? q - 1 : q) * step;
@@ -119,7 +138,7 @@ Bucket to_bucket(const R& r) {
 // A bucket's values in units of the resolution, as a block stores them.
 template <class R>
 RollupRecord to_record(const R& r, double resolution) {
-  auto q = [&](double v) { return static_cast<std::int64_t>(std::llround(v / resolution)); };
+  auto q = [&](double v) { return quantise(v, resolution); };
   return {r.start_ms, r.count, q(r.min), q(r.max), q(r.sum), q(r.first), q(r.last)};
 }
 
@@ -621,7 +640,7 @@ common::Status Store::append(int series_id, std::int64_t t_ms, double value) {
   if (!std::isfinite(value)) {
     return make_error(ErrorKind::kInvalidArgument, "series '" + s.key + "': value is not finite");
   }
-  const auto q = static_cast<std::int64_t>(std::llround(value / s.resolution));
+  const std::int64_t q = quantise(value, s.resolution);
   s.open.push_back({t_ms, q});
   s.last_t = t_ms;
   s.add(t_ms, static_cast<double>(q) * s.resolution);
@@ -700,7 +719,7 @@ common::Status Store::append_block(std::int64_t t0_ms, std::int64_t step_ms, std
         continue;
       }
       const std::int64_t t = t0_ms + static_cast<std::int64_t>(k) * step_ms;
-      const auto q = static_cast<std::int64_t>(std::llround(v / s.resolution));
+      const std::int64_t q = quantise(v, s.resolution);
       s.open.push_back({t, q});
       s.last_t = t;
       const double x = static_cast<double>(q) * s.resolution;
@@ -967,16 +986,25 @@ common::Status Store::try_flush(bool full) {
     Series& s = *sp;
     if (seals(s)) {
       sealed_any = true;
-      Query chunk(*stmts_, db_,
-                  "INSERT OR REPLACE INTO chunks (series_id, start_ms, end_ms, count, data) "
-                  "VALUES (?, ?, ?, ?, ?)");
-      chunk.bind(1, static_cast<std::int64_t>(id))
-          .bind(2, s.open.front().t_ms)
-          .bind(3, s.open.back().t_ms)
-          .bind(4, static_cast<std::int64_t>(s.open.size()))
-          .blob(5, encode_chunk(s.open));
-      if (chunk.step() != SQLITE_DONE) {
-        return fail(sql_error("sealing a chunk"));
+      // Chunks of at most kSealPoints points: a backfill's block of several
+      // hours seals into the hourly chunks the daemon writes.
+      for (std::size_t from = 0; from < s.open.size(); from += kSealPoints) {
+        const std::span<const RawPoint> points = std::span<const RawPoint>(s.open).subspan(
+            from, std::min(kSealPoints, s.open.size() - from));
+        if (points.back().t_ms < options_.raw_from_ms) {
+          continue;  // a backfill's: retention would delete it before the backfill ends
+        }
+        Query chunk(*stmts_, db_,
+                    "INSERT OR REPLACE INTO chunks (series_id, start_ms, end_ms, count, data) "
+                    "VALUES (?, ?, ?, ?, ?)");
+        chunk.bind(1, static_cast<std::int64_t>(id))
+            .bind(2, points.front().t_ms)
+            .bind(3, points.back().t_ms)
+            .bind(4, static_cast<std::int64_t>(points.size()))
+            .blob(5, encode_chunk(points));
+        if (chunk.step() != SQLITE_DONE) {
+          return fail(sql_error("sealing a chunk"));
+        }
       }
       // Every bucket these points touched: the closed ones and the open
       // ones as they stand (readers merge them with later points).

@@ -93,6 +93,11 @@ struct StoreOptions {
   // How long each rollup level (kLevels order: 1m, 15m, 1h, 1d) is kept, ms;
   // 0 keeps it forever (apply_rollup_retention()).
   std::int64_t rollup_retention_ms[4] = {0, 0, 0, 0};
+  // Backfills that know where they end: raw chunks ending before this time
+  // are not written (rollups are), since retention would delete them before
+  // the backfill ends. `simulate --data` sets it to its last second less
+  // raw_retention_ms, so its file holds the same raw period a daemon's would.
+  std::int64_t raw_from_ms = std::numeric_limits<std::int64_t>::min();
 };
 
 // What one level of the history holds (Store::usage()): "raw" (chunks and

@@ -347,5 +347,87 @@ TEST_F(StoreBlockTest, APowerCutInsideABlockLosesAtMostThatBlock) {
   }
 }
 
+TEST_F(StoreBlockTest, LongBlocksSealHourlyChunksAndABackfillSkipsExpiredRaw) {
+  // Two six-hour blocks of a 1 Hz series, written twice: once keeping all
+  // raw, once as a backfill whose raw starts at 09:00 (raw_from_ms).
+  constexpr std::int64_t kBlock = 6 * 3600;
+  constexpr std::int64_t kRawFrom = kT0 + 9 * 3'600'000;
+  StoreOptions backfill;
+  backfill.raw_from_ms = kRawFrom;
+  auto all = Store::open(path("all.db"));
+  auto recent = Store::open(path("recent.db"), backfill);
+  ASSERT_TRUE(all.ok() && recent.ok());
+  const std::vector<int> a = {*(*all)->series("p_w", SeriesKind::kGauge, 0.1)};
+  const std::vector<int> r = {*(*recent)->series("p_w", SeriesKind::kGauge, 0.1)};
+  for (std::int64_t block = 0; block < 2; ++block) {
+    std::vector<double> values;
+    for (std::int64_t k = block * kBlock; k < (block + 1) * kBlock; ++k) {
+      values.push_back(value_at(0, k));
+    }
+    ASSERT_TRUE((*all)->append_block(kT0 + 1000 * block * kBlock, 1000, kBlock, a, values).ok());
+    ASSERT_TRUE((*recent)->append_block(kT0 + 1000 * block * kBlock, 1000, kBlock, r, values).ok());
+  }
+  // Sealed as the daemon seals: twelve chunks of an hour (3600 points).
+  auto stats = (*all)->stats();
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].raw_points, 2 * kBlock);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path("all.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(count), MIN(count) FROM chunks", -1, &q,
+                               nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(q, 0), 12);
+  EXPECT_EQ(sqlite3_column_int64(q, 1), 3600);
+  EXPECT_EQ(sqlite3_column_int64(q, 2), 3600);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  // The backfill kept the chunks of hours 9, 10 and 11 only: hour 8's last
+  // point (08:59:59) is before 09:00.
+  auto raw = (*recent)->read_raw("p_w", kT0, kT0 + 1000 * 2 * kBlock);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_EQ(raw->size(), 3u * 3600u);
+  EXPECT_EQ(raw->front().t_ms, kRawFrom);
+  EXPECT_EQ(raw->back().t_ms, kT0 + 1000 * (2 * kBlock - 1));
+  // Rollups of the whole period either way.
+  expect_same_buckets(**all, **recent, "p_w", kT0, kT0 + 1000 * 2 * kBlock);
+  auto hours = (*recent)->read_rollup("p_w", kLevel1h, kT0, kT0 + 1000 * 2 * kBlock);
+  ASSERT_TRUE(hours.ok());
+  ASSERT_EQ(hours->size(), 12u);
+  for (const Bucket& b : *hours) {
+    EXPECT_EQ(b.count, 3600);
+  }
+}
+
+TEST_F(StoreBlockTest, ValuesRoundToTheResolutionHalfAwayFromZero) {
+  // Resolution 0.5: k * 0.25 is exactly half a step for odd k, which rounds
+  // away from zero (as std::llround): 0.25 -> 0.5, 0.75 -> 1.0, -0.25 -> -0.5,
+  // -0.75 -> -1.0; whole steps stay. Both paths quantise alike.
+  auto store = Store::open(path());
+  ASSERT_TRUE(store.ok());
+  const int by_point = *(*store)->series("a", SeriesKind::kGauge, 0.5);
+  const int by_block = *(*store)->series("b", SeriesKind::kGauge, 0.5);
+  const std::vector<double> values = {0.25, 0.75, -0.25, -0.75, 1.0, -1.5, 0.2, -0.2, 1e15 + 0.25};
+  const std::vector<double> expected = {0.5, 1.0, -0.5, -1.0, 1.0, -1.5, 0.0, 0.0, 1e15 + 0.5};
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    ASSERT_TRUE(
+        (*store)->append(by_point, kT0 + 1000 * static_cast<std::int64_t>(k), values[k]).ok());
+  }
+  const std::vector<int> ids = {by_block};
+  ASSERT_TRUE((*store)
+                  ->append_block(kT0, 1000, static_cast<std::int64_t>(values.size()), ids, values)
+                  .ok());
+  for (const char* key : {"a", "b"}) {
+    auto points = (*store)->read_raw(key, kT0, kT0 + 60'000);
+    ASSERT_TRUE(points.ok());
+    ASSERT_EQ(points->size(), expected.size()) << key;
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      EXPECT_EQ((*points)[k].value, expected[k]) << key << " " << values[k];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kirchhoff::store
