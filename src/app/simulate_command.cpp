@@ -103,8 +103,8 @@ int simulate_command(const CommandContext& ctx) {
   } else if (strategy == "planned") {
     planning.emplace(site.installation(), site, site_options, std::nullopt);
   }
-  // With --data the run also writes its history (1 Hz, committed every
-  // simulated hour in one block), as the daemon would have.
+  // With --data the run also writes its history (1 Hz, committed every six
+  // simulated hours in one block, on a second core), as the daemon would have.
   std::optional<daemon::DataDir> data_dir;
   std::unique_ptr<store::Store> history;
   std::optional<daemon::HistoryWriter> writer;
