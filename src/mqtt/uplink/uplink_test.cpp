@@ -393,7 +393,13 @@ TEST_F(UplinkTest, StatusWhileTheBrokerIsDown) {
   EXPECT_EQ(status.outbox_points, 3);
   EXPECT_EQ(status.oldest_unsent_ms, kT0);
   outage_ends();
-  ASSERT_TRUE(eventually([&] { return uplink_->status().outbox_points == 0; }));
+  // The uplink removes acknowledged points from the outbox before it counts
+  // them (outside its lock): wait for both, or a status read in between
+  // sees an empty outbox and no points acknowledged yet.
+  ASSERT_TRUE(eventually([&] {
+    const auto s = uplink_->status();
+    return s.outbox_points == 0 && s.acked_points == 3;
+  }));
   status = uplink_->status();
   EXPECT_TRUE(status.connected);
   EXPECT_EQ(status.acked_points, 3);
