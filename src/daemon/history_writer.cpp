@@ -189,9 +189,9 @@ common::Status HistoryWriter::flush_block() {
     status = background_->submit(std::move(block));
     block_values_ = background_->spare();
   } else {
-    block.values.assign(block_values_.begin(),
-                        block_values_.begin() + static_cast<std::ptrdiff_t>(used));
-    store::to_series_major(block, columns_);
+    // Transposed straight from the buffer, which is refilled below.
+    store::to_series_major(std::span<const double>(block_values_).first(used), block_ids_.size(),
+                           static_cast<std::size_t>(block.n), columns_);
     status = store_->append_block(block.t0_ms, block.step_ms, block.n, block.series_ids, columns_);
   }
   block_values_.assign(block_ids_.size() * static_cast<std::size_t>(block_samples_),

@@ -5,9 +5,8 @@
 
 namespace kirchhoff::store {
 
-void to_series_major(const SampleBlock& block, std::vector<double>& out) {
-  const std::size_t rows = block.series_ids.size();
-  const auto n = static_cast<std::size_t>(block.n);
+void to_series_major(std::span<const double> values, std::size_t rows, std::size_t n,
+                     std::vector<double>& out) {
   out.resize(rows * n);
   // In tiles of 64 samples: each tile's rows stay in cache while written.
   constexpr std::size_t kTile = 64;
@@ -16,10 +15,14 @@ void to_series_major(const SampleBlock& block, std::vector<double>& out) {
     for (std::size_t r = 0; r < rows; ++r) {
       double* column = out.data() + r * n;
       for (std::size_t k = k0; k < k1; ++k) {
-        column[k] = block.values[k * rows + r];
+        column[k] = values[k * rows + r];
       }
     }
   }
+}
+
+void to_series_major(const SampleBlock& block, std::vector<double>& out) {
+  to_series_major(block.values, block.series_ids.size(), static_cast<std::size_t>(block.n), out);
 }
 
 BackgroundAppender::BackgroundAppender(Store& store, std::size_t depth)

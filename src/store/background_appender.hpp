@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct SampleBlock {
 
 // The block's values series-major, as Store::append_block takes them.
 void to_series_major(const SampleBlock& block, std::vector<double>& out);
+// The same for `n` samples of `rows` series held elsewhere (sample-major).
+void to_series_major(std::span<const double> values, std::size_t rows, std::size_t n,
+                     std::vector<double>& out);
 
 class BackgroundAppender {
  public:
